@@ -1,0 +1,87 @@
+//! The one error type of `segue-index`.
+//!
+//! Bad input, data corruption and plain I/O are kept apart so a caller can tell "fix your
+//! file" from "this library is damaged" from "the disk said no".
+
+use std::path::PathBuf;
+
+/// Errors raised while reading or writing a library directory.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// An operating-system I/O error on a named path.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A file we own does not hold what its header, checksum or manifest says it should.
+    #[error("{path}: corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+
+    /// A file written by a format this build does not understand (usually a newer Segue).
+    #[error("{path}: incompatible: {reason}")]
+    Incompatible { path: PathBuf, reason: String },
+
+    /// The directory is not a Segue library (or not yet one).
+    #[error("{path}: not a Segue library: {reason}")]
+    NotALibrary { path: PathBuf, reason: String },
+
+    /// Another process holds the writer lock of this library.
+    #[error("{path}: the library is being written by another process (lock held)")]
+    Locked { path: PathBuf },
+
+    /// A caller asked for something the library cannot do (wrong dimension, bad argument...).
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    /// An error reported by the Lance dataset that is the system of record.
+    #[error("{path}: lance: {source}")]
+    Lance {
+        path: PathBuf,
+        #[source]
+        source: Box<lance::Error>,
+    },
+
+    /// An Arrow error while building or reading record batches.
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = IndexError> = std::result::Result<T, E>;
+
+impl IndexError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        IndexError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn corrupt(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        IndexError::Corrupt {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn lance(path: impl Into<PathBuf>, source: lance::Error) -> Self {
+        IndexError::Lance {
+            path: path.into(),
+            source: Box::new(source),
+        }
+    }
+}
+
+/// Adds a path to `std::io::Result`s.
+pub(crate) trait IoContext<T> {
+    fn at(self, path: &std::path::Path) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn at(self, path: &std::path::Path) -> Result<T> {
+        self.map_err(|e| IndexError::io(path, e))
+    }
+}

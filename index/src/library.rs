@@ -1,0 +1,225 @@
+//! Opening a published library version for reading.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use arrow_array::{RecordBatch, StringArray};
+use futures::TryStreamExt;
+use lance::Dataset;
+use lance::dataset::builder::DatasetBuilder;
+
+use crate::error::{IndexError, Result};
+use crate::manifest::Manifest;
+use crate::runtime::block_on;
+use crate::schema::{Dims, EmbeddingKind, col};
+use crate::vectors::VectorFile;
+
+/// A library opened at its current published version. Cheap to query; immutable.
+#[derive(Debug)]
+pub struct Library {
+    dir: PathBuf,
+    manifest: Manifest,
+    dataset: Dataset,
+    vectors: BTreeMap<EmbeddingKind, VectorFile>,
+}
+
+impl Library {
+    /// Opens the version `MANIFEST.json` names, checking every file it depends on.
+    pub fn open(dir: &Path) -> Result<Library> {
+        let manifest = Manifest::read(dir)?;
+        Self::open_manifest(dir, manifest)
+    }
+
+    /// Opens the version described by `manifest` (which must be the one in `dir`, or one the
+    /// caller is about to publish).
+    pub fn open_manifest(dir: &Path, manifest: Manifest) -> Result<Library> {
+        let dir = absolute(dir)?;
+        let dataset = open_lance(&dir, &manifest)?;
+        let mut vectors = BTreeMap::new();
+        for kind in EmbeddingKind::ALL {
+            let Some(info) = manifest.embeddings.get(kind.column()) else {
+                continue;
+            };
+            let path = dir.join(&info.vectors);
+            let fref = manifest.file(&info.vectors).ok_or_else(|| {
+                IndexError::corrupt(
+                    dir.join(crate::manifest::MANIFEST_FILE),
+                    format!("embedding {} names {} which is not among its files", kind.column(), info.vectors),
+                )
+            })?;
+            let file = VectorFile::open(&path, info.dim, fref)?;
+            if file.rows() != manifest.rows {
+                return Err(IndexError::corrupt(
+                    &path,
+                    format!("{} rows but the library has {}", file.rows(), manifest.rows),
+                ));
+            }
+            vectors.insert(kind, file);
+        }
+        Ok(Library {
+            dir,
+            manifest,
+            dataset,
+            vectors,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn version(&self) -> u64 {
+        self.manifest.library_version
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.manifest.rows
+    }
+
+    pub fn dims(&self) -> Dims {
+        let dim = |k: EmbeddingKind| self.manifest.embeddings.get(k.column()).map(|e| e.dim);
+        Dims {
+            audio: dim(EmbeddingKind::Audio),
+            text: dim(EmbeddingKind::Text),
+        }
+    }
+
+    /// The Lance dataset at this library version.
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
+    /// The normalised vectors of one embedding space, if the library has it.
+    pub fn vectors(&self, kind: EmbeddingKind) -> Option<&VectorFile> {
+        self.vectors.get(&kind)
+    }
+
+    /// All track ids in row order (row `i` of the result is row `i` everywhere).
+    pub fn track_ids(&self) -> Result<Vec<String>> {
+        let mut ids = Vec::with_capacity(self.rows() as usize);
+        for batch in self.scan(&[col::TRACK_ID])? {
+            let arr = string_column(&batch, col::TRACK_ID, &self.lance_path())?;
+            ids.extend(arr.iter().map(|s| s.unwrap_or_default().to_string()));
+        }
+        Ok(ids)
+    }
+
+    /// Reads whole columns in row order.
+    pub fn scan(&self, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+        let path = self.lance_path();
+        block_on(async {
+            let mut scanner = self.dataset.scan();
+            scanner
+                .project(columns)
+                .map_err(|e| IndexError::lance(&path, e))?;
+            scanner.scan_in_order(true);
+            let stream = scanner
+                .try_into_stream()
+                .await
+                .map_err(|e| IndexError::lance(&path, e))?;
+            stream
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(|e| IndexError::lance(&path, e))
+        })
+    }
+
+    /// Reads the given rows (dense row numbers) and columns, in the order asked.
+    pub fn take(&self, rows: &[u64], columns: &[&str]) -> Result<RecordBatch> {
+        let path = self.lance_path();
+        if let Some(bad) = rows.iter().find(|&&r| r >= self.rows()) {
+            return Err(IndexError::InvalidArgument(format!(
+                "row {bad} out of range (library has {} rows)",
+                self.rows()
+            )));
+        }
+        block_on(async {
+            let projection =
+                lance::dataset::ProjectionRequest::from_columns(columns, self.dataset.schema());
+            self.dataset
+                .take(rows, projection)
+                .await
+                .map_err(|e| IndexError::lance(&path, e))
+        })
+    }
+
+    /// Re-reads every derived file and checks it against its checksum.
+    pub fn verify(&self) -> Result<()> {
+        for file in self.vectors.values() {
+            file.verify()?;
+        }
+        Ok(())
+    }
+
+    /// Bytes on disk of the Lance dataset (all versions still present).
+    pub fn lance_bytes(&self) -> u64 {
+        dir_size(&self.lance_path())
+    }
+
+    fn lance_path(&self) -> PathBuf {
+        self.dir.join(&self.manifest.lance.path)
+    }
+}
+
+pub(crate) fn open_lance(dir: &Path, manifest: &Manifest) -> Result<Dataset> {
+    block_on(load_lance(dir, manifest))
+}
+
+/// Opens the Lance dataset at the manifest's version and checks its row count.
+pub(crate) async fn load_lance(dir: &Path, manifest: &Manifest) -> Result<Dataset> {
+    let path = dir.join(&manifest.lance.path);
+    let uri = path.to_string_lossy().into_owned();
+    let dataset = DatasetBuilder::from_uri(&uri)
+        .with_version(manifest.lance.version)
+        .load()
+        .await
+        .map_err(|e| {
+            IndexError::corrupt(
+                &path,
+                format!("cannot open Lance version {}: {e}", manifest.lance.version),
+            )
+        })?;
+    let rows = dataset
+        .count_rows(None)
+        .await
+        .map_err(|e| IndexError::lance(&path, e))?;
+    if rows as u64 != manifest.rows {
+        return Err(IndexError::corrupt(
+            &path,
+            format!(
+                "Lance version {} has {rows} rows, the manifest says {}",
+                manifest.lance.version, manifest.rows
+            ),
+        ));
+    }
+    Ok(dataset)
+}
+
+pub(crate) fn string_column<'a>(batch: &'a RecordBatch, name: &str, path: &Path) -> Result<&'a StringArray> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| IndexError::corrupt(path, format!("column {name} missing or not a string")))
+}
+
+pub(crate) fn absolute(dir: &Path) -> Result<PathBuf> {
+    std::path::absolute(dir).map_err(|e| IndexError::io(dir, e))
+}
+
+/// Total size of the files below `path` (0 if it does not exist).
+pub fn dir_size(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if meta.is_file() {
+        return meta.len();
+    }
+    std::fs::read_dir(path)
+        .map(|rd| rd.flatten().map(|e| dir_size(&e.path())).sum())
+        .unwrap_or(0)
+}
+

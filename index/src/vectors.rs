@@ -1,0 +1,346 @@
+//! Memory-mapped embedding matrices.
+//!
+//! Layout (all little-endian), one file per embedding space per library version:
+//!
+//! | offset | size | field                                   |
+//! |-------:|-----:|-----------------------------------------|
+//! | 0      | 8    | magic `SEGUEVEC`                        |
+//! | 8      | 4    | format version (u32, currently 1)       |
+//! | 12     | 4    | dim (u32)                               |
+//! | 16     | 8    | rows (u64)                              |
+//! | 24     | 4    | CRC-32 of the data section              |
+//! | 28     | 4    | flags (bit 0: rows are L2-normalised)   |
+//! | 32     | 32   | reserved, zero                          |
+//! | 64     | ...  | rows × dim f32, row-major               |
+//!
+//! Row `i` is Lance row `i` of the same library version. Rows are stored L2-normalised so that
+//! queries use dot products; Lance keeps the raw vectors for whoever needs them.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::error::{IndexError, IoContext, Result};
+use crate::manifest::FileRef;
+
+#[cfg(target_endian = "big")]
+compile_error!("segue vector files are little-endian and memory-mapped; big-endian targets are not supported");
+
+pub const MAGIC: [u8; 8] = *b"SEGUEVEC";
+pub const VECTOR_FORMAT_VERSION: u32 = 1;
+pub const HEADER_BYTES: u64 = 64;
+const FLAG_NORMALISED: u32 = 1;
+
+/// The fixed header of a vector file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VectorHeader {
+    pub format_version: u32,
+    pub dim: u32,
+    pub rows: u64,
+    pub data_crc32: u32,
+    pub flags: u32,
+}
+
+impl VectorHeader {
+    fn encode(&self) -> [u8; HEADER_BYTES as usize] {
+        let mut h = [0u8; HEADER_BYTES as usize];
+        h[0..8].copy_from_slice(&MAGIC);
+        h[8..12].copy_from_slice(&self.format_version.to_le_bytes());
+        h[12..16].copy_from_slice(&self.dim.to_le_bytes());
+        h[16..24].copy_from_slice(&self.rows.to_le_bytes());
+        h[24..28].copy_from_slice(&self.data_crc32.to_le_bytes());
+        h[28..32].copy_from_slice(&self.flags.to_le_bytes());
+        h
+    }
+
+    fn decode(path: &Path, h: &[u8]) -> Result<VectorHeader> {
+        if h.len() < HEADER_BYTES as usize {
+            return Err(IndexError::corrupt(path, "vector file shorter than its header"));
+        }
+        if h[0..8] != MAGIC {
+            return Err(IndexError::corrupt(path, "not a segue vector file (bad magic)"));
+        }
+        let u32_at = |o: usize| u32::from_le_bytes(h[o..o + 4].try_into().expect("4 bytes"));
+        let header = VectorHeader {
+            format_version: u32_at(8),
+            dim: u32_at(12),
+            rows: u64::from_le_bytes(h[16..24].try_into().expect("8 bytes")),
+            data_crc32: u32_at(24),
+            flags: u32_at(28),
+        };
+        if header.format_version != VECTOR_FORMAT_VERSION {
+            return Err(IndexError::Incompatible {
+                path: path.into(),
+                reason: format!(
+                    "vector file format version {} (this build reads {VECTOR_FORMAT_VERSION})",
+                    header.format_version
+                ),
+            });
+        }
+        if header.dim == 0 {
+            return Err(IndexError::corrupt(path, "dimension 0"));
+        }
+        Ok(header)
+    }
+
+    fn data_bytes(&self) -> u64 {
+        self.rows * u64::from(self.dim) * 4
+    }
+}
+
+/// Writes a new vector file: copied rows of an older version first, then new rows.
+#[derive(Debug)]
+pub struct VectorFileWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    dim: u32,
+    rows: u64,
+    crc: crc32fast::Hasher,
+    scratch: Vec<u8>,
+}
+
+impl VectorFileWriter {
+    /// Creates (truncating) `path` with a placeholder header.
+    pub fn create(path: &Path, dim: u32) -> Result<Self> {
+        if dim == 0 {
+            return Err(IndexError::InvalidArgument(
+                "embedding dimension must be at least 1".into(),
+            ));
+        }
+        let mut file = File::create(path).at(path)?;
+        file.write_all(&[0u8; HEADER_BYTES as usize]).at(path)?;
+        Ok(VectorFileWriter {
+            path: path.into(),
+            out: BufWriter::with_capacity(1 << 20, file),
+            dim,
+            rows: 0,
+            crc: crc32fast::Hasher::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    pub fn dim(&self) -> u32 {
+        self.dim
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Appends every row of `src` (a whole older version) without re-reading it for the checksum.
+    pub fn copy_all_from(&mut self, src: &VectorFile) -> Result<()> {
+        self.check_dim(src.dim())?;
+        self.out.flush().at(&self.path)?;
+        let mut input = File::open(src.path()).at(src.path())?;
+        input.seek(SeekFrom::Start(HEADER_BYTES)).at(src.path())?;
+        let want = src.header.data_bytes();
+        // std::io::copy uses copy_file_range on Linux: the kernel moves the bytes.
+        let copied = std::io::copy(&mut (&mut input).take(want), self.out.get_mut()).at(&self.path)?;
+        if copied != want {
+            return Err(IndexError::corrupt(src.path(), "vector file shorter than its header says"));
+        }
+        // CRC-32 composes: crc(a || b) = combine(crc(a), crc(b)), so the old data is not re-read.
+        let copied_crc = crc32fast::Hasher::new_with_initial_len(src.header.data_crc32, want);
+        self.crc.combine(&copied_crc);
+        self.rows += src.rows();
+        Ok(())
+    }
+
+    /// Appends the rows of `src` whose index `keep` accepts.
+    pub fn copy_rows_from(&mut self, src: &VectorFile, keep: impl Fn(u64) -> bool) -> Result<()> {
+        self.check_dim(src.dim())?;
+        for row in 0..src.rows() {
+            if keep(row) {
+                // Already normalised: write as is.
+                self.write_row_raw(src.row(row as usize))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// L2-normalises and appends one row. The caller has validated it (finite, non-zero, dim).
+    pub fn push(&mut self, v: &[f32]) -> Result<()> {
+        self.check_dim(v.len() as u32)?;
+        let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+        if !(norm.is_finite() && norm > 0.0) {
+            return Err(IndexError::InvalidArgument(
+                "cannot normalise a zero or non-finite vector".into(),
+            ));
+        }
+        let inv = (1.0 / norm) as f32;
+        self.scratch.clear();
+        for x in v {
+            self.scratch.extend_from_slice(&(x * inv).to_le_bytes());
+        }
+        self.crc.update(&self.scratch);
+        self.out.write_all(&self.scratch).at(&self.path)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn write_row_raw(&mut self, v: &[f32]) -> Result<()> {
+        self.scratch.clear();
+        for x in v {
+            self.scratch.extend_from_slice(&x.to_le_bytes());
+        }
+        self.crc.update(&self.scratch);
+        self.out.write_all(&self.scratch).at(&self.path)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn check_dim(&self, dim: u32) -> Result<()> {
+        if dim != self.dim {
+            return Err(IndexError::InvalidArgument(format!(
+                "{}: vector of dimension {dim}, file holds dimension {}",
+                self.path.display(),
+                self.dim
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes the real header, flushes and fsyncs. Returns the manifest entry (`rel` is the path
+    /// relative to the library directory).
+    pub fn finish(self, rel: &str) -> Result<FileRef> {
+        let VectorFileWriter {
+            path,
+            out,
+            dim,
+            rows,
+            crc,
+            ..
+        } = self;
+        let mut file = out.into_inner().map_err(|e| IndexError::io(&path, e.into_error()))?;
+        let header = VectorHeader {
+            format_version: VECTOR_FORMAT_VERSION,
+            dim,
+            rows,
+            data_crc32: crc.finalize(),
+            flags: FLAG_NORMALISED,
+        };
+        file.seek(SeekFrom::Start(0)).at(&path)?;
+        file.write_all(&header.encode()).at(&path)?;
+        file.sync_all().at(&path)?;
+        Ok(FileRef {
+            path: rel.into(),
+            bytes: HEADER_BYTES + header.data_bytes(),
+            crc32: header.data_crc32,
+        })
+    }
+}
+
+/// A read-only, memory-mapped vector file.
+#[derive(Debug)]
+pub struct VectorFile {
+    path: PathBuf,
+    header: VectorHeader,
+    map: Option<Mmap>,
+}
+
+impl VectorFile {
+    /// Maps `path` and checks its header against what the manifest says (`expected`).
+    pub fn open(path: &Path, expected_dim: u32, expected: &FileRef) -> Result<VectorFile> {
+        let mut file = OpenOptions::new().read(true).open(path).at(path)?;
+        let len = file.metadata().at(path)?.len();
+        let mut head = [0u8; HEADER_BYTES as usize];
+        let got = read_up_to(&mut file, &mut head).at(path)?;
+        let header = VectorHeader::decode(path, &head[..got])?;
+        if len != HEADER_BYTES + header.data_bytes() {
+            return Err(IndexError::corrupt(
+                path,
+                format!(
+                    "file is {len} bytes, header says {} rows of dimension {} ({} bytes): truncated or overwritten",
+                    header.rows,
+                    header.dim,
+                    HEADER_BYTES + header.data_bytes()
+                ),
+            ));
+        }
+        if header.dim != expected_dim {
+            return Err(IndexError::corrupt(
+                path,
+                format!("dimension {} but the manifest says {expected_dim}", header.dim),
+            ));
+        }
+        if len != expected.bytes || header.data_crc32 != expected.crc32 {
+            return Err(IndexError::corrupt(
+                path,
+                "size or checksum differs from the manifest (file from another version?)",
+            ));
+        }
+        let map = if header.rows == 0 {
+            None
+        } else {
+            // SAFETY: the file is immutable once published (new versions write new files), and
+            // we only read through the map.
+            Some(unsafe { Mmap::map(&file) }.at(path)?)
+        };
+        Ok(VectorFile {
+            path: path.into(),
+            header,
+            map,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn dim(&self) -> u32 {
+        self.header.dim
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.header.rows
+    }
+
+    /// All rows as one row-major slice.
+    pub fn as_slice(&self) -> &[f32] {
+        let Some(map) = &self.map else { return &[] };
+        let data = &map[HEADER_BYTES as usize..];
+        // SAFETY: every bit pattern is a valid f32; align_to only yields the aligned middle, and
+        // the map is page-aligned with a 64-byte header, so prefix and suffix are empty (checked).
+        let (pre, floats, post) = unsafe { data.align_to::<f32>() };
+        debug_assert!(pre.is_empty() && post.is_empty());
+        floats
+    }
+
+    /// Row `i` (panics if out of range, like slice indexing).
+    pub fn row(&self, i: usize) -> &[f32] {
+        let d = self.header.dim as usize;
+        &self.as_slice()[i * d..(i + 1) * d]
+    }
+
+    /// Recomputes the data checksum (reads the whole file).
+    pub fn verify(&self) -> Result<()> {
+        let Some(map) = &self.map else { return Ok(()) };
+        let actual = crc32fast::hash(&map[HEADER_BYTES as usize..]);
+        if actual != self.header.data_crc32 {
+            return Err(IndexError::corrupt(
+                &self.path,
+                format!(
+                    "data checksum mismatch (header {:08x}, data {actual:08x})",
+                    self.header.data_crc32
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,407 @@
+//! The single writer of a library: recovery, staging new rows, and publishing a version.
+//!
+//! Commit protocol (every step before the last is invisible to readers):
+//! 1. new track rows are written to Lance data files, uncommitted;
+//! 2. new vector files (named by the new version) are written and fsynced;
+//! 3. replaced rows are deleted and the staged rows committed: Lance now has a newer version
+//!    than the manifest names, which readers ignore because they open the manifest's version;
+//! 4. `MANIFEST.json` is atomically replaced: this is the moment the new version exists;
+//! 5. garbage (older vector files, older Lance versions, orphaned data files) is removed.
+//!
+//! A crash anywhere leaves `MANIFEST.json` naming the previous version, whose files are all
+//! still there. The next writer rolls Lance back to that version and collects the garbage.
+
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatchReader;
+use lance::Dataset;
+use lance::dataset::transaction::Transaction;
+use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode, WriteParams};
+
+use crate::error::{IndexError, IoContext, Result};
+use crate::failpoint;
+use crate::layout::{self, DERIVED_DIRS, LANCE_DIR, LOCK_FILE, REPORTS_DIR, VECTORS_DIR};
+use crate::library::{Library, absolute, load_lance};
+use crate::manifest::{
+    self, BuildInfo, EmbeddingInfo, FORMAT_NAME, FORMAT_VERSION, FileRef, IngestRecord, LanceRef,
+    MANIFEST_FILE, Manifest,
+};
+use crate::runtime::block_on;
+use crate::schema::{Dims, EmbeddingKind, col};
+
+/// Holds the library's writer lock for as long as it lives.
+#[derive(Debug)]
+pub struct LibraryWriter {
+    dir: PathBuf,
+    _lock: File,
+    base: Option<Manifest>,
+}
+
+/// Track rows written to Lance data files but not yet committed.
+#[derive(Debug)]
+pub struct StagedTracks {
+    transaction: Transaction,
+}
+
+/// Everything that makes up the next version.
+#[derive(Debug)]
+pub struct VersionChange {
+    /// New rows, appended after the surviving old ones.
+    pub staged: Option<StagedTracks>,
+    /// Old rows to remove (replaced by new rows with the same id).
+    pub delete_track_ids: Vec<String>,
+    /// Embedding dimensions (must equal the base library's when appending).
+    pub dims: Dims,
+    /// The vector file of each embedding space of the new version.
+    pub vectors: Vec<(EmbeddingKind, FileRef)>,
+    /// Row count the new version must have (checked against Lance before publishing).
+    pub rows: u64,
+    /// What this ingest did, appended to the build history.
+    pub ingest: IngestRecord,
+}
+
+impl LibraryWriter {
+    /// Opens (creating if needed) the library in `dir` for writing, rolling back and cleaning up
+    /// whatever an interrupted writer left behind.
+    pub fn open(dir: &Path) -> Result<LibraryWriter> {
+        let dir = absolute(dir)?;
+        fs::create_dir_all(&dir).at(&dir)?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .at(&lock_path)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(IndexError::Locked { path: dir }),
+            Err(TryLockError::Error(e)) => return Err(IndexError::io(&lock_path, e)),
+        }
+        let base = manifest::read_if_present(&dir)?;
+        let mut writer = LibraryWriter {
+            dir,
+            _lock: lock,
+            base,
+        };
+        writer.recover()?;
+        Ok(writer)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The currently published version, if any.
+    pub fn base(&self) -> Option<&Manifest> {
+        self.base.as_ref()
+    }
+
+    /// Opens the currently published version for reading.
+    pub fn open_base(&self) -> Result<Option<Library>> {
+        self.base
+            .clone()
+            .map(|m| Library::open_manifest(&self.dir, m))
+            .transpose()
+    }
+
+    /// The version number the next publish will get.
+    pub fn next_version(&self) -> u64 {
+        self.base.as_ref().map_or(1, |m| m.library_version + 1)
+    }
+
+    /// Absolute and relative path of the vector file of `kind` in the next version.
+    pub fn next_vector_path(&self, kind: EmbeddingKind) -> Result<(PathBuf, String)> {
+        let rel = layout::vector_file(kind, self.next_version());
+        let abs = self.dir.join(&rel);
+        let parent = self.dir.join(VECTORS_DIR);
+        fs::create_dir_all(&parent).at(&parent)?;
+        Ok((abs, rel))
+    }
+
+    /// Folder for ingest reports (rejects files); created on demand.
+    pub fn reports_dir(&self) -> Result<PathBuf> {
+        let p = self.dir.join(REPORTS_DIR);
+        fs::create_dir_all(&p).at(&p)?;
+        Ok(p)
+    }
+
+    /// Streams `batches` into new Lance data files without committing them.
+    pub fn stage_tracks(&self, batches: Box<dyn RecordBatchReader + Send>) -> Result<StagedTracks> {
+        let lance_path = self.lance_path();
+        let transaction = block_on(async {
+            match &self.base {
+                None => {
+                    let params = WriteParams {
+                        mode: WriteMode::Create,
+                        ..Default::default()
+                    };
+                    let uri = lance_path.to_string_lossy().into_owned();
+                    InsertBuilder::new(uri.as_str())
+                        .with_params(&params)
+                        .execute_uncommitted_stream(batches)
+                        .await
+                }
+                Some(m) => {
+                    let params = WriteParams {
+                        mode: WriteMode::Append,
+                        ..Default::default()
+                    };
+                    let ds = Arc::new(load_lance(&self.dir, m).await.map_err(lance_unwrap)?);
+                    InsertBuilder::new(ds)
+                        .with_params(&params)
+                        .execute_uncommitted_stream(batches)
+                        .await
+                }
+            }
+        })
+        .map_err(|e| IndexError::lance(&lance_path, e))?;
+        Ok(StagedTracks { transaction })
+    }
+
+    /// Makes `change` the library's current version. See the module docs for the protocol.
+    pub fn publish(&mut self, change: VersionChange) -> Result<Manifest> {
+        let lance_path = self.lance_path();
+        let uri = lance_path.to_string_lossy().into_owned();
+        failpoint::hit("publish-before-lance-commit");
+        let dataset = block_on(async {
+            let mut ds = match &self.base {
+                Some(m) => Some(load_lance(&self.dir, m).await.map_err(lance_unwrap)?),
+                None => None,
+            };
+            if let Some(ds) = ds.as_mut() {
+                for chunk in change.delete_track_ids.chunks(512) {
+                    ds.delete(&in_list_predicate(col::TRACK_ID, chunk)).await?;
+                }
+            }
+            match (change.staged, ds) {
+                (Some(staged), Some(ds)) => {
+                    CommitBuilder::new(Arc::new(ds))
+                        .execute(staged.transaction)
+                        .await
+                }
+                (Some(staged), None) => {
+                    CommitBuilder::new(uri.as_str())
+                        .execute(staged.transaction)
+                        .await
+                }
+                (None, Some(ds)) => Ok(ds),
+                (None, None) => Err(lance::Error::invalid_input("nothing to publish")),
+            }
+        })
+        .map_err(|e| IndexError::lance(&lance_path, e))?;
+        failpoint::hit("publish-after-lance-commit");
+
+        let rows = block_on(dataset.count_rows(None)).map_err(|e| IndexError::lance(&lance_path, e))? as u64;
+        if rows != change.rows {
+            return Err(IndexError::corrupt(
+                &lance_path,
+                format!("after commit Lance has {rows} rows, expected {}", change.rows),
+            ));
+        }
+        let manifest = self.next_manifest(dataset.version().version, change.dims, change.vectors, rows, change.ingest)?;
+        // Check that what we are about to publish opens, before anyone can see it.
+        Library::open_manifest(&self.dir, manifest.clone())?;
+        failpoint::hit("publish-before-manifest");
+        manifest.publish(&self.dir)?;
+        failpoint::hit("publish-after-manifest");
+        self.base = Some(manifest.clone());
+        self.collect_garbage()?;
+        Ok(manifest)
+    }
+
+    fn next_manifest(
+        &self,
+        lance_version: u64,
+        dims: Dims,
+        vectors: Vec<(EmbeddingKind, FileRef)>,
+        rows: u64,
+        mut ingest: IngestRecord,
+    ) -> Result<Manifest> {
+        let version = self.next_version();
+        ingest.library_version = version;
+        let mut embeddings = std::collections::BTreeMap::new();
+        let mut files = Vec::new();
+        for (kind, fref) in vectors {
+            let dim = dims.get(kind).ok_or_else(|| {
+                IndexError::InvalidArgument(format!("vector file for {} but no dimension", kind.column()))
+            })?;
+            let encoder = self
+                .base
+                .as_ref()
+                .and_then(|m| m.embeddings.get(kind.column()))
+                .and_then(|e| e.encoder.clone());
+            embeddings.insert(
+                kind.column().to_string(),
+                EmbeddingInfo {
+                    dim,
+                    vectors: fref.path.clone(),
+                    encoder,
+                },
+            );
+            files.push(fref);
+        }
+        for kind in EmbeddingKind::ALL {
+            if dims.get(kind).is_some() && !embeddings.contains_key(kind.column()) {
+                return Err(IndexError::InvalidArgument(format!(
+                    "library has {} but no vector file was written for it",
+                    kind.column()
+                )));
+            }
+        }
+        let mut ingests = self.base.as_ref().map(|m| m.build.ingests.clone()).unwrap_or_default();
+        ingests.push(ingest);
+        Ok(Manifest {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            library_version: version,
+            lance: LanceRef {
+                path: LANCE_DIR.into(),
+                version: lance_version,
+            },
+            rows,
+            embeddings,
+            files,
+            build: BuildInfo {
+                written_by: format!("segue {}", env!("CARGO_PKG_VERSION")),
+                published_unix: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+                ingests,
+            },
+        })
+    }
+
+    /// Drops whatever a failed ingest staged (Lance data files, vector files, temp files).
+    /// The published version is untouched.
+    pub fn discard_unpublished(&mut self) -> Result<()> {
+        self.recover()
+    }
+
+    /// Undoes what an interrupted writer left: Lance versions newer than the manifest's, and
+    /// files no manifest names.
+    fn recover(&mut self) -> Result<()> {
+        let lance_path = self.lance_path();
+        match self.base.clone() {
+            None => {
+                // Never published: whatever is here is an interrupted first ingest.
+                self.check_only_ours()?;
+                if lance_path.exists() {
+                    fs::remove_dir_all(&lance_path).at(&lance_path)?;
+                }
+                self.collect_derived_garbage(&[])?;
+            }
+            Some(m) => {
+                let latest = block_on(async {
+                    let ds = Dataset::open(&lance_path.to_string_lossy()).await?;
+                    ds.latest_version_id().await
+                })
+                .map_err(|e| IndexError::lance(&lance_path, e))?;
+                if latest != m.lance.version {
+                    // Lance committed a version the manifest never published: roll it back by
+                    // restoring the published one (as a new Lance version) and re-pointing the
+                    // manifest at it. Same rows, same library version.
+                    let restored = block_on(async {
+                        let mut ds = load_lance(&self.dir, &m).await.map_err(lance_unwrap)?;
+                        ds.restore().await?;
+                        Ok::<_, lance::Error>(ds.version().version)
+                    })
+                    .map_err(|e| IndexError::lance(&lance_path, e))?;
+                    let mut fixed = m.clone();
+                    fixed.lance.version = restored;
+                    Library::open_manifest(&self.dir, fixed.clone())?;
+                    fixed.publish(&self.dir)?;
+                    self.base = Some(fixed);
+                }
+                self.collect_garbage()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes derived files the manifest does not name, and Lance versions other than its own.
+    fn collect_garbage(&self) -> Result<()> {
+        let Some(m) = &self.base else { return Ok(()) };
+        let keep: Vec<&str> = m.files.iter().map(|f| f.path.as_str()).collect();
+        self.collect_derived_garbage(&keep)?;
+        let lance_path = self.lance_path();
+        // The manifest's version is Lance's latest here (publish just committed it; recover
+        // restored it), so this keeps exactly it and drops older versions and orphaned data
+        // files. We hold the writer lock, so no other writer's unverified files can be in flight.
+        block_on(async {
+            let ds = load_lance(&self.dir, m).await.map_err(lance_unwrap)?;
+            ds.cleanup_old_versions(chrono::TimeDelta::zero(), Some(true), Some(false))
+                .await
+        })
+        .map_err(|e| IndexError::lance(&lance_path, e))?;
+        Ok(())
+    }
+
+    fn collect_derived_garbage(&self, keep: &[&str]) -> Result<()> {
+        for sub in DERIVED_DIRS {
+            let d = self.dir.join(sub);
+            let Ok(entries) = fs::read_dir(&d) else { continue };
+            for e in entries.flatten() {
+                let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
+                if !keep.contains(&rel.as_str()) {
+                    let p = e.path();
+                    if p.is_dir() {
+                        fs::remove_dir_all(&p).at(&p)?;
+                    } else {
+                        fs::remove_file(&p).at(&p)?;
+                    }
+                }
+            }
+        }
+        // Temp files of an interrupted atomic write.
+        for d in [self.dir.clone(), self.dir.join(REPORTS_DIR)] {
+            let Ok(entries) = fs::read_dir(&d) else { continue };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && name.contains(".tmp-") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A directory without a manifest may only hold leftovers of our own interrupted first
+    /// ingest; refuse to turn someone's unrelated folder into a library.
+    fn check_only_ours(&self) -> Result<()> {
+        let ours = [LOCK_FILE, LANCE_DIR, VECTORS_DIR, REPORTS_DIR, MANIFEST_FILE];
+        for e in fs::read_dir(&self.dir).at(&self.dir)?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let temp = name.starts_with('.') && name.contains(".tmp-");
+            if !ours.contains(&name.as_str()) && !temp {
+                return Err(IndexError::NotALibrary {
+                    path: self.dir.clone(),
+                    reason: format!(
+                        "the directory is not empty (it has {name:?}) and has no {MANIFEST_FILE}; choose an empty or new directory"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn lance_path(&self) -> PathBuf {
+        self.dir.join(LANCE_DIR)
+    }
+}
+
+/// `name IN ('a', 'b')` with SQL string escaping.
+fn in_list_predicate(name: &str, values: &[String]) -> String {
+    let quoted: Vec<String> = values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect();
+    format!("{name} IN ({})", quoted.join(", "))
+}
+
+/// Inside a Lance future we need a `lance::Error`; keep our message.
+fn lance_unwrap(e: IndexError) -> lance::Error {
+    lance::Error::invalid_input(e.to_string())
+}
