@@ -1,0 +1,93 @@
+//! `segue fixtures catalog` and `segue fixtures videos`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use segue::fixtures::{CatalogSpec, VideoAnchors, VideoSpec};
+use segue::{EmbeddingKind, Library};
+
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// A deterministic synthetic catalogue (Parquet), streamed in bounded memory.
+    Catalog {
+        #[arg(long)]
+        tracks: u64,
+        /// 0 for none.
+        #[arg(long, default_value_t = 512)]
+        audio_dim: usize,
+        /// 0 for none.
+        #[arg(long, default_value_t = 384)]
+        text_dim: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 24)]
+        clusters: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Synthetic videos (JSON Lines) whose segments wander near tracks of a library.
+    Videos {
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        library: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// How many library tracks serve as scene anchors.
+        #[arg(long, default_value_t = 64)]
+        anchors: usize,
+    },
+}
+
+pub fn run(cmd: FixturesCommand) -> anyhow::Result<()> {
+    match cmd {
+        FixturesCommand::Catalog { tracks, audio_dim, text_dim, seed, clusters, out } => {
+            let spec = CatalogSpec { tracks, audio_dim, text_dim, seed, clusters };
+            let bar = if std::io::stderr().is_terminal() {
+                ProgressBar::with_draw_target(Some(tracks), ProgressDrawTarget::stderr())
+            } else {
+                ProgressBar::hidden()
+            };
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} catalogue [{bar:30}] {pos}/{len} rows {per_sec} ETA {eta}")?
+                    .progress_chars("=> "),
+            );
+            let s = segue::fixtures::write_catalog_parquet(&spec, &out, &mut |n| bar.set_position(n))?;
+            bar.finish_and_clear();
+            println!("wrote {} tracks ({} clusters, {} bytes) to {}", s.tracks, s.clusters, s.bytes, out.display());
+            Ok(())
+        }
+        FixturesCommand::Videos { count, seed, library, out, anchors } => {
+            let lib = Library::open(&library)?;
+            let anchors = sample_anchors(&lib, anchors)?;
+            let spec = VideoSpec { count, seed, ..VideoSpec::default() };
+            let s = segue::fixtures::write_videos_jsonl(&spec, &anchors, &out)
+                .with_context(|| format!("writing videos for {}", library.display()))?;
+            println!("wrote {} videos ({} segments) to {}", s.videos, s.segments, out.display());
+            Ok(())
+        }
+    }
+}
+
+/// Evenly spaced tracks of the library, in whichever embedding spaces it has.
+fn sample_anchors(lib: &Library, n: usize) -> anyhow::Result<VideoAnchors> {
+    if lib.rows() == 0 || n == 0 {
+        bail!("the library has no tracks to anchor videos on");
+    }
+    let n = n.min(lib.rows() as usize);
+    let step = lib.rows() as usize / n;
+    let take = |kind: EmbeddingKind| {
+        lib.vectors(kind).map(|v| (0..n).map(|i| v.row(i * step).to_vec()).collect::<Vec<_>>())
+    };
+    let anchors = VideoAnchors { audio: take(EmbeddingKind::Audio), text: take(EmbeddingKind::Text) };
+    if anchors.audio.is_none() && anchors.text.is_none() {
+        bail!("{} has no embeddings (audio_emb or text_emb) to generate videos from", lib.dir().display());
+    }
+    Ok(anchors)
+}

@@ -1,0 +1,54 @@
+//! Command-line definitions and dispatch. Each subcommand lives in its own file.
+
+mod fixtures;
+mod ingest;
+mod library;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Segue chooses background music for video from stock-music catalogues.
+#[derive(Debug, Parser)]
+#[command(name = "segue", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a demo library from the shipped fixtures and show what it can do.
+    Demo {
+        /// Where to build the demo library (rebuilt on every run).
+        #[arg(long, default_value = "segue-demo-library")]
+        dir: PathBuf,
+        /// Which catalogue to build from: auto (real when ../shared/data is present), real, generated.
+        #[arg(long, default_value = "auto")]
+        source: String,
+    },
+    /// Create a library from a catalogue, or append a catalogue to one (a new version).
+    Ingest(ingest::IngestArgs),
+    /// Show a library's version, tracks, dimensions, sizes and what is built.
+    Info {
+        #[arg(long)]
+        library: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Re-read every derived file and check its checksum.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Write deterministic synthetic catalogues and videos.
+    #[command(subcommand)]
+    Fixtures(fixtures::FixturesCommand),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo { dir, source } => library::demo(dir, &source),
+        Command::Ingest(args) => ingest::run(args),
+        Command::Info { library, json, verify } => library::info(&library, json, verify),
+        Command::Fixtures(cmd) => fixtures::run(cmd),
+    }
+}
