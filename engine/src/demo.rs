@@ -59,12 +59,22 @@ pub fn run(opts: &DemoOptions) -> Result<String> {
     let mut out = String::new();
     let summary = match &real {
         Some(csv) => {
-            writeln!(out, "Building a library from the real Spotify catalogue {}", csv.display()).ok();
+            writeln!(
+                out,
+                "Building a library from the real Spotify catalogue {}",
+                csv.display()
+            )
+            .ok();
             ingest(&opts.dir, csv, opts.progress)?
         }
         None => {
             let catalog = generated_catalog(&opts.dir, opts.generated_tracks)?;
-            writeln!(out, "Building a library from a generated catalogue ({} tracks, seed 7)", opts.generated_tracks).ok();
+            writeln!(
+                out,
+                "Building a library from a generated catalogue ({} tracks, seed 7)",
+                opts.generated_tracks
+            )
+            .ok();
             let s = ingest(&opts.dir, &catalog, opts.progress);
             let _ = std::fs::remove_file(&catalog);
             s?
@@ -100,7 +110,10 @@ fn prepare_dir(dir: &Path) -> Result<()> {
     }
     let is_library = dir.join(segue_index::manifest::MANIFEST_FILE).exists();
     let empty = std::fs::read_dir(dir)
-        .map_err(|e| Error::Io { path: dir.into(), source: e })?
+        .map_err(|e| Error::Io {
+            path: dir.into(),
+            source: e,
+        })?
         .next()
         .is_none();
     if !(is_library || empty) {
@@ -109,7 +122,10 @@ fn prepare_dir(dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
-    std::fs::remove_dir_all(dir).map_err(|e| Error::Io { path: dir.into(), source: e })
+    std::fs::remove_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.into(),
+        source: e,
+    })
 }
 
 fn generated_catalog(dir: &Path, tracks: u64) -> Result<PathBuf> {
@@ -127,16 +143,38 @@ fn generated_catalog(dir: &Path, tracks: u64) -> Result<PathBuf> {
 
 /// Exact nearest neighbours of the first track in the audio space.
 fn similar_tracks(lib: &Library) -> Result<String> {
-    let vectors = lib.vectors(EmbeddingKind::Audio).expect("checked by caller");
+    let vectors = lib
+        .vectors(EmbeddingKind::Audio)
+        .expect("checked by caller");
     let query = vectors.row(0).to_vec();
     let hits = segue_index::exact::top_k(vectors, &query, 6, |_| true)?;
     let rows: Vec<u64> = hits.iter().map(|h| h.row).collect();
-    let batch = lib.take(&rows, &[col::TRACK_ID, col::TITLE, col::ARTIST, col::TAGS, col::BPM])?;
-    let mut out = String::from("Sample search: the tracks that sound most like the first one (exact cosine, audio space)\n");
-    writeln!(out, "{:>6}  {:<16} {:<28} {:<22} {:>5}  tags", "score", "track", "title", "artist", "bpm").ok();
+    let batch = lib.take(
+        &rows,
+        &[col::TRACK_ID, col::TITLE, col::ARTIST, col::TAGS, col::BPM],
+    )?;
+    let mut out = String::from(
+        "Sample search: the tracks that sound most like the first one (exact cosine, audio space)\n",
+    );
+    writeln!(
+        out,
+        "{:>6}  {:<16} {:<28} {:<22} {:>5}  tags",
+        "score", "track", "title", "artist", "bpm"
+    )
+    .ok();
     for (i, h) in hits.iter().enumerate() {
         let r = row_text(&batch, i);
-        writeln!(out, "{:>6.3}  {:<16} {:<28} {:<22} {:>5}  {}", h.score, r.id, clip(&r.title, 28), clip(&r.artist, 22), r.bpm, r.tags).ok();
+        writeln!(
+            out,
+            "{:>6.3}  {:<16} {:<28} {:<22} {:>5}  {}",
+            h.score,
+            r.id,
+            clip(&r.title, 28),
+            clip(&r.artist, 22),
+            r.bpm,
+            r.tags
+        )
+        .ok();
     }
     Ok(out)
 }
@@ -144,16 +182,36 @@ fn similar_tracks(lib: &Library) -> Result<String> {
 /// A metadata search over a library without embeddings: rock tracks at 118–122 BPM, most
 /// energetic first.
 fn tag_search(lib: &Library) -> Result<String> {
-    let batches = lib.scan(&[col::TRACK_ID, col::TITLE, col::ARTIST, col::TAGS, col::BPM, col::ENERGY])?;
+    let batches = lib.scan(&[
+        col::TRACK_ID,
+        col::TITLE,
+        col::ARTIST,
+        col::TAGS,
+        col::BPM,
+        col::ENERGY,
+    ])?;
     let mut found: Vec<(f32, RowText)> = Vec::new();
     for b in &batches {
-        let bpm = b.column_by_name(col::BPM).expect("projected").as_primitive::<Float32Type>();
-        let energy = b.column_by_name(col::ENERGY).expect("projected").as_primitive::<Float32Type>();
+        let bpm = b
+            .column_by_name(col::BPM)
+            .expect("projected")
+            .as_primitive::<Float32Type>();
+        let energy = b
+            .column_by_name(col::ENERGY)
+            .expect("projected")
+            .as_primitive::<Float32Type>();
         for i in 0..b.num_rows() {
             let r = row_text(b, i);
             let in_tempo = !bpm.is_null(i) && (118.0..=122.0).contains(&bpm.value(i));
             if in_tempo && r.tags.split(", ").any(|t| t == "genre:rock") {
-                found.push((if energy.is_null(i) { 0.0 } else { energy.value(i) }, r));
+                found.push((
+                    if energy.is_null(i) {
+                        0.0
+                    } else {
+                        energy.value(i)
+                    },
+                    r,
+                ));
             }
         }
     }
@@ -162,9 +220,23 @@ fn tag_search(lib: &Library) -> Result<String> {
         "Sample search: tag genre:rock AND 118 <= bpm <= 122, most energetic first ({} matches)\n",
         found.len()
     );
-    writeln!(out, "{:>6}  {:<24} {:<32} {:<22} {:>5}  tags", "energy", "track", "title", "artist", "bpm").ok();
+    writeln!(
+        out,
+        "{:>6}  {:<24} {:<32} {:<22} {:>5}  tags",
+        "energy", "track", "title", "artist", "bpm"
+    )
+    .ok();
     for (e, r) in found.iter().take(8) {
-        writeln!(out, "{e:>6.3}  {:<24} {:<32} {:<22} {:>5}  {}", r.id, clip(&r.title, 32), clip(&r.artist, 22), r.bpm, clip(&r.tags, 60)).ok();
+        writeln!(
+            out,
+            "{e:>6.3}  {:<24} {:<32} {:<22} {:>5}  {}",
+            r.id,
+            clip(&r.title, 32),
+            clip(&r.artist, 22),
+            r.bpm,
+            clip(&r.tags, 60)
+        )
+        .ok();
     }
     Ok(out)
 }
@@ -189,7 +261,11 @@ fn row_text(b: &RecordBatch, i: usize) -> RowText {
         .filter(|a| !a.is_null(i))
         .map(|a| {
             let v = a.as_list::<i32>().value(i);
-            v.as_string::<i32>().iter().flatten().collect::<Vec<_>>().join(", ")
+            v.as_string::<i32>()
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
         })
         .unwrap_or_default();
     let bpm = b

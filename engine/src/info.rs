@@ -73,16 +73,36 @@ impl LibraryInfo {
         let mut s = String::new();
         let mut line = |k: &str, v: String| s.push_str(&format!("{k:<16} {v}\n"));
         line("library", self.path.clone());
-        line("version", format!("{} (format {}, lance version {})", self.library_version, self.format_version, self.lance_version));
+        line(
+            "version",
+            format!(
+                "{} (format {}, lance version {})",
+                self.library_version, self.format_version, self.lance_version
+            ),
+        );
         line("tracks", self.tracks.to_string());
         if self.embeddings.is_empty() {
             line("embeddings", "none".into());
         }
         for e in &self.embeddings {
-            let enc = e.encoder.as_deref().map(|x| format!(", encoder {x}")).unwrap_or_default();
-            line(&e.name, format!("{}-d, {}{enc}", e.dim, human_bytes(e.bytes)));
+            let enc = e
+                .encoder
+                .as_deref()
+                .map(|x| format!(", encoder {x}"))
+                .unwrap_or_default();
+            line(
+                &e.name,
+                format!("{}-d, {}{enc}", e.dim, human_bytes(e.bytes)),
+            );
         }
-        line("size", format!("{} lance + {} derived", human_bytes(self.lance_bytes), human_bytes(self.derived_bytes)));
+        line(
+            "size",
+            format!(
+                "{} lance + {} derived",
+                human_bytes(self.lance_bytes),
+                human_bytes(self.derived_bytes)
+            ),
+        );
         line("built", self.built.join(", "));
         line("written by", self.written_by.clone());
         if self.verified {
@@ -93,7 +113,14 @@ impl LibraryInfo {
                 &format!("ingest v{}", i.library_version),
                 format!(
                     "{} ({}): {} read, {} added, {} replaced, {} duplicates skipped, {} rejected, {:.1} s",
-                    i.source, i.format, i.rows_read, i.rows_added, i.rows_replaced, i.rows_skipped_duplicate, i.rows_rejected, i.seconds
+                    i.source,
+                    i.format,
+                    i.rows_read,
+                    i.rows_added,
+                    i.rows_replaced,
+                    i.rows_skipped_duplicate,
+                    i.rows_rejected,
+                    i.seconds
                 ),
             );
         }
@@ -110,5 +137,9 @@ pub fn human_bytes(b: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{b} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let color = std::io::stderr().is_terminal();
-            let prefix = if color { "\x1b[31merror:\x1b[0m" } else { "error:" };
+            let prefix = if color {
+                "\x1b[31merror:\x1b[0m"
+            } else {
+                "error:"
+            };
             eprintln!("{prefix} {e:#}");
             ExitCode::from(2)
         }

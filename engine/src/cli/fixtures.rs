@@ -47,29 +47,66 @@ pub enum FixturesCommand {
 
 pub fn run(cmd: FixturesCommand) -> anyhow::Result<()> {
     match cmd {
-        FixturesCommand::Catalog { tracks, audio_dim, text_dim, seed, clusters, out } => {
-            let spec = CatalogSpec { tracks, audio_dim, text_dim, seed, clusters };
+        FixturesCommand::Catalog {
+            tracks,
+            audio_dim,
+            text_dim,
+            seed,
+            clusters,
+            out,
+        } => {
+            let spec = CatalogSpec {
+                tracks,
+                audio_dim,
+                text_dim,
+                seed,
+                clusters,
+            };
             let bar = if std::io::stderr().is_terminal() {
                 ProgressBar::with_draw_target(Some(tracks), ProgressDrawTarget::stderr())
             } else {
                 ProgressBar::hidden()
             };
             bar.set_style(
-                ProgressStyle::with_template("{spinner} catalogue [{bar:30}] {pos}/{len} rows {per_sec} ETA {eta}")?
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} catalogue [{bar:30}] {pos}/{len} rows {per_sec} ETA {eta}",
+                )?
+                .progress_chars("=> "),
             );
-            let s = segue::fixtures::write_catalog_parquet(&spec, &out, &mut |n| bar.set_position(n))?;
+            let s =
+                segue::fixtures::write_catalog_parquet(&spec, &out, &mut |n| bar.set_position(n))?;
             bar.finish_and_clear();
-            println!("wrote {} tracks ({} clusters, {} bytes) to {}", s.tracks, s.clusters, s.bytes, out.display());
+            println!(
+                "wrote {} tracks ({} clusters, {} bytes) to {}",
+                s.tracks,
+                s.clusters,
+                s.bytes,
+                out.display()
+            );
             Ok(())
         }
-        FixturesCommand::Videos { count, seed, library, out, anchors } => {
+        FixturesCommand::Videos {
+            count,
+            seed,
+            library,
+            out,
+            anchors,
+        } => {
             let lib = Library::open(&library)?;
             let anchors = sample_anchors(&lib, anchors)?;
-            let spec = VideoSpec { count, seed, ..VideoSpec::default() };
+            let spec = VideoSpec {
+                count,
+                seed,
+                ..VideoSpec::default()
+            };
             let s = segue::fixtures::write_videos_jsonl(&spec, &anchors, &out)
                 .with_context(|| format!("writing videos for {}", library.display()))?;
-            println!("wrote {} videos ({} segments) to {}", s.videos, s.segments, out.display());
+            println!(
+                "wrote {} videos ({} segments) to {}",
+                s.videos,
+                s.segments,
+                out.display()
+            );
             Ok(())
         }
     }
@@ -83,11 +120,18 @@ fn sample_anchors(lib: &Library, n: usize) -> anyhow::Result<VideoAnchors> {
     let n = n.min(lib.rows() as usize);
     let step = lib.rows() as usize / n;
     let take = |kind: EmbeddingKind| {
-        lib.vectors(kind).map(|v| (0..n).map(|i| v.row(i * step).to_vec()).collect::<Vec<_>>())
+        lib.vectors(kind)
+            .map(|v| (0..n).map(|i| v.row(i * step).to_vec()).collect::<Vec<_>>())
     };
-    let anchors = VideoAnchors { audio: take(EmbeddingKind::Audio), text: take(EmbeddingKind::Text) };
+    let anchors = VideoAnchors {
+        audio: take(EmbeddingKind::Audio),
+        text: take(EmbeddingKind::Text),
+    };
     if anchors.audio.is_none() && anchors.text.is_none() {
-        bail!("{} has no embeddings (audio_emb or text_emb) to generate videos from", lib.dir().display());
+        bail!(
+            "{} has no embeddings (audio_emb or text_emb) to generate videos from",
+            lib.dir().display()
+        );
     }
     Ok(anchors)
 }

@@ -72,7 +72,11 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
             s.total_tracks
         );
     } else {
-        println!("nothing new to ingest: {} stays at version {}", a.library.display(), s.library_version);
+        println!(
+            "nothing new to ingest: {} stays at version {}",
+            a.library.display(),
+            s.library_version
+        );
     }
     println!(
         "{} ({}): {} rows read, {} added, {} replaced, {} duplicates skipped, {} rejected in {:.1} s ({:.0} rows/s)",

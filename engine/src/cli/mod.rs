@@ -48,7 +48,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo { dir, source } => library::demo(dir, &source),
         Command::Ingest(args) => ingest::run(args),
-        Command::Info { library, json, verify } => library::info(&library, json, verify),
+        Command::Info {
+            library,
+            json,
+            verify,
+        } => library::info(&library, json, verify),
         Command::Fixtures(cmd) => fixtures::run(cmd),
     }
 }

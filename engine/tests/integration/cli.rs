@@ -1,0 +1,92 @@
+use std::process::Command;
+
+fn segue() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_segue"))
+}
+
+#[test]
+fn info_on_a_missing_library_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    let out = segue()
+        .args(["info", "--library"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a Segue library") && err.contains("nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ingest_then_info_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,audio_emb\n\
+         a,First,120,mood:calm;genre:ambient,1;0;0\n\
+         b,Second,95.5,genre:rock,\"[0, 1, 0]\"\n",
+    )
+    .unwrap();
+    let lib = tmp.path().join("lib");
+    let out = segue()
+        .args(["ingest", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("published version 1"), "{text}");
+
+    let out = segue()
+        .args(["info", "--json", "--verify", "--library"])
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tracks"], 2);
+    assert_eq!(v["library_version"], 1);
+    assert_eq!(v["embeddings"][0]["name"], "audio_emb");
+    assert_eq!(v["embeddings"][0]["dim"], 3);
+    assert_eq!(v["verified"], true);
+}
+
+#[test]
+fn a_bad_row_through_the_cli_names_file_row_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("bad.csv");
+    std::fs::write(&csv, "track_id,duration_s\na,10\nb,-3\n").unwrap();
+    let lib = tmp.path().join("lib");
+    let out = segue()
+        .args(["ingest", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv") && err.contains("row 2") && err.contains("field duration_s"),
+        "{err}"
+    );
+    assert!(
+        !lib.join("MANIFEST.json").exists(),
+        "nothing may be published"
+    );
+}

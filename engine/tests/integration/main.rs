@@ -1,0 +1,4 @@
+//! Integration tests of the `segue` facade and command-line program.
+
+mod cli;
+mod demo;
