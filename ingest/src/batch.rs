@@ -17,7 +17,11 @@ fn item(dt: DataType) -> Arc<Field> {
     Arc::new(Field::new("item", dt, true))
 }
 
-fn vectors(rows: &[TrackRecord], dim: u32, get: impl Fn(&TrackRecord) -> Option<&[f32]>) -> ArrayRef {
+fn vectors(
+    rows: &[TrackRecord],
+    dim: u32,
+    get: impl Fn(&TrackRecord) -> Option<&[f32]>,
+) -> ArrayRef {
     let mut b = FixedSizeListBuilder::with_capacity(
         Float32Builder::with_capacity(rows.len() * dim as usize),
         dim as i32,
@@ -40,7 +44,11 @@ fn vectors(rows: &[TrackRecord], dim: u32, get: impl Fn(&TrackRecord) -> Option<
 }
 
 /// Builds the batch; the records have been validated against `dims`.
-pub fn build(schema: &SchemaRef, dims: Dims, rows: &[TrackRecord]) -> Result<RecordBatch, ArrowError> {
+pub fn build(
+    schema: &SchemaRef,
+    dims: Dims,
+    rows: &[TrackRecord],
+) -> Result<RecordBatch, ArrowError> {
     let strings = |get: &dyn Fn(&TrackRecord) -> Option<&str>| -> ArrayRef {
         let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
         for r in rows {
@@ -114,7 +122,9 @@ pub fn build(schema: &SchemaRef, dims: Dims, rows: &[TrackRecord]) -> Result<Rec
                 vectors(rows, dims.text.unwrap_or(0), |r| r.text_emb.as_deref())
             }
             other => {
-                return Err(ArrowError::SchemaError(format!("no builder for column {other}")));
+                return Err(ArrowError::SchemaError(format!(
+                    "no builder for column {other}"
+                )));
             }
         };
         columns.push(a);

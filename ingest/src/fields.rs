@@ -20,7 +20,11 @@ pub fn finite(row: u64, field: &str, v: f64) -> Result<f64, RowError> {
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(RowError::new(row, field, format!("{v} is not a finite number")))
+        Err(RowError::new(
+            row,
+            field,
+            format!("{v} is not a finite number"),
+        ))
     }
 }
 
@@ -30,7 +34,11 @@ pub fn boolean(row: u64, field: &str, s: &str) -> Result<Option<bool>, RowError>
         "" | "null" => Ok(None),
         "true" | "1" | "yes" | "y" | "t" => Ok(Some(true)),
         "false" | "0" | "no" | "n" | "f" => Ok(Some(false)),
-        other => Err(RowError::new(row, field, format!("not a boolean: {other:?}"))),
+        other => Err(RowError::new(
+            row,
+            field,
+            format!("not a boolean: {other:?}"),
+        )),
     }
 }
 
@@ -89,7 +97,11 @@ pub fn json_number(row: u64, field: &str, v: &Value) -> Result<Option<f64>, RowE
             .map(Some),
         // NaN/Infinity cannot be JSON numbers; accept their usual spellings to report them.
         Value::String(s) => number(row, field, s),
-        other => Err(RowError::new(row, field, format!("expected a number, found {}", kind(other)))),
+        other => Err(RowError::new(
+            row,
+            field,
+            format!("expected a number, found {}", kind(other)),
+        )),
     }
 }
 
@@ -98,7 +110,11 @@ pub fn json_string(row: u64, field: &str, v: &Value) -> Result<Option<String>, R
         Value::Null => Ok(None),
         Value::String(s) => Ok(text(s)),
         Value::Number(n) => Ok(Some(n.to_string())),
-        other => Err(RowError::new(row, field, format!("expected a string, found {}", kind(other)))),
+        other => Err(RowError::new(
+            row,
+            field,
+            format!("expected a string, found {}", kind(other)),
+        )),
     }
 }
 
@@ -109,7 +125,11 @@ pub fn json_bool(row: u64, field: &str, v: &Value) -> Result<Option<bool>, RowEr
         Value::String(s) => boolean(row, field, s),
         Value::Number(n) if n.as_f64() == Some(1.0) => Ok(Some(true)),
         Value::Number(n) if n.as_f64() == Some(0.0) => Ok(Some(false)),
-        other => Err(RowError::new(row, field, format!("expected true or false, found {}", kind(other)))),
+        other => Err(RowError::new(
+            row,
+            field,
+            format!("expected true or false, found {}", kind(other)),
+        )),
     }
 }
 
@@ -129,7 +149,11 @@ pub fn json_string_list(row: u64, field: &str, v: &Value) -> Result<Vec<String>,
                 )),
             })
             .collect(),
-        other => Err(RowError::new(row, field, format!("expected a list of strings, found {}", kind(other)))),
+        other => Err(RowError::new(
+            row,
+            field,
+            format!("expected a list of strings, found {}", kind(other)),
+        )),
     }
 }
 
@@ -141,9 +165,9 @@ pub fn json_number_list(row: u64, field: &str, v: &Value) -> Result<Option<Vec<f
             .iter()
             .enumerate()
             .map(|(i, x)| match x {
-                Value::Number(n) => n.as_f64().ok_or_else(|| {
-                    RowError::new(row, field, format!("element {i} out of range"))
-                }),
+                Value::Number(n) => n
+                    .as_f64()
+                    .ok_or_else(|| RowError::new(row, field, format!("element {i} out of range"))),
                 Value::String(s) => s.trim().parse::<f64>().map_err(|_| {
                     RowError::new(row, field, format!("element {i} is not a number: {s:?}"))
                 }),
@@ -155,7 +179,11 @@ pub fn json_number_list(row: u64, field: &str, v: &Value) -> Result<Option<Vec<f
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
-        other => Err(RowError::new(row, field, format!("expected a list of numbers, found {}", kind(other)))),
+        other => Err(RowError::new(
+            row,
+            field,
+            format!("expected a list of numbers, found {}", kind(other)),
+        )),
     }
 }
 

@@ -26,7 +26,9 @@ impl std::str::FromStr for OnDuplicate {
             "error" => Ok(Self::Error),
             "skip" => Ok(Self::Skip),
             "replace" => Ok(Self::Replace),
-            other => Err(format!("unknown duplicate policy {other:?} (error, skip, replace)")),
+            other => Err(format!(
+                "unknown duplicate policy {other:?} (error, skip, replace)"
+            )),
         }
     }
 }

@@ -30,7 +30,9 @@ use crate::validate::validate;
 pub fn ingest(library: &Path, opts: &IngestOptions) -> Result<IngestSummary> {
     let started = Instant::now();
     if opts.batch_rows == 0 {
-        return Err(IngestError::InvalidOptions("batch size must be at least 1".into()));
+        return Err(IngestError::InvalidOptions(
+            "batch size must be at least 1".into(),
+        ));
     }
     let source = sources::open(&opts.catalog, opts.format)?;
     let mut writer = LibraryWriter::open(library)?;
@@ -43,7 +45,12 @@ pub fn ingest(library: &Path, opts: &IngestOptions) -> Result<IngestSummary> {
     result
 }
 
-fn run(writer: &mut LibraryWriter, source: Box<dyn Source>, opts: &IngestOptions, started: Instant) -> Result<IngestSummary> {
+fn run(
+    writer: &mut LibraryWriter,
+    source: Box<dyn Source>,
+    opts: &IngestOptions,
+    started: Instant,
+) -> Result<IngestSummary> {
     let base = writer.open_base()?;
     let format = source.format_name().to_string();
     let ignored_columns = source.ignored_columns();
@@ -69,7 +76,12 @@ fn run(writer: &mut LibraryWriter, source: Box<dyn Source>, opts: &IngestOptions
     let dims = plan_dims(base.as_ref(), source.as_ref(), &emb_files, opts)?;
 
     let existing: HashMap<String, u64> = match &base {
-        Some(b) => b.track_ids()?.into_iter().enumerate().map(|(i, id)| (id, i as u64)).collect(),
+        Some(b) => b
+            .track_ids()?
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| (id, i as u64))
+            .collect(),
         None => HashMap::new(),
     };
     let next = writer.next_version();
@@ -134,7 +146,9 @@ fn run(writer: &mut LibraryWriter, source: Box<dyn Source>, opts: &IngestOptions
         }
     };
     let mut state = Arc::try_unwrap(shared)
-        .map_err(|_| IngestError::InvalidOptions("internal: ingest stream still referenced".into()))?
+        .map_err(|_| {
+            IngestError::InvalidOptions("internal: ingest stream still referenced".into())
+        })?
         .into_inner()
         .expect("ingest state poisoned");
     if let Some(e) = state.error.take() {
@@ -143,7 +157,10 @@ fn run(writer: &mut LibraryWriter, source: Box<dyn Source>, opts: &IngestOptions
     state.progress.finish();
     state.check_embedding_files(&format)?;
     if state.rows_read == 0 {
-        return Err(IngestError::bad_file(&opts.catalog, "the catalogue has no data rows"));
+        return Err(IngestError::bad_file(
+            &opts.catalog,
+            "the catalogue has no data rows",
+        ));
     }
 
     let rows_rejected = state.rejected;
@@ -199,7 +216,12 @@ fn run(writer: &mut LibraryWriter, source: Box<dyn Source>, opts: &IngestOptions
 
 /// Decides which embedding spaces the library has and, where already known, their dimension.
 /// `Some(0)` means "present, dimension taken from the first row".
-fn plan_dims(base: Option<&Library>, source: &dyn Source, files: &[Option<EmbeddingFile>; 2], opts: &IngestOptions) -> Result<Dims> {
+fn plan_dims(
+    base: Option<&Library>,
+    source: &dyn Source,
+    files: &[Option<EmbeddingFile>; 2],
+    opts: &IngestOptions,
+) -> Result<Dims> {
     let mut dims = Dims::default();
     for (i, kind) in EmbeddingKind::ALL.into_iter().enumerate() {
         let name = kind.column();
@@ -217,7 +239,9 @@ fn plan_dims(base: Option<&Library>, source: &dyn Source, files: &[Option<Embedd
                 None => {
                     return Err(IngestError::bad_file(
                         &opts.catalog,
-                        format!("has {name} but the library was created without {name}; embeddings spaces are fixed when a library is created"),
+                        format!(
+                            "has {name} but the library was created without {name}; embeddings spaces are fixed when a library is created"
+                        ),
                     ));
                 }
                 Some(d) => {
@@ -234,7 +258,9 @@ fn plan_dims(base: Option<&Library>, source: &dyn Source, files: &[Option<Embedd
                 if let Some(d) = b.dims().get(kind) {
                     return Err(IngestError::bad_file(
                         &opts.catalog,
-                        format!("has no {name} but the library has {d}-d {name}; add the column or give the embeddings file"),
+                        format!(
+                            "has no {name} but the library has {d}-d {name}; add the column or give the embeddings file"
+                        ),
                     ));
                 }
                 None
@@ -250,17 +276,26 @@ fn plan_dims(base: Option<&Library>, source: &dyn Source, files: &[Option<Embedd
     Ok(dims)
 }
 
-fn rejects_paths(writer: &LibraryWriter, opts: &IngestOptions, version: u64) -> Result<(PathBuf, PathBuf)> {
+fn rejects_paths(
+    writer: &LibraryWriter,
+    opts: &IngestOptions,
+    version: u64,
+) -> Result<(PathBuf, PathBuf)> {
     let final_path = match &opts.rejects_path {
         Some(p) => p.clone(),
-        None => writer.reports_dir()?.join(format!("ingest-v{version:06}-rejects.jsonl")),
+        None => writer
+            .reports_dir()?
+            .join(format!("ingest-v{version:06}-rejects.jsonl")),
     };
     let tmp = segue_index::atomic::temp_sibling(&final_path);
     Ok((tmp, final_path))
 }
 
 fn relative_to(p: &Path, dir: &Path) -> String {
-    p.strip_prefix(dir).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(dir)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 struct StreamState {
@@ -316,7 +351,9 @@ impl StreamState {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let mut rows: Vec<TrackRecord> = Vec::with_capacity(self.batch_rows.min(65_536));
         while rows.len() < self.batch_rows {
-            let Some(item) = self.source.next_item()? else { break };
+            let Some(item) = self.source.next_item()? else {
+                break;
+            };
             self.rows_read += 1;
             match item {
                 SourceItem::Bad(e) => self.reject(e)?,
@@ -343,10 +380,13 @@ impl StreamState {
         if self.batches == 2 {
             failpoint::hit("ingest-mid-stream");
         }
-        let schema = self.schema.get_or_insert_with(|| track_schema(self.dims)).clone();
-        Ok(Some(batch::build(&schema, self.dims, &rows).map_err(|e| {
-            IngestError::InvalidOptions(format!("internal: building a batch: {e}"))
-        })?))
+        let schema = self
+            .schema
+            .get_or_insert_with(|| track_schema(self.dims))
+            .clone();
+        Ok(Some(batch::build(&schema, self.dims, &rows).map_err(
+            |e| IngestError::InvalidOptions(format!("internal: building a batch: {e}")),
+        )?))
     }
 
     fn attach_embeddings(&mut self, r: &mut TrackRecord) -> Result<()> {
@@ -367,7 +407,11 @@ impl StreamState {
         self.resolve_pending_dims(r);
         validate(r, self.dims)?;
         if let Some(&first) = self.seen.get(&r.track_id) {
-            let mut e = RowError::new(r.row, "track_id", format!("duplicate track id {:?} (first on row {first})", r.track_id));
+            let mut e = RowError::new(
+                r.row,
+                "track_id",
+                format!("duplicate track id {:?} (first on row {first})", r.track_id),
+            );
             e.track_id = Some(r.track_id.clone());
             return Err(e);
         }
@@ -377,7 +421,10 @@ impl StreamState {
                     let mut e = RowError::new(
                         r.row,
                         "track_id",
-                        format!("{:?} is already in the library (use --on-duplicate skip or replace)", r.track_id),
+                        format!(
+                            "{:?} is already in the library (use --on-duplicate skip or replace)",
+                            r.track_id
+                        ),
                     );
                     e.track_id = Some(r.track_id.clone());
                     return Err(e);
@@ -443,7 +490,8 @@ impl StreamState {
         }
         self.rejected += 1;
         if self.rejects.is_none() {
-            let f = File::create(&self.rejects_tmp).map_err(|err| IngestError::io(&self.rejects_tmp, err))?;
+            let f = File::create(&self.rejects_tmp)
+                .map_err(|err| IngestError::io(&self.rejects_tmp, err))?;
             self.rejects = Some(BufWriter::new(f));
         }
         let line = json!({
@@ -458,9 +506,14 @@ impl StreamState {
     }
 
     fn finish_rejects(&mut self, final_path: &Path) -> Result<Option<PathBuf>> {
-        let Some(mut w) = self.rejects.take() else { return Ok(None) };
-        w.flush().map_err(|e| IngestError::io(&self.rejects_tmp, e))?;
-        w.get_ref().sync_all().map_err(|e| IngestError::io(&self.rejects_tmp, e))?;
+        let Some(mut w) = self.rejects.take() else {
+            return Ok(None);
+        };
+        w.flush()
+            .map_err(|e| IngestError::io(&self.rejects_tmp, e))?;
+        w.get_ref()
+            .sync_all()
+            .map_err(|e| IngestError::io(&self.rejects_tmp, e))?;
         segue_index::atomic::durable_rename(&self.rejects_tmp, final_path)?;
         Ok(Some(final_path.to_path_buf()))
     }
@@ -479,13 +532,18 @@ impl StreamState {
         let mut out = Vec::new();
         let replaced: std::collections::HashSet<u64> = self.replaced_rows.iter().copied().collect();
         for kind in EmbeddingKind::ALL {
-            let Some((w, staging, rel)) = self.vectors[slot(kind)].take() else { continue };
+            let Some((w, staging, rel)) = self.vectors[slot(kind)].take() else {
+                continue;
+            };
             let staging_rel = format!("{rel}.staging");
             let staged = w.finish(&staging_rel)?;
             let final_path = writer.dir().join(&rel);
             let fref = if replaced.is_empty() {
                 segue_index::atomic::durable_rename(&staging, &final_path)?;
-                FileRef { path: rel, ..staged }
+                FileRef {
+                    path: rel,
+                    ..staged
+                }
             } else {
                 let dim = self.dims.get(kind).unwrap_or(0);
                 let src = VectorFile::open(&staging, dim, &staged)?;

@@ -20,32 +20,45 @@ pub fn validate(r: &TrackRecord, dims: Dims) -> Result<(), RowError> {
         return Err(bad(col::TRACK_ID, "missing track id".into()));
     }
     if r.track_id.len() > MAX_TRACK_ID_BYTES {
-        return Err(bad(col::TRACK_ID, format!("longer than {MAX_TRACK_ID_BYTES} bytes")));
+        return Err(bad(
+            col::TRACK_ID,
+            format!("longer than {MAX_TRACK_ID_BYTES} bytes"),
+        ));
     }
     if r.track_id.chars().any(char::is_control) {
         return Err(bad(col::TRACK_ID, "contains control characters".into()));
     }
     match r.duration_s {
         None => return Err(bad(col::DURATION_S, "missing".into())),
-        Some(d) if d <= 0.0 => return Err(bad(col::DURATION_S, format!("must be positive, got {d}"))),
-        Some(d) if d > 86_400.0 => return Err(bad(col::DURATION_S, format!("{d} s is longer than a day"))),
+        Some(d) if d <= 0.0 => {
+            return Err(bad(col::DURATION_S, format!("must be positive, got {d}")));
+        }
+        Some(d) if d > 86_400.0 => {
+            return Err(bad(col::DURATION_S, format!("{d} s is longer than a day")));
+        }
         Some(_) => {}
     }
-    if let Some(b) = r.bpm {
-        if !(b > 0.0 && b <= 1000.0) {
-            return Err(bad(col::BPM, format!("{b} is outside (0, 1000]")));
-        }
+    if let Some(b) = r.bpm
+        && !(b > 0.0 && b <= 1000.0)
+    {
+        return Err(bad(col::BPM, format!("{b} is outside (0, 1000]")));
     }
-    for (field, v) in [(col::ENERGY, r.energy), (col::SPECTRAL_CENTROID, r.spectral_centroid)] {
-        if let Some(x) = v {
-            if x < 0.0 {
-                return Err(bad(field, format!("must not be negative, got {x}")));
-            }
+    for (field, v) in [
+        (col::ENERGY, r.energy),
+        (col::SPECTRAL_CENTROID, r.spectral_centroid),
+    ] {
+        if let Some(x) = v
+            && x < 0.0
+        {
+            return Err(bad(field, format!("must not be negative, got {x}")));
         }
     }
     if let Some(m) = &r.mfcc {
         if m.len() != MFCC_LEN as usize {
-            return Err(bad(col::MFCC, format!("{} coefficients, expected {MFCC_LEN}", m.len())));
+            return Err(bad(
+                col::MFCC,
+                format!("{} coefficients, expected {MFCC_LEN}", m.len()),
+            ));
         }
         if let Some(i) = m.iter().position(|x| !x.is_finite()) {
             return Err(bad(col::MFCC, format!("element {i} is {}", m[i])));
@@ -59,8 +72,15 @@ pub fn validate(r: &TrackRecord, dims: Dims) -> Result<(), RowError> {
         let field = kind.column();
         match (dims.get(kind), v) {
             (None, None) => {}
-            (None, Some(_)) => return Err(bad(field, "the library has no such embedding space".into())),
-            (Some(d), None) => return Err(bad(field, format!("missing (the library has {d}-d {field})"))),
+            (None, Some(_)) => {
+                return Err(bad(field, "the library has no such embedding space".into()));
+            }
+            (Some(d), None) => {
+                return Err(bad(
+                    field,
+                    format!("missing (the library has {d}-d {field})"),
+                ));
+            }
             (Some(d), Some(v)) => check_vector(v, d).map_err(|reason| bad(field, reason))?,
         }
     }

@@ -44,29 +44,49 @@ impl EmbeddingFile {
         if len == 0 {
             return Err(IngestError::bad_file(path, "the file is empty"));
         }
-        let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+        let is_npy = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
         let reader = BufReader::with_capacity(1 << 20, file);
         if is_npy {
             let npy = NpyFile::new(reader)
                 .map_err(|e| IngestError::bad_file(path, format!("not a valid .npy file: {e}")))?;
             let shape = npy.shape().to_vec();
             if shape.len() != 2 {
-                return Err(IngestError::bad_file(path, format!("expected a 2-D array (rows × dim), found shape {shape:?}")));
+                return Err(IngestError::bad_file(
+                    path,
+                    format!("expected a 2-D array (rows × dim), found shape {shape:?}"),
+                ));
             }
             if npy.order() != Order::C && shape[0] > 1 {
-                return Err(IngestError::bad_file(path, "Fortran-order arrays are not supported; save with C order"));
+                return Err(IngestError::bad_file(
+                    path,
+                    "Fortran-order arrays are not supported; save with C order",
+                ));
             }
             let (rows, file_dim) = (shape[0], shape[1] as u32);
             if let Some(d) = dim.filter(|&d| d != file_dim) {
-                return Err(IngestError::bad_file(path, format!("dimension {file_dim}, expected {d}")));
+                return Err(IngestError::bad_file(
+                    path,
+                    format!("dimension {file_dim}, expected {d}"),
+                ));
             }
             let dtype = npy.dtype().descr();
             let inner = if dtype.ends_with("f4") {
-                Inner::NpyF32(npy.data::<f32>().map_err(|e| IngestError::bad_file(path, e.to_string()))?)
+                Inner::NpyF32(
+                    npy.data::<f32>()
+                        .map_err(|e| IngestError::bad_file(path, e.to_string()))?,
+                )
             } else if dtype.ends_with("f8") {
-                Inner::NpyF64(npy.data::<f64>().map_err(|e| IngestError::bad_file(path, e.to_string()))?)
+                Inner::NpyF64(
+                    npy.data::<f64>()
+                        .map_err(|e| IngestError::bad_file(path, e.to_string()))?,
+                )
             } else {
-                return Err(IngestError::bad_file(path, format!("element type {dtype}; expected float32 or float64")));
+                return Err(IngestError::bad_file(
+                    path,
+                    format!("element type {dtype}; expected float32 or float64"),
+                ));
             };
             return Ok(EmbeddingFile {
                 path: path.into(),
@@ -122,7 +142,11 @@ impl EmbeddingFile {
         if row > self.rows {
             return Err(IngestError::BadRow {
                 file: self.path.clone(),
-                error: RowError::new(row, "(embedding)", format!("the file has only {} rows", self.rows)),
+                error: RowError::new(
+                    row,
+                    "(embedding)",
+                    format!("the file has only {} rows", self.rows),
+                ),
             });
         }
         while self.pos + 1 < row {
@@ -146,7 +170,11 @@ impl EmbeddingFile {
                     .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
                     .collect()
             }
-            Inner::NpyF32(r) => r.by_ref().take(d).collect::<std::io::Result<Vec<f32>>>().map_err(trunc)?,
+            Inner::NpyF32(r) => r
+                .by_ref()
+                .take(d)
+                .collect::<std::io::Result<Vec<f32>>>()
+                .map_err(trunc)?,
             Inner::NpyF64(r) => r
                 .by_ref()
                 .take(d)
@@ -155,7 +183,10 @@ impl EmbeddingFile {
                 .map_err(trunc)?,
         };
         if v.len() != d {
-            return Err(trunc(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "short row")));
+            return Err(trunc(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "short row",
+            )));
         }
         self.pos += 1;
         Ok(v)
@@ -166,7 +197,10 @@ impl EmbeddingFile {
         if self.rows != catalogue_rows {
             return Err(IngestError::bad_file(
                 &self.path,
-                format!("has {} rows but the catalogue has {catalogue_rows} data rows", self.rows),
+                format!(
+                    "has {} rows but the catalogue has {catalogue_rows} data rows",
+                    self.rows
+                ),
             ));
         }
         Ok(())

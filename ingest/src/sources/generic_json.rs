@@ -100,12 +100,20 @@ fn parse_object(row: u64, line: &[u8]) -> std::result::Result<Map<String, Value>
                     .map(|(k, _)| k)
             })
             .unwrap_or_else(|| "(line)".into());
-        return Err(RowError::new(row, field, format!("invalid UTF-8 at byte {}", e.valid_up_to())));
+        return Err(RowError::new(
+            row,
+            field,
+            format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+        ));
     }
     match serde_json::from_slice::<Value>(line) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(RowError::new(row, "(line)", "not a JSON object")),
-        Err(e) => Err(RowError::new(row, "(line)", format!("invalid JSON (truncated line?): {e}"))),
+        Err(e) => Err(RowError::new(
+            row,
+            "(line)",
+            format!("invalid JSON (truncated line?): {e}"),
+        )),
     }
 }
 
@@ -131,14 +139,26 @@ fn record(row: u64, o: &Map<String, Value>) -> std::result::Result<TrackRecord, 
             has_vocals: fields::json_bool(row, col::HAS_VOCALS, g(col::HAS_VOCALS))?,
             bpm: fields::json_number(row, col::BPM, g(col::BPM))?,
             energy: fields::json_number(row, col::ENERGY, g(col::ENERGY))?,
-            spectral_centroid: fields::json_number(row, col::SPECTRAL_CENTROID, g(col::SPECTRAL_CENTROID))?,
+            spectral_centroid: fields::json_number(
+                row,
+                col::SPECTRAL_CENTROID,
+                g(col::SPECTRAL_CENTROID),
+            )?,
             mfcc: fields::json_number_list(row, col::MFCC, g(col::MFCC))?,
             valence: fields::json_number(row, col::VALENCE, g(col::VALENCE))?,
             danceability: fields::json_number(row, col::DANCEABILITY, g(col::DANCEABILITY))?,
             loudness_db: fields::json_number(row, col::LOUDNESS_DB, g(col::LOUDNESS_DB))?,
             audio_path: fields::json_string(row, col::AUDIO_PATH, g(col::AUDIO_PATH))?,
-            audio_emb: fields::to_f32(fields::json_number_list(row, col::AUDIO_EMB, g(col::AUDIO_EMB))?),
-            text_emb: fields::to_f32(fields::json_number_list(row, col::TEXT_EMB, g(col::TEXT_EMB))?),
+            audio_emb: fields::to_f32(fields::json_number_list(
+                row,
+                col::AUDIO_EMB,
+                g(col::AUDIO_EMB),
+            )?),
+            text_emb: fields::to_f32(fields::json_number_list(
+                row,
+                col::TEXT_EMB,
+                g(col::TEXT_EMB),
+            )?),
         })
     };
     parse().map_err(|mut e| {

@@ -32,7 +32,9 @@ enum Want {
 
 fn want(name: &str) -> Want {
     match name {
-        col::TRACK_ID | col::TITLE | col::ARTIST | col::ALBUM | col::CAPTION | col::AUDIO_PATH => Want::Text,
+        col::TRACK_ID | col::TITLE | col::ARTIST | col::ALBUM | col::CAPTION | col::AUDIO_PATH => {
+            Want::Text
+        }
         col::HAS_VOCALS => Want::Bool,
         col::TAGS => Want::TextList,
         col::MFCC | col::AUDIO_EMB | col::TEXT_EMB => Want::NumberList,
@@ -52,7 +54,8 @@ fn target_type(w: Want) -> DataType {
 
 fn type_ok(w: Want, dt: &DataType) -> bool {
     let numeric = |d: &DataType| d.is_numeric();
-    let texty = |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let texty =
+        |d: &DataType| matches!(d, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
     match w {
         Want::Text => texty(dt) || dt.is_integer(),
         Want::Number => numeric(dt),
@@ -62,7 +65,9 @@ fn type_ok(w: Want, dt: &DataType) -> bool {
             d => texty(d),
         },
         Want::NumberList => match dt {
-            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => numeric(f.data_type()),
+            DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+                numeric(f.data_type())
+            }
             _ => false,
         },
     }
@@ -94,7 +99,10 @@ impl ParquetSource {
     pub fn open(path: &Path) -> Result<Self> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
-            IngestError::bad_file(path, format!("not a readable Parquet file (truncated?): {e}"))
+            IngestError::bad_file(
+                path,
+                format!("not a readable Parquet file (truncated?): {e}"),
+            )
         })?;
         let total_rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
         let schema = builder.schema().clone();
@@ -111,7 +119,11 @@ impl ParquetSource {
             if !type_ok(w, field.data_type()) {
                 return Err(IngestError::bad_file(
                     path,
-                    format!("column {name} has type {}; expected {}", field.data_type(), describe(w)),
+                    format!(
+                        "column {name} has type {}; expected {}",
+                        field.data_type(),
+                        describe(w)
+                    ),
                 ));
             }
             if let DataType::FixedSizeList(_, n) = field.data_type() {
@@ -121,7 +133,10 @@ impl ParquetSource {
         }
         for req in REQUIRED_COLUMNS {
             if !columns.iter().any(|(n, _)| n == req) {
-                return Err(IngestError::bad_file(path, format!("missing required column {req}")));
+                return Err(IngestError::bad_file(
+                    path,
+                    format!("missing required column {req}"),
+                ));
             }
         }
         let reader = builder
@@ -146,19 +161,22 @@ impl ParquetSource {
         let mut fields = Vec::new();
         let mut arrays: Vec<ArrayRef> = Vec::new();
         for (name, w) in &self.columns {
-            let Some(a) = batch.column_by_name(name) else { continue };
+            let Some(a) = batch.column_by_name(name) else {
+                continue;
+            };
             let keep_fixed = *w == Want::NumberList
                 && matches!(a.data_type(), DataType::FixedSizeList(f, _) if f.data_type() == &DataType::Float32);
             let a = if keep_fixed || a.data_type() == &target_type(*w) {
                 a.clone()
-            } else if *w == Want::TextList && !matches!(a.data_type(), DataType::List(_) | DataType::LargeList(_)) {
+            } else if *w == Want::TextList
+                && !matches!(a.data_type(), DataType::List(_) | DataType::LargeList(_))
+            {
                 // A plain string column of `;`-separated tags: parsed per row.
                 arrow_cast::cast(a, &DataType::Utf8)
                     .map_err(|e| IngestError::bad_file(&self.path, format!("column {name}: {e}")))?
             } else {
-                arrow_cast::cast(a, &target_type(*w)).map_err(|e| {
-                    IngestError::bad_file(&self.path, format!("column {name}: {e}"))
-                })?
+                arrow_cast::cast(a, &target_type(*w))
+                    .map_err(|e| IngestError::bad_file(&self.path, format!("column {name}: {e}")))?
             };
             fields.push(Field::new(name, a.data_type().clone(), true));
             arrays.push(a);
@@ -171,10 +189,14 @@ impl ParquetSource {
         let row = self.row;
         let text = |name: &str| -> Option<String> {
             let a = b.column_by_name(name)?;
-            (!a.is_null(i)).then(|| a.as_string::<i32>().value(i).trim().to_string()).filter(|s| !s.is_empty())
+            (!a.is_null(i))
+                .then(|| a.as_string::<i32>().value(i).trim().to_string())
+                .filter(|s| !s.is_empty())
         };
         let number = |name: &str| -> std::result::Result<Option<f64>, RowError> {
-            let Some(a) = b.column_by_name(name) else { return Ok(None) };
+            let Some(a) = b.column_by_name(name) else {
+                return Ok(None);
+            };
             if a.is_null(i) {
                 return Ok(None);
             }
@@ -190,7 +212,12 @@ impl ParquetSource {
                     let l = a.as_fixed_size_list();
                     l.value(i).as_primitive::<Float32Type>().values().to_vec()
                 }
-                _ => a.as_list::<i32>().value(i).as_primitive::<Float32Type>().values().to_vec(),
+                _ => a
+                    .as_list::<i32>()
+                    .value(i)
+                    .as_primitive::<Float32Type>()
+                    .values()
+                    .to_vec(),
             })
         };
         let track_id = text(col::TRACK_ID).unwrap_or_default();
@@ -243,23 +270,26 @@ impl ParquetSource {
 impl Source for ParquetSource {
     fn next_item(&mut self) -> Result<Option<SourceItem>> {
         loop {
-            if let Some(b) = &self.batch {
-                if self.pos < b.num_rows() {
-                    let i = self.pos;
-                    self.pos += 1;
-                    self.row += 1;
-                    return Ok(Some(match self.record_at(b, i) {
-                        Ok(r) => SourceItem::Record(Box::new(r)),
-                        Err(e) => SourceItem::Bad(e),
-                    }));
-                }
+            if let Some(b) = &self.batch
+                && self.pos < b.num_rows()
+            {
+                let i = self.pos;
+                self.pos += 1;
+                self.row += 1;
+                return Ok(Some(match self.record_at(b, i) {
+                    Ok(r) => SourceItem::Record(Box::new(r)),
+                    Err(e) => SourceItem::Bad(e),
+                }));
             }
             match self.reader.next() {
                 None => return Ok(None),
                 Some(Err(e)) => {
                     return Err(IngestError::bad_file(
                         &self.path,
-                        format!("after row {}: cannot decode (truncated or corrupt?): {e}", self.row),
+                        format!(
+                            "after row {}: cannot decode (truncated or corrupt?): {e}",
+                            self.row
+                        ),
                     ));
                 }
                 Some(Ok(b)) => {
@@ -275,7 +305,10 @@ impl Source for ParquetSource {
     }
 
     fn schema_dim(&self, kind: EmbeddingKind) -> Option<u32> {
-        self.fixed_dims.iter().find(|(n, _)| n == kind.column()).map(|(_, d)| *d)
+        self.fixed_dims
+            .iter()
+            .find(|(n, _)| n == kind.column())
+            .map(|(_, d)| *d)
     }
 
     fn progress(&self) -> Progress {

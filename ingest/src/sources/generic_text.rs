@@ -67,13 +67,21 @@ impl TextSource {
         let mut ignored = Vec::new();
         for (i, name) in header.iter().enumerate() {
             let name = std::str::from_utf8(name)
-                .map_err(|_| IngestError::bad_file(path, format!("header column {} is not valid UTF-8", i + 1)))?
+                .map_err(|_| {
+                    IngestError::bad_file(
+                        path,
+                        format!("header column {} is not valid UTF-8", i + 1),
+                    )
+                })?
                 .trim()
                 .trim_start_matches('\u{feff}')
                 .to_string();
             if KNOWN_COLUMNS.contains(&name.as_str()) {
                 if columns.insert(name.clone(), i).is_some() {
-                    return Err(IngestError::bad_file(path, format!("column {name} appears twice in the header")));
+                    return Err(IngestError::bad_file(
+                        path,
+                        format!("column {name} appears twice in the header"),
+                    ));
                 }
             } else if !name.is_empty() {
                 ignored.push(name);
@@ -86,7 +94,10 @@ impl TextSource {
             if !columns.contains_key(*req) {
                 return Err(IngestError::bad_file(
                     path,
-                    format!("missing required column {req} (header has: {})", header_names(&header)),
+                    format!(
+                        "missing required column {req} (header has: {})",
+                        header_names(&header)
+                    ),
                 ));
             }
         }
@@ -99,7 +110,11 @@ impl TextSource {
             row: 0,
             total_bytes,
             record: csv::ByteRecord::new(),
-            format: if delimiter == b'\t' { "generic-tsv" } else { "generic-csv" },
+            format: if delimiter == b'\t' {
+                "generic-tsv"
+            } else {
+                "generic-csv"
+            },
         })
     }
 
@@ -117,9 +132,13 @@ impl TextSource {
                     self.header_len
                 ),
             )),
-            Some(bytes) => std::str::from_utf8(bytes)
-                .map(Some)
-                .map_err(|e| RowError::new(self.row, name, format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
+            Some(bytes) => std::str::from_utf8(bytes).map(Some).map_err(|e| {
+                RowError::new(
+                    self.row,
+                    name,
+                    format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                )
+            }),
         }
     }
 
@@ -144,14 +163,26 @@ impl TextSource {
                 has_vocals: fields::boolean(row, col::HAS_VOCALS, c(col::HAS_VOCALS)?)?,
                 bpm: fields::number(row, col::BPM, c(col::BPM)?)?,
                 energy: fields::number(row, col::ENERGY, c(col::ENERGY)?)?,
-                spectral_centroid: fields::number(row, col::SPECTRAL_CENTROID, c(col::SPECTRAL_CENTROID)?)?,
+                spectral_centroid: fields::number(
+                    row,
+                    col::SPECTRAL_CENTROID,
+                    c(col::SPECTRAL_CENTROID)?,
+                )?,
                 mfcc: fields::number_list(row, col::MFCC, c(col::MFCC)?)?,
                 valence: fields::number(row, col::VALENCE, c(col::VALENCE)?)?,
                 danceability: fields::number(row, col::DANCEABILITY, c(col::DANCEABILITY)?)?,
                 loudness_db: fields::number(row, col::LOUDNESS_DB, c(col::LOUDNESS_DB)?)?,
                 audio_path: fields::text(c(col::AUDIO_PATH)?),
-                audio_emb: fields::to_f32(fields::number_list(row, col::AUDIO_EMB, c(col::AUDIO_EMB)?)?),
-                text_emb: fields::to_f32(fields::number_list(row, col::TEXT_EMB, c(col::TEXT_EMB)?)?),
+                audio_emb: fields::to_f32(fields::number_list(
+                    row,
+                    col::AUDIO_EMB,
+                    c(col::AUDIO_EMB)?,
+                )?),
+                text_emb: fields::to_f32(fields::number_list(
+                    row,
+                    col::TEXT_EMB,
+                    c(col::TEXT_EMB)?,
+                )?),
             })
         };
         parse().map_err(with_id)
@@ -161,9 +192,12 @@ impl TextSource {
 impl Source for TextSource {
     fn next_item(&mut self) -> Result<Option<SourceItem>> {
         loop {
-            let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
-                IngestError::bad_file(&self.path, format!("row {}: {e}", self.row + 1))
-            })?;
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| {
+                    IngestError::bad_file(&self.path, format!("row {}: {e}", self.row + 1))
+                })?;
             if !more {
                 return Ok(None);
             }

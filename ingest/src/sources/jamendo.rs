@@ -35,11 +35,17 @@ impl JamendoSource {
         let header = reader
             .byte_headers()
             .map_err(|e| IngestError::bad_file(path, format!("cannot read the header: {e}")))?;
-        let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+            .collect();
         if names.len() < 5 || names[..5] != HEADER {
             return Err(IngestError::bad_file(
                 path,
-                format!("not an MTG-Jamendo TSV: header starts {:?}, expected {HEADER:?} then TAGS", names),
+                format!(
+                    "not an MTG-Jamendo TSV: header starts {:?}, expected {HEADER:?} then TAGS",
+                    names
+                ),
             ));
         }
         Ok(JamendoSource {
@@ -55,10 +61,22 @@ impl JamendoSource {
         let row = self.row;
         let field = |i: usize, name: &str| -> std::result::Result<&str, RowError> {
             let bytes = self.record.get(i).ok_or_else(|| {
-                RowError::new(row, name, format!("missing: the row has only {} fields (truncated line?)", self.record.len()))
+                RowError::new(
+                    row,
+                    name,
+                    format!(
+                        "missing: the row has only {} fields (truncated line?)",
+                        self.record.len()
+                    ),
+                )
             })?;
-            std::str::from_utf8(bytes)
-                .map_err(|e| RowError::new(row, name, format!("invalid UTF-8 at byte {}", e.valid_up_to())))
+            std::str::from_utf8(bytes).map_err(|e| {
+                RowError::new(
+                    row,
+                    name,
+                    format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                )
+            })
         };
         let track_id = field(0, "TRACK_ID")?.trim().to_string();
         let fail = |mut e: RowError| {
@@ -68,7 +86,8 @@ impl JamendoSource {
         let artist = fields::text(field(1, "ARTIST_ID").map_err(fail)?);
         let album = fields::text(field(2, "ALBUM_ID").map_err(fail)?);
         let audio_path = fields::text(field(3, "PATH").map_err(fail)?);
-        let duration = fields::number(row, "DURATION", field(4, "DURATION").map_err(fail)?).map_err(fail)?;
+        let duration =
+            fields::number(row, "DURATION", field(4, "DURATION").map_err(fail)?).map_err(fail)?;
         let mut tags = Vec::new();
         for i in 5..self.record.len() {
             let raw = field(i, "TAGS").map_err(fail)?.trim();
@@ -76,7 +95,11 @@ impl JamendoSource {
                 continue;
             }
             let Some((kind, value)) = raw.split_once("---") else {
-                return Err(fail(RowError::new(row, "TAGS", format!("tag {raw:?} is not of the form kind---value"))));
+                return Err(fail(RowError::new(
+                    row,
+                    "TAGS",
+                    format!("tag {raw:?} is not of the form kind---value"),
+                )));
             };
             let kind = if kind == "mood/theme" { "mood" } else { kind };
             tags.push(format!("{kind}:{value}"));
@@ -125,4 +148,3 @@ impl Source for JamendoSource {
         "jamendo"
     }
 }
-

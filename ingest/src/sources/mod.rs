@@ -37,7 +37,9 @@ impl std::str::FromStr for CatalogFormat {
             "generic" => Ok(Self::Generic),
             "jamendo" => Ok(Self::Jamendo),
             "spotify" => Ok(Self::Spotify),
-            other => Err(format!("unknown format {other:?} (auto, generic, jamendo, spotify)")),
+            other => Err(format!(
+                "unknown format {other:?} (auto, generic, jamendo, spotify)"
+            )),
         }
     }
 }
@@ -82,7 +84,10 @@ enum Generic {
 pub fn open(path: &Path, format: CatalogFormat) -> Result<Box<dyn Source>> {
     let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
     if meta.is_dir() {
-        return Err(IngestError::bad_file(path, "is a directory, not a catalogue file"));
+        return Err(IngestError::bad_file(
+            path,
+            "is a directory, not a catalogue file",
+        ));
     }
     if meta.len() == 0 {
         return Err(IngestError::bad_file(path, "the file is empty"));
@@ -119,7 +124,10 @@ fn head(path: &Path, n: usize) -> Result<Vec<u8>> {
     let mut f = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
     let mut got = 0;
     while got < n {
-        match f.read(&mut buf[got..]).map_err(|e| IngestError::io(path, e))? {
+        match f
+            .read(&mut buf[got..])
+            .map_err(|e| IngestError::io(path, e))?
+        {
             0 => break,
             k => got += k,
         }
@@ -149,14 +157,17 @@ fn detect(path: &Path, generic: Generic) -> Result<CatalogFormat> {
         return Ok(CatalogFormat::Generic);
     }
     let h = head(path, 4096)?;
-    let first = String::from_utf8_lossy(h.split(|&b| b == b'\n').next().unwrap_or_default()).into_owned();
+    let first =
+        String::from_utf8_lossy(h.split(|&b| b == b'\n').next().unwrap_or_default()).into_owned();
     let cols: Vec<&str> = first.trim_end_matches('\r').split([',', '\t']).collect();
     if cols.starts_with(&["TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION"]) {
         Ok(CatalogFormat::Jamendo)
-    } else if cols.contains(&"track_id") && cols.contains(&"playlist_genre") && cols.contains(&"tempo") {
+    } else if cols.contains(&"track_id")
+        && cols.contains(&"playlist_genre")
+        && cols.contains(&"tempo")
+    {
         Ok(CatalogFormat::Spotify)
     } else {
         Ok(CatalogFormat::Generic)
     }
 }
-

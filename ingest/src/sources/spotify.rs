@@ -49,11 +49,21 @@ impl SpotifySource {
             .byte_headers()
             .map_err(|e| IngestError::bad_file(path, format!("cannot read the header: {e}")))?
             .clone();
-        let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
-        let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let names: Vec<String> = header
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+            .collect();
+        let index: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         for req in REQUIRED {
             if !index.contains_key(req) {
-                return Err(IngestError::bad_file(path, format!("not the Spotify songs CSV: missing column {req}")));
+                return Err(IngestError::bad_file(
+                    path,
+                    format!("not the Spotify songs CSV: missing column {req}"),
+                ));
             }
         }
         let col = |name: &str| index.get(name).copied();
@@ -71,10 +81,22 @@ impl SpotifySource {
             let get = |name: &str| -> std::result::Result<&str, RowError> {
                 let i = col(name).expect("required column");
                 let bytes = record.get(i).ok_or_else(|| {
-                    RowError::new(row, name, format!("missing: the row has only {} fields (truncated line?)", record.len()))
+                    RowError::new(
+                        row,
+                        name,
+                        format!(
+                            "missing: the row has only {} fields (truncated line?)",
+                            record.len()
+                        ),
+                    )
                 })?;
-                std::str::from_utf8(bytes)
-                    .map_err(|e| RowError::new(row, name, format!("invalid UTF-8 at byte {}", e.valid_up_to())))
+                std::str::from_utf8(bytes).map_err(|e| {
+                    RowError::new(
+                        row,
+                        name,
+                        format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                    )
+                })
             };
             let parsed = (|| -> std::result::Result<(TrackRecord, [String; 2]), RowError> {
                 let track_id = get("track_id")?.trim().to_string();
@@ -89,13 +111,21 @@ impl SpotifySource {
                 let bpm = num("tempo")?.filter(|&t| t > 0.0);
                 let has_vocals = match instrumentalness {
                     Some(i) => {
-                        let v = record.get(i).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-                        fields::number(row, "instrumentalness", &v).map_err(fail)?.map(|x| x < 0.5)
+                        let v = record
+                            .get(i)
+                            .map(|b| String::from_utf8_lossy(b).into_owned())
+                            .unwrap_or_default();
+                        fields::number(row, "instrumentalness", &v)
+                            .map_err(fail)?
+                            .map(|x| x < 0.5)
                     }
                     None => None,
                 };
                 let genre = format!("genre:{}", get("playlist_genre").map_err(fail)?.trim());
-                let subgenre = format!("subgenre:{}", get("playlist_subgenre").map_err(fail)?.trim());
+                let subgenre = format!(
+                    "subgenre:{}",
+                    get("playlist_subgenre").map_err(fail)?.trim()
+                );
                 let rec = TrackRecord {
                     row,
                     title: fields::text(get("track_name").map_err(fail)?),
