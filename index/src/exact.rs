@@ -43,7 +43,12 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// The `k` rows most similar to `query` (normalised here), best first; rows for which
 /// `allowed` is false are skipped.
-pub fn top_k(vectors: &VectorFile, query: &[f32], k: usize, allowed: impl Fn(u64) -> bool) -> Result<Vec<Hit>> {
+pub fn top_k(
+    vectors: &VectorFile,
+    query: &[f32],
+    k: usize,
+    allowed: impl Fn(u64) -> bool,
+) -> Result<Vec<Hit>> {
     if query.len() != vectors.dim() as usize {
         return Err(IndexError::InvalidArgument(format!(
             "query has dimension {}, the library's vectors {}",
@@ -53,7 +58,9 @@ pub fn top_k(vectors: &VectorFile, query: &[f32], k: usize, allowed: impl Fn(u64
     }
     let norm = dot(query, query).sqrt();
     if !(norm.is_finite() && norm > 0.0) {
-        return Err(IndexError::InvalidArgument("query vector is zero or not finite".into()));
+        return Err(IndexError::InvalidArgument(
+            "query vector is zero or not finite".into(),
+        ));
     }
     let q: Vec<f32> = query.iter().map(|x| x / norm).collect();
     let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(k + 1);
@@ -68,7 +75,10 @@ pub fn top_k(vectors: &VectorFile, query: &[f32], k: usize, allowed: impl Fn(u64
         let hit = Hit { row, score };
         if heap.len() < k {
             heap.push(Entry(hit));
-        } else if heap.peek().is_some_and(|w| Entry(hit).cmp(w) == Ordering::Less) {
+        } else if heap
+            .peek()
+            .is_some_and(|w| Entry(hit).cmp(w) == Ordering::Less)
+        {
             heap.pop();
             heap.push(Entry(hit));
         }

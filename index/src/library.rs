@@ -44,7 +44,11 @@ impl Library {
             let fref = manifest.file(&info.vectors).ok_or_else(|| {
                 IndexError::corrupt(
                     dir.join(crate::manifest::MANIFEST_FILE),
-                    format!("embedding {} names {} which is not among its files", kind.column(), info.vectors),
+                    format!(
+                        "embedding {} names {} which is not among its files",
+                        kind.column(),
+                        info.vectors
+                    ),
                 )
             })?;
             let file = VectorFile::open(&path, info.dim, fref)?;
@@ -199,7 +203,11 @@ pub(crate) async fn load_lance(dir: &Path, manifest: &Manifest) -> Result<Datase
     Ok(dataset)
 }
 
-pub(crate) fn string_column<'a>(batch: &'a RecordBatch, name: &str, path: &Path) -> Result<&'a StringArray> {
+pub(crate) fn string_column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+    path: &Path,
+) -> Result<&'a StringArray> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<StringArray>())
@@ -222,4 +230,3 @@ pub fn dir_size(path: &Path) -> u64 {
         .map(|rd| rd.flatten().map(|e| dir_size(&e.path())).sum())
         .unwrap_or(0)
 }
-

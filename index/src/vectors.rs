@@ -26,7 +26,9 @@ use crate::error::{IndexError, IoContext, Result};
 use crate::manifest::FileRef;
 
 #[cfg(target_endian = "big")]
-compile_error!("segue vector files are little-endian and memory-mapped; big-endian targets are not supported");
+compile_error!(
+    "segue vector files are little-endian and memory-mapped; big-endian targets are not supported"
+);
 
 pub const MAGIC: [u8; 8] = *b"SEGUEVEC";
 pub const VECTOR_FORMAT_VERSION: u32 = 1;
@@ -57,10 +59,16 @@ impl VectorHeader {
 
     fn decode(path: &Path, h: &[u8]) -> Result<VectorHeader> {
         if h.len() < HEADER_BYTES as usize {
-            return Err(IndexError::corrupt(path, "vector file shorter than its header"));
+            return Err(IndexError::corrupt(
+                path,
+                "vector file shorter than its header",
+            ));
         }
         if h[0..8] != MAGIC {
-            return Err(IndexError::corrupt(path, "not a segue vector file (bad magic)"));
+            return Err(IndexError::corrupt(
+                path,
+                "not a segue vector file (bad magic)",
+            ));
         }
         let u32_at = |o: usize| u32::from_le_bytes(h[o..o + 4].try_into().expect("4 bytes"));
         let header = VectorHeader {
@@ -137,9 +145,13 @@ impl VectorFileWriter {
         input.seek(SeekFrom::Start(HEADER_BYTES)).at(src.path())?;
         let want = src.header.data_bytes();
         // std::io::copy uses copy_file_range on Linux: the kernel moves the bytes.
-        let copied = std::io::copy(&mut (&mut input).take(want), self.out.get_mut()).at(&self.path)?;
+        let copied =
+            std::io::copy(&mut (&mut input).take(want), self.out.get_mut()).at(&self.path)?;
         if copied != want {
-            return Err(IndexError::corrupt(src.path(), "vector file shorter than its header says"));
+            return Err(IndexError::corrupt(
+                src.path(),
+                "vector file shorter than its header says",
+            ));
         }
         // CRC-32 composes: crc(a || b) = combine(crc(a), crc(b)), so the old data is not re-read.
         let copied_crc = crc32fast::Hasher::new_with_initial_len(src.header.data_crc32, want);
@@ -163,7 +175,11 @@ impl VectorFileWriter {
     /// L2-normalises and appends one row. The caller has validated it (finite, non-zero, dim).
     pub fn push(&mut self, v: &[f32]) -> Result<()> {
         self.check_dim(v.len() as u32)?;
-        let norm = v.iter().map(|x| f64::from(*x) * f64::from(*x)).sum::<f64>().sqrt();
+        let norm = v
+            .iter()
+            .map(|x| f64::from(*x) * f64::from(*x))
+            .sum::<f64>()
+            .sqrt();
         if !(norm.is_finite() && norm > 0.0) {
             return Err(IndexError::InvalidArgument(
                 "cannot normalise a zero or non-finite vector".into(),
@@ -213,7 +229,9 @@ impl VectorFileWriter {
             crc,
             ..
         } = self;
-        let mut file = out.into_inner().map_err(|e| IndexError::io(&path, e.into_error()))?;
+        let mut file = out
+            .into_inner()
+            .map_err(|e| IndexError::io(&path, e.into_error()))?;
         let header = VectorHeader {
             format_version: VECTOR_FORMAT_VERSION,
             dim,
@@ -262,7 +280,10 @@ impl VectorFile {
         if header.dim != expected_dim {
             return Err(IndexError::corrupt(
                 path,
-                format!("dimension {} but the manifest says {expected_dim}", header.dim),
+                format!(
+                    "dimension {} but the manifest says {expected_dim}",
+                    header.dim
+                ),
             ));
         }
         if len != expected.bytes || header.data_crc32 != expected.crc32 {

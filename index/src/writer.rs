@@ -194,14 +194,24 @@ impl LibraryWriter {
         .map_err(|e| IndexError::lance(&lance_path, e))?;
         failpoint::hit("publish-after-lance-commit");
 
-        let rows = block_on(dataset.count_rows(None)).map_err(|e| IndexError::lance(&lance_path, e))? as u64;
+        let rows = block_on(dataset.count_rows(None))
+            .map_err(|e| IndexError::lance(&lance_path, e))? as u64;
         if rows != change.rows {
             return Err(IndexError::corrupt(
                 &lance_path,
-                format!("after commit Lance has {rows} rows, expected {}", change.rows),
+                format!(
+                    "after commit Lance has {rows} rows, expected {}",
+                    change.rows
+                ),
             ));
         }
-        let manifest = self.next_manifest(dataset.version().version, change.dims, change.vectors, rows, change.ingest)?;
+        let manifest = self.next_manifest(
+            dataset.version().version,
+            change.dims,
+            change.vectors,
+            rows,
+            change.ingest,
+        )?;
         // Check that what we are about to publish opens, before anyone can see it.
         Library::open_manifest(&self.dir, manifest.clone())?;
         failpoint::hit("publish-before-manifest");
@@ -226,7 +236,10 @@ impl LibraryWriter {
         let mut files = Vec::new();
         for (kind, fref) in vectors {
             let dim = dims.get(kind).ok_or_else(|| {
-                IndexError::InvalidArgument(format!("vector file for {} but no dimension", kind.column()))
+                IndexError::InvalidArgument(format!(
+                    "vector file for {} but no dimension",
+                    kind.column()
+                ))
             })?;
             let encoder = self
                 .base
@@ -251,7 +264,11 @@ impl LibraryWriter {
                 )));
             }
         }
-        let mut ingests = self.base.as_ref().map(|m| m.build.ingests.clone()).unwrap_or_default();
+        let mut ingests = self
+            .base
+            .as_ref()
+            .map(|m| m.build.ingests.clone())
+            .unwrap_or_default();
         ingests.push(ingest);
         Ok(Manifest {
             format: FORMAT_NAME.into(),
@@ -342,7 +359,9 @@ impl LibraryWriter {
     fn collect_derived_garbage(&self, keep: &[&str]) -> Result<()> {
         for sub in DERIVED_DIRS {
             let d = self.dir.join(sub);
-            let Ok(entries) = fs::read_dir(&d) else { continue };
+            let Ok(entries) = fs::read_dir(&d) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
                 if !keep.contains(&rel.as_str()) {
@@ -357,7 +376,9 @@ impl LibraryWriter {
         }
         // Temp files of an interrupted atomic write.
         for d in [self.dir.clone(), self.dir.join(REPORTS_DIR)] {
-            let Ok(entries) = fs::read_dir(&d) else { continue };
+            let Ok(entries) = fs::read_dir(&d) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if name.starts_with('.') && name.contains(".tmp-") {
@@ -371,7 +392,13 @@ impl LibraryWriter {
     /// A directory without a manifest may only hold leftovers of our own interrupted first
     /// ingest; refuse to turn someone's unrelated folder into a library.
     fn check_only_ours(&self) -> Result<()> {
-        let ours = [LOCK_FILE, LANCE_DIR, VECTORS_DIR, REPORTS_DIR, MANIFEST_FILE];
+        let ours = [
+            LOCK_FILE,
+            LANCE_DIR,
+            VECTORS_DIR,
+            REPORTS_DIR,
+            MANIFEST_FILE,
+        ];
         for e in fs::read_dir(&self.dir).at(&self.dir)?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             let temp = name.starts_with('.') && name.contains(".tmp-");

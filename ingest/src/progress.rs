@@ -15,7 +15,7 @@ impl IngestProgress {
     pub fn new(enabled: bool) -> Self {
         let bar = enabled.then(|| {
             // indicatif draws nothing when stderr is not a terminal.
-            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
                     "{spinner} ingest [{bar:30}] {percent:>3}% {msg} ETA {eta}",

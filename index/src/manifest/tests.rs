@@ -26,7 +26,9 @@ fn round_trips_through_the_envelope() {
 #[test]
 fn a_flipped_byte_is_reported_as_corrupt() {
     let bytes = sample().encode().unwrap();
-    let text = String::from_utf8(bytes).unwrap().replace("\"rows\": 42", "\"rows\": 43");
+    let text = String::from_utf8(bytes)
+        .unwrap()
+        .replace("\"rows\": 42", "\"rows\": 43");
     let err = Manifest::decode(Path::new("M"), text.as_bytes()).unwrap_err();
     assert!(matches!(err, IndexError::Corrupt { .. }), "{err}");
     assert!(err.to_string().contains("checksum"), "{err}");

@@ -24,7 +24,12 @@ fn rows_come_back_normalised_in_order() {
 #[test]
 fn copying_combines_checksums_correctly() {
     let dir = tempfile::tempdir().unwrap();
-    let (p1, r1) = write(dir.path(), "v1.f32", 3, &[vec![1.0, 2.0, 3.0], vec![-1.0, 0.5, 0.0]]);
+    let (p1, r1) = write(
+        dir.path(),
+        "v1.f32",
+        3,
+        &[vec![1.0, 2.0, 3.0], vec![-1.0, 0.5, 0.0]],
+    );
     let old = VectorFile::open(&p1, 3, &r1).unwrap();
     let p2 = dir.path().join("v2.f32");
     let mut w = VectorFileWriter::create(&p2, 3).unwrap();
@@ -41,7 +46,12 @@ fn copying_combines_checksums_correctly() {
 #[test]
 fn truncation_and_bit_flips_are_detected() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, fref) = write(dir.path(), "a.f32", 4, &[vec![1.0; 4], vec![2.0, 1.0, 0.0, 1.0]]);
+    let (path, fref) = write(
+        dir.path(),
+        "a.f32",
+        4,
+        &[vec![1.0; 4], vec![2.0, 1.0, 0.0, 1.0]],
+    );
     let bytes = std::fs::read(&path).unwrap();
 
     std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
@@ -53,14 +63,22 @@ fn truncation_and_bit_flips_are_detected() {
     flipped[last] ^= 0x40;
     std::fs::write(&path, &flipped).unwrap();
     // Same size, so only the checksum can tell: the header check passes, verify() fails.
-    let stale = FileRef { crc32: fref.crc32, ..fref.clone() };
+    let stale = FileRef {
+        crc32: fref.crc32,
+        ..fref.clone()
+    };
     let f = VectorFile::open(&path, 4, &stale).unwrap();
     assert!(matches!(f.verify(), Err(IndexError::Corrupt { .. })));
 
     let mut bad_magic = bytes.clone();
     bad_magic[0] = b'X';
     std::fs::write(&path, &bad_magic).unwrap();
-    assert!(VectorFile::open(&path, 4, &fref).unwrap_err().to_string().contains("magic"));
+    assert!(
+        VectorFile::open(&path, 4, &fref)
+            .unwrap_err()
+            .to_string()
+            .contains("magic")
+    );
 
     let mut newer = bytes;
     newer[8] = 99;
