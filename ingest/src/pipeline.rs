@@ -37,9 +37,16 @@ pub fn ingest(library: &Path, opts: &IngestOptions) -> Result<IngestSummary> {
     let source = sources::open(&opts.catalog, opts.format)?;
     let mut writer = LibraryWriter::open(library)?;
     let result = run(&mut writer, source, opts, started);
-    if result.is_err() {
-        // Nothing was published; drop staged Lance data and vector files now rather than at the
-        // next write. A failure here changes nothing about the published version.
+    if !matches!(
+        result,
+        Ok(IngestSummary {
+            published: true,
+            ..
+        })
+    ) {
+        // Nothing was published (an error, or every row skipped or rejected): drop staged Lance
+        // data and vector files now rather than at the next write. A failure here changes
+        // nothing about the published version.
         let _ = writer.discard_unpublished();
     }
     result
@@ -61,7 +68,7 @@ fn run(
             EmbeddingKind::Text => (&opts.text_emb_file, opts.text_dim),
         };
         if let Some(f) = file {
-            if source.has_embedding(kind) {
+            if source.has_embedding(kind) == Some(true) {
                 return Err(IngestError::InvalidOptions(format!(
                     "{} has a {} column and {} was given too; use one",
                     opts.catalog.display(),
@@ -225,7 +232,8 @@ fn plan_dims(
     let mut dims = Dims::default();
     for (i, kind) in EmbeddingKind::ALL.into_iter().enumerate() {
         let name = kind.column();
-        let present = source.has_embedding(kind) || files[i].is_some();
+        let in_library = base.is_some_and(|b| b.dims().get(kind).is_some());
+        let present = files[i].is_some() || source.has_embedding(kind).unwrap_or(in_library);
         let given = files[i]
             .as_ref()
             .map(EmbeddingFile::dim)

@@ -71,7 +71,15 @@ impl EmbeddingFile {
                     format!("dimension {file_dim}, expected {d}"),
                 ));
             }
-            let dtype = npy.dtype().descr();
+            // npyz renders the type string as Python would, quoted: '<f4'.
+            let descr = npy.dtype().descr();
+            let dtype = descr.trim_matches(|c| c == '\'' || c == '"');
+            if dtype.starts_with('>') {
+                return Err(IngestError::bad_file(
+                    path,
+                    format!("big-endian element type {dtype}; save as little-endian"),
+                ));
+            }
             let inner = if dtype.ends_with("f4") {
                 Inner::NpyF32(
                     npy.data::<f32>()

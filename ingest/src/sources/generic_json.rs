@@ -22,10 +22,11 @@ pub struct JsonLinesSource {
     row: u64,
     bytes_read: u64,
     total_bytes: u64,
-    /// Fields of the first object decide which embeddings the catalogue carries.
-    first: Option<SourceItem>,
-    has_audio: bool,
-    has_text: bool,
+    /// Items read ahead while looking for the first valid object.
+    peeked: std::collections::VecDeque<SourceItem>,
+    /// Fields of the first valid object decide which embeddings the catalogue carries.
+    has_audio: Option<bool>,
+    has_text: Option<bool>,
     ignored: Vec<String>,
 }
 
@@ -40,17 +41,23 @@ impl JsonLinesSource {
             row: 0,
             bytes_read: 0,
             total_bytes,
-            first: None,
-            has_audio: false,
-            has_text: false,
+            peeked: Default::default(),
+            has_audio: None,
+            has_text: None,
             ignored: Vec::new(),
         };
-        // Peek the first object so has_embedding() can answer before streaming starts.
-        src.first = src.read_item(true)?;
+        // Read ahead to the first valid object so has_embedding() can answer before streaming
+        // starts; bad lines before it are kept and reported in order.
+        while src.has_audio.is_none() {
+            match src.read_item()? {
+                Some(item) => src.peeked.push_back(item),
+                None => break,
+            }
+        }
         Ok(src)
     }
 
-    fn read_item(&mut self, first: bool) -> Result<Option<SourceItem>> {
+    fn read_item(&mut self) -> Result<Option<SourceItem>> {
         loop {
             self.line.clear();
             let n = self
@@ -71,9 +78,9 @@ impl JsonLinesSource {
                 Ok(o) => o,
                 Err(e) => return Ok(Some(SourceItem::Bad(e))),
             };
-            if first {
-                self.has_audio = object.contains_key(col::AUDIO_EMB);
-                self.has_text = object.contains_key(col::TEXT_EMB);
+            if self.has_audio.is_none() {
+                self.has_audio = Some(object.contains_key(col::AUDIO_EMB));
+                self.has_text = Some(object.contains_key(col::TEXT_EMB));
                 self.ignored = object
                     .keys()
                     .filter(|k| !KNOWN_COLUMNS.contains(&k.as_str()))
@@ -169,13 +176,13 @@ fn record(row: u64, o: &Map<String, Value>) -> std::result::Result<TrackRecord, 
 
 impl Source for JsonLinesSource {
     fn next_item(&mut self) -> Result<Option<SourceItem>> {
-        if let Some(first) = self.first.take() {
-            return Ok(Some(first));
+        if let Some(item) = self.peeked.pop_front() {
+            return Ok(Some(item));
         }
-        self.read_item(false)
+        self.read_item()
     }
 
-    fn has_embedding(&self, kind: EmbeddingKind) -> bool {
+    fn has_embedding(&self, kind: EmbeddingKind) -> Option<bool> {
         match kind {
             EmbeddingKind::Audio => self.has_audio,
             EmbeddingKind::Text => self.has_text,

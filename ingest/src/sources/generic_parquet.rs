@@ -202,23 +202,22 @@ impl ParquetSource {
             }
             finite(row, name, a.as_primitive::<Float64Type>().value(i)).map(Some)
         };
-        let floats = |name: &str| -> Option<Vec<f32>> {
-            let a = b.column_by_name(name)?;
+        let floats = |name: &str| -> std::result::Result<Option<Vec<f32>>, RowError> {
+            let Some(a) = b.column_by_name(name) else {
+                return Ok(None);
+            };
             if a.is_null(i) {
-                return None;
+                return Ok(None);
             }
-            Some(match a.data_type() {
-                DataType::FixedSizeList(..) => {
-                    let l = a.as_fixed_size_list();
-                    l.value(i).as_primitive::<Float32Type>().values().to_vec()
-                }
-                _ => a
-                    .as_list::<i32>()
-                    .value(i)
-                    .as_primitive::<Float32Type>()
-                    .values()
-                    .to_vec(),
-            })
+            let values = match a.data_type() {
+                DataType::FixedSizeList(..) => a.as_fixed_size_list().value(i),
+                _ => a.as_list::<i32>().value(i),
+            };
+            let values = values.as_primitive::<Float32Type>();
+            if let Some(k) = (0..values.len()).find(|&k| values.is_null(k)) {
+                return Err(RowError::new(row, name, format!("element {k} is null")));
+            }
+            Ok(Some(values.values().to_vec()))
         };
         let track_id = text(col::TRACK_ID).unwrap_or_default();
         let tags = match b.column_by_name(col::TAGS) {
@@ -254,13 +253,13 @@ impl ParquetSource {
                 bpm: number(col::BPM)?,
                 energy: number(col::ENERGY)?,
                 spectral_centroid: number(col::SPECTRAL_CENTROID)?,
-                mfcc: floats(col::MFCC).map(|v| v.into_iter().map(f64::from).collect()),
+                mfcc: floats(col::MFCC)?.map(|v| v.into_iter().map(f64::from).collect()),
                 valence: number(col::VALENCE)?,
                 danceability: number(col::DANCEABILITY)?,
                 loudness_db: number(col::LOUDNESS_DB)?,
                 audio_path: text(col::AUDIO_PATH),
-                audio_emb: floats(col::AUDIO_EMB),
-                text_emb: floats(col::TEXT_EMB),
+                audio_emb: floats(col::AUDIO_EMB)?,
+                text_emb: floats(col::TEXT_EMB)?,
             })
         })()
         .map_err(with_id)
@@ -300,8 +299,8 @@ impl Source for ParquetSource {
         }
     }
 
-    fn has_embedding(&self, kind: EmbeddingKind) -> bool {
-        self.columns.iter().any(|(n, _)| n == kind.column())
+    fn has_embedding(&self, kind: EmbeddingKind) -> Option<bool> {
+        Some(self.columns.iter().any(|(n, _)| n == kind.column()))
     }
 
     fn schema_dim(&self, kind: EmbeddingKind) -> Option<u32> {

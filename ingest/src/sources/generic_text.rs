@@ -213,8 +213,8 @@ impl Source for TextSource {
         }
     }
 
-    fn has_embedding(&self, kind: EmbeddingKind) -> bool {
-        self.columns.contains_key(kind.column())
+    fn has_embedding(&self, kind: EmbeddingKind) -> Option<bool> {
+        Some(self.columns.contains_key(kind.column()))
     }
 
     fn progress(&self) -> Progress {

@@ -133,8 +133,8 @@ impl Source for JamendoSource {
         }))
     }
 
-    fn has_embedding(&self, _kind: EmbeddingKind) -> bool {
-        false
+    fn has_embedding(&self, _kind: EmbeddingKind) -> Option<bool> {
+        Some(false)
     }
 
     fn progress(&self) -> Progress {

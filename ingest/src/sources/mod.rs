@@ -55,8 +55,9 @@ pub struct Progress {
 pub trait Source: Send {
     /// The next row, `Ok(None)` at the end. `Err` is fatal for the whole file.
     fn next_item(&mut self) -> Result<Option<SourceItem>>;
-    /// Whether the catalogue carries this embedding at all.
-    fn has_embedding(&self, kind: EmbeddingKind) -> bool;
+    /// Whether the catalogue carries this embedding at all; `None` when the file cannot tell
+    /// (JSON Lines without a single valid object): the library's spaces apply then.
+    fn has_embedding(&self, kind: EmbeddingKind) -> Option<bool>;
     /// The embedding dimension when the file's schema fixes it.
     fn schema_dim(&self, _kind: EmbeddingKind) -> Option<u32> {
         None

@@ -182,8 +182,8 @@ impl Source for SpotifySource {
         Ok(item)
     }
 
-    fn has_embedding(&self, _kind: EmbeddingKind) -> bool {
-        false
+    fn has_embedding(&self, _kind: EmbeddingKind) -> Option<bool> {
+        Some(false)
     }
 
     fn progress(&self) -> Progress {

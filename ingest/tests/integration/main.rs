@@ -1,0 +1,11 @@
+//! Integration tests of `segue-ingest`: one test binary, one module per topic.
+
+mod bad_input;
+mod crash;
+mod duplicates;
+mod embedding_files;
+mod formats;
+mod helpers;
+mod real_catalogs;
+mod skip_bad_rows;
+mod versions;
