@@ -38,7 +38,7 @@ impl PartialOrd for Entry {
 }
 
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    crate::kernels::dot(a, b)
 }
 
 /// The `k` rows most similar to `query` (normalised here), best first; rows for which

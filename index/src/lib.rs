@@ -9,6 +9,8 @@ pub mod atomic;
 pub mod error;
 pub mod exact;
 pub mod failpoint;
+pub mod filter;
+pub mod kernels;
 pub mod layout;
 pub mod library;
 pub mod manifest;

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use segue_index::{EmbeddingKind, Library};
 
 fn golden(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/golden")
+        .join(name)
 }
 
 #[test]
@@ -27,5 +29,8 @@ fn format_1_library_opens_with_its_tracks_and_vectors() {
     }
     let ingests = &lib.manifest().build.ingests;
     assert_eq!(ingests.len(), 2);
-    assert_eq!((ingests[1].rows_added, ingests[1].rows_skipped_duplicate), (10, 40));
+    assert_eq!(
+        (ingests[1].rows_added, ingests[1].rows_skipped_duplicate),
+        (10, 40)
+    );
 }

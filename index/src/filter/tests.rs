@@ -1,0 +1,4 @@
+mod eval;
+mod library;
+mod parse;
+mod props;
