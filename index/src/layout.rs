@@ -6,22 +6,36 @@
 //!   LOCK                 held by the one writer
 //!   tracks.lance/        Lance dataset: the system of record, one row per track
 //!   vectors/             memory-mapped embedding matrices, one file per space per version
+//!   ann/                 HNSW graphs, one file per space per version that built one
+//!   text/                tantivy indexes, one folder per version that built one
 //!   reports/             rejects files of ingests (kept, named by the manifest's history)
 //! ```
-//! Later components (ANN graph, text index) add folders to [`DERIVED_DIRS`]: every file in
-//! them that the manifest does not name is garbage from an interrupted write.
+//! Every file in the [`DERIVED_DIRS`] that the manifest does not name is garbage from an
+//! interrupted write or an older version.
 
 use crate::schema::EmbeddingKind;
 
 pub const LANCE_DIR: &str = "tracks.lance";
 pub const VECTORS_DIR: &str = "vectors";
 pub const REPORTS_DIR: &str = "reports";
+pub const ANN_DIR: &str = "ann";
+pub const TEXT_DIR: &str = "text";
 pub const LOCK_FILE: &str = "LOCK";
 
 /// Folders holding version-scoped derived files, garbage-collected against the manifest.
-pub const DERIVED_DIRS: &[&str] = &[VECTORS_DIR];
+pub const DERIVED_DIRS: &[&str] = &[VECTORS_DIR, ANN_DIR, TEXT_DIR];
 
 /// Relative path of the vector file of `kind` in library version `version`.
 pub fn vector_file(kind: EmbeddingKind, version: u64) -> String {
     format!("{VECTORS_DIR}/{}.v{version:06}.f32", kind.column())
+}
+
+/// Relative path of the HNSW graph of `kind` built in library version `version`.
+pub fn ann_file(kind: EmbeddingKind, version: u64) -> String {
+    format!("{ANN_DIR}/{}.v{version:06}.hnsw", kind.column())
+}
+
+/// Relative path of the text index folder built in library version `version`.
+pub fn text_dir(version: u64) -> String {
+    format!("{TEXT_DIR}/v{version:06}")
 }

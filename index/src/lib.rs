@@ -5,7 +5,9 @@
 //! matrices; later the ANN graph and the text index), and a manifest that names the files of
 //! the current version. See `ARCHITECTURE.md` at the repository root for the whole data flow.
 
+pub mod ann;
 pub mod atomic;
+pub mod derived;
 pub mod error;
 pub mod exact;
 pub mod failpoint;
@@ -16,6 +18,7 @@ pub mod library;
 pub mod manifest;
 pub mod runtime;
 pub mod schema;
+pub mod text;
 pub mod vectors;
 pub mod writer;
 
@@ -24,6 +27,7 @@ pub use library::Library;
 pub use manifest::{FileRef, IngestRecord, Manifest};
 pub use schema::{Dims, EmbeddingKind};
 pub use vectors::{VectorFile, VectorFileWriter};
+pub use derived::IndexPlan;
 pub use writer::{LibraryWriter, StagedTracks, VersionChange};
 
 /// Re-exported so downstream crates build batches with the same Arrow version Lance uses.

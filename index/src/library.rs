@@ -8,10 +8,12 @@ use futures::TryStreamExt;
 use lance::Dataset;
 use lance::dataset::builder::DatasetBuilder;
 
+use crate::ann::AnnGraph;
 use crate::error::{IndexError, Result};
 use crate::manifest::Manifest;
 use crate::runtime::block_on;
 use crate::schema::{Dims, EmbeddingKind, col};
+use crate::text::TextIndex;
 use crate::vectors::VectorFile;
 
 /// A library opened at its current published version. Cheap to query; immutable.
@@ -21,6 +23,8 @@ pub struct Library {
     manifest: Manifest,
     dataset: Dataset,
     vectors: BTreeMap<EmbeddingKind, VectorFile>,
+    ann: BTreeMap<EmbeddingKind, AnnGraph>,
+    text: Option<TextIndex>,
 }
 
 impl Library {
@@ -31,8 +35,19 @@ impl Library {
     }
 
     /// Opens the version described by `manifest` (which must be the one in `dir`, or one the
-    /// caller is about to publish).
+    /// caller is about to publish), derived indexes included. A damaged or mismatched graph or
+    /// text index is an error that says to run `segue reindex` (which opens the data alone, see
+    /// [`Library::open_data`], and rebuilds them): a reader cannot rebuild (it holds no lock,
+    /// and a million-row graph takes minutes), and silently searching without the index would
+    /// turn a damaged file into a hidden hundredfold slowdown.
     pub fn open_manifest(dir: &Path, manifest: Manifest) -> Result<Library> {
+        let mut lib = Self::open_data(dir, manifest)?;
+        lib.open_indexes()?;
+        Ok(lib)
+    }
+
+    /// Opens the tracks and vectors of a version without its derived indexes.
+    pub fn open_data(dir: &Path, manifest: Manifest) -> Result<Library> {
         let dir = absolute(dir)?;
         let dataset = open_lance(&dir, &manifest)?;
         let mut vectors = BTreeMap::new();
@@ -65,7 +80,71 @@ impl Library {
             manifest,
             dataset,
             vectors,
+            ann: BTreeMap::new(),
+            text: None,
         })
+    }
+
+    fn open_indexes(&mut self) -> Result<()> {
+        let manifest_path = self.dir.join(crate::manifest::MANIFEST_FILE);
+        for kind in EmbeddingKind::ALL {
+            let Some(info) = self.manifest.ann.get(kind.column()) else {
+                continue;
+            };
+            let vectors = self.vectors.get(&kind).ok_or_else(|| {
+                IndexError::corrupt(
+                    &manifest_path,
+                    format!("a graph of {} but no such embedding", kind.column()),
+                )
+            })?;
+            let fref = self.manifest.file(&info.file).ok_or_else(|| {
+                IndexError::corrupt(
+                    &manifest_path,
+                    format!("graph {} is not among the version's files", info.file),
+                )
+            })?;
+            let graph = AnnGraph::open(&self.dir.join(&info.file), fref, vectors, info.vectors_crc32)?;
+            if graph.rows() != info.rows {
+                return Err(IndexError::corrupt(
+                    graph.path(),
+                    format!("graph has {} rows, the manifest says {}; run `segue reindex`", graph.rows(), info.rows),
+                ));
+            }
+            self.ann.insert(kind, graph);
+        }
+        if let Some(info) = &self.manifest.text_index {
+            for rel in &info.files {
+                let path = self.dir.join(rel);
+                let expected = self.manifest.file(rel).map(|f| f.bytes);
+                let actual = std::fs::metadata(&path).map(|m| m.len()).ok();
+                if expected.is_none() || actual != expected {
+                    return Err(IndexError::corrupt(
+                        &path,
+                        "text index file missing or of the wrong size; run `segue reindex`",
+                    ));
+                }
+            }
+            let index = TextIndex::open(&self.dir.join(&info.dir))?;
+            if index.docs() != info.docs {
+                return Err(IndexError::corrupt(
+                    self.dir.join(&info.dir),
+                    format!("text index has {} documents, the manifest says {}; run `segue reindex`", index.docs(), info.docs),
+                ));
+            }
+            self.text = Some(index);
+        }
+        Ok(())
+    }
+
+    /// The HNSW graph of one embedding space, if this version has one. It covers rows
+    /// `0..graph.rows()`; later rows must be scanned exactly.
+    pub fn ann(&self, kind: EmbeddingKind) -> Option<&AnnGraph> {
+        self.ann.get(&kind)
+    }
+
+    /// The full-text index, if this version has one.
+    pub fn text_index(&self) -> Option<&TextIndex> {
+        self.text.as_ref()
     }
 
     pub fn dir(&self) -> &Path {
@@ -151,10 +230,35 @@ impl Library {
         })
     }
 
-    /// Re-reads every derived file and checks it against its checksum.
+    /// Re-reads every derived file and checks it against its checksum, and each graph against
+    /// the vector data it was built from.
     pub fn verify(&self) -> Result<()> {
         for file in self.vectors.values() {
             file.verify()?;
+        }
+        for (kind, graph) in &self.ann {
+            if let (Some(v), Some(info)) = (
+                self.vectors.get(kind),
+                self.manifest.ann.get(kind.column()),
+            ) && v.prefix_crc32(info.rows) != info.vectors_crc32
+            {
+                return Err(IndexError::corrupt(
+                    graph.path(),
+                    "the graph was built from other vectors than this version's; run `segue reindex`",
+                ));
+            }
+        }
+        if let Some(info) = &self.manifest.text_index {
+            for rel in &info.files {
+                let path = self.dir.join(rel);
+                let bytes = std::fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+                if self.manifest.file(rel).map(|f| f.crc32) != Some(crc32fast::hash(&bytes)) {
+                    return Err(IndexError::corrupt(
+                        &path,
+                        "text index file checksum mismatch; run `segue reindex`",
+                    ));
+                }
+            }
         }
         Ok(())
     }

@@ -41,6 +41,41 @@ pub struct Manifest {
     /// How the library was built, newest ingest last.
     #[serde(default)]
     pub build: BuildInfo,
+    /// The HNSW graph of each embedding space that has one, by column name. A graph may cover
+    /// only the first rows (those present when it was built); later rows are scanned exactly.
+    #[serde(default)]
+    pub ann: BTreeMap<String, AnnInfo>,
+    /// The full-text index over tags, captions, titles, artists and albums, when built.
+    #[serde(default)]
+    pub text_index: Option<TextIndexInfo>,
+}
+
+/// An HNSW graph of one embedding space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnInfo {
+    /// The graph file (one of `files`).
+    pub file: String,
+    /// The graph covers rows `0..rows`.
+    pub rows: u64,
+    /// CRC-32 of the normalised vector data of rows `0..rows`: ties the graph to its vectors.
+    pub vectors_crc32: u32,
+    pub m: u32,
+    pub ef_construction: u32,
+    /// Library version in which it was built (a graph is carried over by appends).
+    pub built_in_version: u64,
+    pub build_seconds: f64,
+}
+
+/// The tantivy index of a version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextIndexInfo {
+    /// Its directory, relative to the library.
+    pub dir: String,
+    /// Documents (= rows) it holds.
+    pub docs: u64,
+    /// Its files (each also one of `files`), relative to the library.
+    pub files: Vec<String>,
+    pub build_seconds: f64,
 }
 
 /// Where the Lance dataset lives and which of its versions this library version is.

@@ -335,6 +335,24 @@ impl VectorFile {
         &self.as_slice()[i * d..(i + 1) * d]
     }
 
+    /// CRC-32 of the data section, as the header records it.
+    pub fn data_crc32(&self) -> u32 {
+        self.header.data_crc32
+    }
+
+    /// CRC-32 of the data of rows `0..rows` (what a graph built over that prefix records). Reads
+    /// the prefix unless it is the whole file.
+    pub fn prefix_crc32(&self, rows: u64) -> u32 {
+        let rows = rows.min(self.rows());
+        if rows == self.rows() {
+            return self.header.data_crc32;
+        }
+        let Some(map) = &self.map else { return 0 };
+        let start = HEADER_BYTES as usize;
+        let end = start + rows as usize * self.header.dim as usize * 4;
+        crc32fast::hash(&map[start..end])
+    }
+
     /// Recomputes the data checksum (reads the whole file).
     pub fn verify(&self) -> Result<()> {
         let Some(map) = &self.map else { return Ok(()) };

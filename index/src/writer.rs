@@ -5,8 +5,11 @@
 //! 2. new vector files (named by the new version) are written and fsynced;
 //! 3. replaced rows are deleted and the staged rows committed: Lance now has a newer version
 //!    than the manifest names, which readers ignore because they open the manifest's version;
-//! 4. `MANIFEST.json` is atomically replaced: this is the moment the new version exists;
-//! 5. garbage (older vector files, older Lance versions, orphaned data files) is removed.
+//! 4. the derived indexes (HNSW graphs, text index) of the new version are built, reused or
+//!    extended (see [`crate::derived`]) and fsynced;
+//! 5. `MANIFEST.json` is atomically replaced: this is the moment the new version exists;
+//! 6. garbage (older vector files, graphs and text indexes, older Lance versions, orphaned data
+//!    files) is removed.
 //!
 //! A crash anywhere leaves `MANIFEST.json` naming the previous version, whose files are all
 //! still there. The next writer rolls Lance back to that version and collects the garbage.
@@ -20,9 +23,12 @@ use lance::Dataset;
 use lance::dataset::transaction::Transaction;
 use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode, WriteParams};
 
+use crate::derived::{self, IndexPlan, NewVersion};
 use crate::error::{IndexError, IoContext, Result};
 use crate::failpoint;
-use crate::layout::{self, DERIVED_DIRS, LANCE_DIR, LOCK_FILE, REPORTS_DIR, VECTORS_DIR};
+use crate::layout::{
+    self, ANN_DIR, DERIVED_DIRS, LANCE_DIR, LOCK_FILE, REPORTS_DIR, TEXT_DIR, VECTORS_DIR,
+};
 use crate::library::{Library, absolute, load_lance};
 use crate::manifest::{
     self, BuildInfo, EmbeddingInfo, FORMAT_NAME, FORMAT_VERSION, FileRef, IngestRecord, LanceRef,
@@ -31,12 +37,26 @@ use crate::manifest::{
 use crate::runtime::block_on;
 use crate::schema::{Dims, EmbeddingKind, col};
 
+/// Progress of long steps of a publish (index builds): label, done, total.
+pub type ProgressFn = Box<dyn Fn(&str, u64, u64) + Send + Sync>;
+
 /// Holds the library's writer lock for as long as it lives.
-#[derive(Debug)]
 pub struct LibraryWriter {
     dir: PathBuf,
     _lock: File,
     base: Option<Manifest>,
+    plan: IndexPlan,
+    progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for LibraryWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LibraryWriter")
+            .field("dir", &self.dir)
+            .field("base", &self.base.as_ref().map(|m| m.library_version))
+            .field("plan", &self.plan)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Track rows written to Lance data files but not yet committed.
@@ -85,6 +105,8 @@ impl LibraryWriter {
             dir,
             _lock: lock,
             base,
+            plan: IndexPlan::default(),
+            progress: None,
         };
         writer.recover()?;
         Ok(writer)
@@ -94,16 +116,27 @@ impl LibraryWriter {
         &self.dir
     }
 
+    /// Which derived indexes the next publish builds (default: all of them).
+    pub fn set_index_plan(&mut self, plan: IndexPlan) {
+        self.plan = plan;
+    }
+
+    /// Called during long steps of a publish (index builds), e.g. to drive a progress bar.
+    pub fn set_progress(&mut self, progress: ProgressFn) {
+        self.progress = Some(progress);
+    }
+
     /// The currently published version, if any.
     pub fn base(&self) -> Option<&Manifest> {
         self.base.as_ref()
     }
 
-    /// Opens the currently published version for reading.
+    /// Opens the currently published version's data (without its derived indexes, so that a
+    /// damaged graph or text index never stops an ingest or a reindex from replacing it).
     pub fn open_base(&self) -> Result<Option<Library>> {
         self.base
             .clone()
-            .map(|m| Library::open_manifest(&self.dir, m))
+            .map(|m| Library::open_data(&self.dir, m))
             .transpose()
     }
 
@@ -163,6 +196,40 @@ impl LibraryWriter {
 
     /// Makes `change` the library's current version. See the module docs for the protocol.
     pub fn publish(&mut self, change: VersionChange) -> Result<Manifest> {
+        self.publish_inner(change, true)
+    }
+
+    /// Publishes a new version with the same tracks and vectors and freshly built derived
+    /// indexes (what `segue reindex` does), following the writer's index plan with
+    /// `rebuild` forced on.
+    pub fn reindex(&mut self) -> Result<Manifest> {
+        let base = self.base.clone().ok_or_else(|| {
+            IndexError::InvalidArgument("the library has no published version to reindex".into())
+        })?;
+        let dims = Library::open_data(&self.dir, base.clone())?.dims();
+        let vectors = EmbeddingKind::ALL
+            .into_iter()
+            .filter_map(|k| {
+                let info = base.embeddings.get(k.column())?;
+                Some((k, base.file(&info.vectors)?.clone()))
+            })
+            .collect();
+        self.plan.rebuild = true;
+        let change = VersionChange {
+            staged: None,
+            delete_track_ids: vec![],
+            dims,
+            vectors,
+            rows: base.rows,
+            ingest: IngestRecord::default(),
+        };
+        let result = self.publish_inner(change, false);
+        self.plan.rebuild = false;
+        result
+    }
+
+    fn publish_inner(&mut self, change: VersionChange, record_ingest: bool) -> Result<Manifest> {
+        let renumbered = !change.delete_track_ids.is_empty();
         let lance_path = self.lance_path();
         let uri = lance_path.to_string_lossy().into_owned();
         failpoint::hit("publish-before-lance-commit");
@@ -205,14 +272,41 @@ impl LibraryWriter {
                 ),
             ));
         }
-        let manifest = self.next_manifest(
+        let with_dims: Vec<(EmbeddingKind, FileRef, u32)> = change
+            .vectors
+            .iter()
+            .filter_map(|(k, f)| Some((*k, f.clone(), change.dims.get(*k)?)))
+            .collect();
+        let noop = |_: &str, _: u64, _: u64| {};
+        let progress: &(dyn Fn(&str, u64, u64) + Sync) = match &self.progress {
+            Some(p) => p.as_ref(),
+            None => &noop,
+        };
+        let derived = derived::build(
+            &NewVersion {
+                dir: &self.dir,
+                version: self.next_version(),
+                rows,
+                base: self.base.as_ref(),
+                renumbered,
+                dataset: &dataset,
+                vectors: &with_dims,
+            },
+            &self.plan,
+            progress,
+        )?;
+        let mut manifest = self.next_manifest(
             dataset.version().version,
             change.dims,
             change.vectors,
             rows,
-            change.ingest,
+            record_ingest.then_some(change.ingest),
         )?;
-        // Check that what we are about to publish opens, before anyone can see it.
+        manifest.files.extend(derived.files);
+        manifest.ann = derived.ann;
+        manifest.text_index = derived.text_index;
+        // Check that what we are about to publish opens, indexes included, before anyone can
+        // see it.
         Library::open_manifest(&self.dir, manifest.clone())?;
         failpoint::hit("publish-before-manifest");
         manifest.publish(&self.dir)?;
@@ -228,10 +322,9 @@ impl LibraryWriter {
         dims: Dims,
         vectors: Vec<(EmbeddingKind, FileRef)>,
         rows: u64,
-        mut ingest: IngestRecord,
+        ingest: Option<IngestRecord>,
     ) -> Result<Manifest> {
         let version = self.next_version();
-        ingest.library_version = version;
         let mut embeddings = std::collections::BTreeMap::new();
         let mut files = Vec::new();
         for (kind, fref) in vectors {
@@ -269,7 +362,10 @@ impl LibraryWriter {
             .as_ref()
             .map(|m| m.build.ingests.clone())
             .unwrap_or_default();
-        ingests.push(ingest);
+        if let Some(mut ingest) = ingest {
+            ingest.library_version = version;
+            ingests.push(ingest);
+        }
         Ok(Manifest {
             format: FORMAT_NAME.into(),
             format_version: FORMAT_VERSION,
@@ -288,6 +384,8 @@ impl LibraryWriter {
                     .map_or(0, |d| d.as_secs()),
                 ingests,
             },
+            ann: Default::default(),
+            text_index: None,
         })
     }
 
@@ -328,7 +426,7 @@ impl LibraryWriter {
                     .map_err(|e| IndexError::lance(&lance_path, e))?;
                     let mut fixed = m.clone();
                     fixed.lance.version = restored;
-                    Library::open_manifest(&self.dir, fixed.clone())?;
+                    Library::open_data(&self.dir, fixed.clone())?;
                     fixed.publish(&self.dir)?;
                     self.base = Some(fixed);
                 }
@@ -364,7 +462,10 @@ impl LibraryWriter {
             };
             for e in entries.flatten() {
                 let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
-                if !keep.contains(&rel.as_str()) {
+                let inside = format!("{rel}/");
+                // A folder (a text index) stays if the manifest names any file in it.
+                let kept = keep.contains(&rel.as_str()) || keep.iter().any(|k| k.starts_with(&inside));
+                if !kept {
                     let p = e.path();
                     if p.is_dir() {
                         fs::remove_dir_all(&p).at(&p)?;
@@ -396,6 +497,8 @@ impl LibraryWriter {
             LOCK_FILE,
             LANCE_DIR,
             VECTORS_DIR,
+            ANN_DIR,
+            TEXT_DIR,
             REPORTS_DIR,
             MANIFEST_FILE,
         ];

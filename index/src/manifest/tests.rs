@@ -13,6 +13,8 @@ fn sample() -> Manifest {
         embeddings: BTreeMap::new(),
         files: vec![],
         build: BuildInfo::default(),
+        ann: BTreeMap::new(),
+        text_index: None,
     }
 }
 

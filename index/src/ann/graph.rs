@@ -1,0 +1,355 @@
+//! The memory-mapped graph and its search.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::ann::build::NO_NODE;
+use crate::ann::format::{GraphHeader, GraphLayout, HEADER_BYTES, layout};
+use crate::ann::visited::{Visited, with_visited};
+use crate::error::{IndexError, IoContext, Result};
+use crate::exact::Hit;
+use crate::kernels::{self, Kernel};
+use crate::manifest::FileRef;
+use crate::vectors::VectorFile;
+
+/// A read-only HNSW graph over rows `0..rows()` of one vector file.
+#[derive(Debug)]
+pub struct AnnGraph {
+    path: PathBuf,
+    header: GraphHeader,
+    map: Option<Mmap>,
+    layout: GraphLayout,
+}
+
+/// A node and its similarity to the query, ordered by similarity (ties: lower row first).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scored {
+    sim: f32,
+    node: u32,
+}
+
+impl Eq for Scored {}
+
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sim
+            .total_cmp(&other.sim)
+            .then(other.node.cmp(&self.node))
+    }
+}
+
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Min-heap wrapper: the worst result on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Worst(std::cmp::Reverse<Scored>);
+
+impl AnnGraph {
+    /// Maps the graph at `path` and checks it against the manifest entry (`expected`), against
+    /// the vector file it indexes (dimension, rows) and against the CRC of the vector data it
+    /// was built from (`vectors_crc32`, recorded in the manifest). The whole file's checksum
+    /// and every link are checked too: the graph is a few bytes per vector element, so this
+    /// costs milliseconds, and a bad link can then never reach the search loop.
+    pub fn open(
+        path: &Path,
+        expected: &FileRef,
+        vectors: &VectorFile,
+        vectors_crc32: u32,
+    ) -> Result<AnnGraph> {
+        let file = File::open(path).at(path)?;
+        let len = file.metadata().at(path)?.len();
+        if len != expected.bytes {
+            return Err(IndexError::corrupt(
+                path,
+                format!(
+                    "file is {len} bytes, the manifest says {}: truncated or from another version; run `segue reindex`",
+                    expected.bytes
+                ),
+            ));
+        }
+        // SAFETY: published files are never modified (a new version writes a new file); we only
+        // read through the map.
+        let map = unsafe { Mmap::map(&file) }.at(path)?;
+        let header = GraphHeader::decode(path, &map)?;
+        if header.data_crc32 != expected.crc32 {
+            return Err(IndexError::corrupt(
+                path,
+                "checksum differs from the manifest (graph from another version?); run `segue reindex`",
+            ));
+        }
+        if crc32fast::hash(&map[HEADER_BYTES..]) != header.data_crc32 {
+            return Err(IndexError::corrupt(
+                path,
+                "data checksum mismatch: the graph file is damaged; run `segue reindex`",
+            ));
+        }
+        if header.dim != vectors.dim()
+            || u64::from(header.rows) > vectors.rows()
+            || header.vectors_crc32 != vectors_crc32
+        {
+            return Err(IndexError::corrupt(
+                path,
+                format!(
+                    "graph does not match {} (graph: dim {}, {} rows, vector crc {:08x}; vectors: dim {}, {} rows, crc {:08x}); run `segue reindex`",
+                    vectors.path().display(),
+                    header.dim,
+                    header.rows,
+                    header.vectors_crc32,
+                    vectors.dim(),
+                    vectors.rows(),
+                    vectors_crc32
+                ),
+            ));
+        }
+        if (map.len() - HEADER_BYTES) % 4 != 0 {
+            return Err(IndexError::corrupt(path, "graph body is not whole u32 words"));
+        }
+        let mut graph = AnnGraph {
+            path: path.into(),
+            header,
+            map: None,
+            layout: GraphLayout {
+                level0_words: 0,
+                upper: vec![],
+            },
+        };
+        graph.map = Some(map);
+        graph.layout = layout(path, &header, graph.words())?;
+        graph.check_links()?;
+        Ok(graph)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Rows `0..rows()` are in the graph; later rows (appended since) are not.
+    pub fn rows(&self) -> u64 {
+        u64::from(self.header.rows)
+    }
+
+    pub fn m(&self) -> u32 {
+        self.header.m
+    }
+
+    pub fn ef_construction(&self) -> u32 {
+        self.header.ef_construction
+    }
+
+    pub fn layers(&self) -> u32 {
+        self.header.layers
+    }
+
+    fn words(&self) -> &[u32] {
+        let Some(map) = &self.map else { return &[] };
+        // SAFETY: any bit pattern is a valid u32; the map is page-aligned and the header is 128
+        // bytes, so the body is 4-byte aligned and align_to yields no prefix (checked below).
+        let (pre, words, _) = unsafe { map[HEADER_BYTES..].align_to::<u32>() };
+        debug_assert!(pre.is_empty());
+        words
+    }
+
+    fn check_links(&self) -> Result<()> {
+        let rows = self.header.rows;
+        let bad = |what: String| {
+            Err(IndexError::corrupt(
+                &self.path,
+                format!("{what}; run `segue reindex`"),
+            ))
+        };
+        let check = |rec: &[u32], cap: usize, nodes_ok: &dyn Fn(u32) -> bool| -> bool {
+            let count = rec[0] as usize;
+            count <= cap && rec[1..=count].iter().all(|&id| id < rows && nodes_ok(id))
+        };
+        let m0 = self.header.m0 as usize;
+        for (node, rec) in self.level0_all().chunks_exact(1 + m0).enumerate() {
+            if !check(rec, m0, &|_| true) {
+                return bad(format!("layer 0 links of node {node} are out of range"));
+            }
+        }
+        let m = self.header.m as usize;
+        for (i, &(n, ids, adj)) in self.layout.upper.iter().enumerate() {
+            let words = self.words();
+            let ids = &words[ids..ids + n];
+            if ids.windows(2).any(|w| w[0] >= w[1]) || ids.last().is_some_and(|&x| x >= rows) {
+                return bad(format!("layer {} node list is not sorted or out of range", i + 1));
+            }
+            let on_layer = |id: u32| ids.binary_search(&id).is_ok();
+            for rec in words[adj..adj + n * (1 + m)].chunks_exact(1 + m) {
+                if !check(rec, m, &on_layer) {
+                    return bad(format!("layer {} has a link to a node not on it", i + 1));
+                }
+            }
+        }
+        if self.header.layers > 1 {
+            let top = self.layout.upper.len() - 1;
+            if self.slot(top, self.header.entry).is_none() {
+                return bad("the entry node is not on the top layer".into());
+            }
+        }
+        Ok(())
+    }
+
+    fn level0_all(&self) -> &[u32] {
+        &self.words()[..self.layout.level0_words]
+    }
+
+    #[inline]
+    fn links0(&self, node: u32) -> &[u32] {
+        let stride = 1 + self.header.m0 as usize;
+        let rec = &self.words()[node as usize * stride..(node as usize + 1) * stride];
+        &rec[1..=rec[0] as usize]
+    }
+
+    /// Position of `node` on upper layer index `u` (layer `u + 1`).
+    fn slot(&self, u: usize, node: u32) -> Option<usize> {
+        let (n, ids, _) = self.layout.upper[u];
+        self.words()[ids..ids + n].binary_search(&node).ok()
+    }
+
+    fn links_upper(&self, u: usize, slot: usize) -> &[u32] {
+        let (_, _, adj) = self.layout.upper[u];
+        let stride = 1 + self.header.m as usize;
+        let rec = &self.words()[adj + slot * stride..adj + (slot + 1) * stride];
+        &rec[1..=rec[0] as usize]
+    }
+
+    /// The `k` most similar graph rows to `query` (normalised, of the graph's dimension) among
+    /// those `allowed` accepts, best first. `ef` (raised to `k`) is the candidate list size.
+    /// Rows the filter rejects are still walked through, so the graph stays connected under any
+    /// filter; only accepted rows enter the result list.
+    pub fn search(
+        &self,
+        vectors: &VectorFile,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
+    ) -> Vec<Hit> {
+        if k == 0 || self.header.entry == NO_NODE || query.len() != vectors.dim() as usize {
+            return vec![];
+        }
+        let kernel = kernels::selected();
+        let data = vectors.as_slice();
+        let dim = vectors.dim() as usize;
+        let sim = |node: u32| -> f32 {
+            let s = node as usize * dim;
+            kernel.dot(query, &data[s..s + dim])
+        };
+        // Greedy descent through the upper layers.
+        let mut ep = self.header.entry;
+        let mut ep_sim = sim(ep);
+        for u in (0..self.layout.upper.len()).rev() {
+            loop {
+                let Some(slot) = self.slot(u, ep) else { break };
+                let mut improved = false;
+                for &nb in self.links_upper(u, slot) {
+                    let s = sim(nb);
+                    if s > ep_sim {
+                        ep_sim = s;
+                        ep = nb;
+                        improved = true;
+                    }
+                }
+                if !improved {
+                    break;
+                }
+            }
+        }
+        let ef = ef.max(k);
+        let mut results = with_visited(self.header.rows as usize, |visited| {
+            self.search_layer0(kernel, data, dim, query, ep, ep_sim, ef, allowed, visited)
+        });
+        results.truncate(k);
+        results
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn search_layer0(
+        &self,
+        kernel: &Kernel,
+        data: &[f32],
+        dim: usize,
+        query: &[f32],
+        ep: u32,
+        ep_sim: f32,
+        ef: usize,
+        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
+        visited: &mut Visited,
+    ) -> Vec<Hit> {
+        let ok = |n: u32| allowed.is_none_or(|f| f(n));
+        let mut candidates: BinaryHeap<Scored> = BinaryHeap::with_capacity(ef * 2);
+        let mut results: BinaryHeap<Worst> = BinaryHeap::with_capacity(ef + 1);
+        visited.insert(ep);
+        candidates.push(Scored { sim: ep_sim, node: ep });
+        if ok(ep) {
+            results.push(Worst(std::cmp::Reverse(Scored { sim: ep_sim, node: ep })));
+        }
+        let mut fresh: Vec<u32> = Vec::with_capacity(self.header.m0 as usize);
+        while let Some(c) = candidates.pop() {
+            let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.0.0.sim);
+            if results.len() >= ef && c.sim < worst {
+                break;
+            }
+            fresh.clear();
+            for &nb in self.links0(c.node) {
+                if visited.insert(nb) {
+                    prefetch(&data[nb as usize * dim..]);
+                    fresh.push(nb);
+                }
+            }
+            for &nb in &fresh {
+                let s = nb as usize * dim;
+                let sim = kernel.dot(query, &data[s..s + dim]);
+                let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.0.0.sim);
+                if results.len() < ef || sim > worst {
+                    candidates.push(Scored { sim, node: nb });
+                    if ok(nb) {
+                        results.push(Worst(std::cmp::Reverse(Scored { sim, node: nb })));
+                        if results.len() > ef {
+                            results.pop();
+                        }
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<Hit> = results
+            .into_iter()
+            .map(|w| Hit {
+                row: u64::from(w.0.0.node),
+                score: w.0.0.sim,
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+        hits
+    }
+}
+
+/// Asks the CPU to start loading a vector we are about to read (the graph walk is bound by
+/// memory latency, not arithmetic).
+#[inline(always)]
+fn prefetch(v: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = v.as_ptr() as *const i8;
+        // Two cache lines cover 32 floats; the hardware prefetcher follows the rest.
+        // SAFETY: prefetch is a hint and never faults, even for invalid addresses; SSE is part
+        // of the x86_64 baseline.
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}

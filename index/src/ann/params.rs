@@ -1,0 +1,99 @@
+//! HNSW parameters, checked before they reach hnsw_rs.
+//!
+//! hnsw_rs calls `std::process::exit` for some bad values (more than 256 connections) and
+//! misbehaves silently for others (ef below k, zero threads), so every value is validated here
+//! with an error that names the parameter.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IndexError, Result};
+
+/// How a graph is built. Stored in the manifest with the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HnswParams {
+    /// Links per node on the upper layers; layer 0 keeps `2 * m`.
+    pub m: usize,
+    /// Candidate list size while inserting: larger builds a better graph, slower.
+    pub ef_construction: usize,
+    /// Build threads (not stored: it does not change the graph's quality, only the time).
+    #[serde(skip, default = "default_threads")]
+    pub threads: usize,
+}
+
+/// Defaults reach recall@10 >= 0.95 at the default search ef on the clustered fixtures (see
+/// `benches/RESULTS.md` for the measured curve).
+pub const DEFAULT_M: usize = 16;
+pub const DEFAULT_EF_CONSTRUCTION: usize = 100;
+pub const DEFAULT_EF_SEARCH: usize = 64;
+
+const MAX_M: usize = 128;
+const MAX_EF: usize = 10_000;
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        HnswParams {
+            m: DEFAULT_M,
+            ef_construction: DEFAULT_EF_CONSTRUCTION,
+            threads: default_threads(),
+        }
+    }
+}
+
+impl HnswParams {
+    pub fn validate(&self) -> Result<()> {
+        if !(2..=MAX_M).contains(&self.m) {
+            return Err(bad(format!(
+                "HNSW m must be between 2 and {MAX_M}, got {}",
+                self.m
+            )));
+        }
+        if self.ef_construction < self.m || self.ef_construction > MAX_EF {
+            return Err(bad(format!(
+                "HNSW ef_construction must be between m ({}) and {MAX_EF}, got {}",
+                self.m, self.ef_construction
+            )));
+        }
+        if self.threads == 0 || self.threads > 1024 {
+            return Err(bad(format!(
+                "HNSW build threads must be between 1 and 1024, got {}",
+                self.threads
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// How a query searches the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchParams {
+    /// Candidate list size on layer 0; raised to `k` when smaller.
+    pub ef: usize,
+}
+
+impl Default for SearchParams {
+    fn default() -> Self {
+        SearchParams {
+            ef: DEFAULT_EF_SEARCH,
+        }
+    }
+}
+
+impl SearchParams {
+    pub fn validate(&self) -> Result<()> {
+        if self.ef == 0 || self.ef > MAX_EF {
+            return Err(bad(format!(
+                "search ef must be between 1 and {MAX_EF}, got {}",
+                self.ef
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn bad(msg: String) -> IndexError {
+    IndexError::InvalidArgument(msg)
+}
