@@ -1,0 +1,331 @@
+//! Unit tests of the objective on small hand-made inputs: masks, state transitions, penalties,
+//! placeholders, and the O(d) theme against its direct definition.
+
+use super::*;
+use crate::video::{Segment, Video};
+
+fn features(duration: f64, bpm: f64) -> TrackFeatures {
+    let mut mfcc = [0.0; MFCC_LEN];
+    mfcc[0] = -180.0 + bpm;
+    mfcc[1] = 100.0;
+    TrackFeatures {
+        bpm,
+        energy: 0.1,
+        spectral_centroid: 1500.0 + bpm,
+        mfcc,
+        duration,
+    }
+}
+
+/// Four tracks in a 3-d audio space and 2-d text space; track 1 is short (10 s).
+fn table() -> TrackTable {
+    let t = |a: [f32; 3], x: [f32; 2], dur: f64, bpm: f64| Track {
+        audio_emb: Some(a.to_vec()),
+        text_emb: Some(x.to_vec()),
+        features: features(dur, bpm),
+    };
+    TrackTable::new(vec![
+        t([1.0, 0.0, 0.0], [1.0, 0.0], 120.0, 100.0),
+        t([0.0, 2.0, 0.0], [0.0, 1.0], 10.0, 90.0),
+        t([1.0, 1.0, 0.0], [1.0, 1.0], 200.0, 130.0),
+        t([0.0, 0.0, 3.0], [1.0, -1.0], 60.0, 70.0),
+    ])
+    .unwrap()
+}
+
+fn video(durations: &[f64]) -> Video {
+    let mut start = 0.0;
+    let segments = durations
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let s = Segment {
+                start,
+                end: start + d,
+                audio_emb: Some(vec![1.0, i as f32 * 0.5, 0.2]),
+                text_emb: Some(vec![0.5, 1.0 - i as f32 * 0.3]),
+                caption: None,
+                music_change: None,
+            };
+            start += d;
+            s
+        })
+        .collect();
+    Video {
+        id: "v".into(),
+        segments,
+        switch_budget: None,
+    }
+}
+
+fn reference() -> ReferenceEmbeddings {
+    ReferenceEmbeddings {
+        audio: Some(vec![0.6, 0.8, 0.0]),
+        text: Some(vec![0.0, 1.0]),
+    }
+}
+
+#[test]
+fn continue_is_masked_at_the_start_and_after_the_track_ends() {
+    let tracks = table();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let v = video(&[6.0, 6.0, 6.0, 6.0]);
+    let mut ep = obj.start(&v, 1).unwrap();
+    assert!(!ep.continue_valid(), "no track is playing at t = 0");
+    assert!(ep.action_valid(Action::Track(3)));
+    assert!(!ep.action_valid(Action::Track(4)), "row beyond the source");
+
+    // Track 1 lasts 10 s: after one 6 s segment it has 4 s left, so CONTINUE is valid once.
+    let s = ep.step(Action::Track(1)).unwrap().transition;
+    assert_eq!((s.track, s.offset, s.track_offset_after), (1, 0.0, 6.0));
+    assert!(!s.track_ended);
+    assert!(ep.continue_valid());
+    // The track runs out during this segment: not penalised, not truncated ...
+    let s = ep.step(Action::Continue).unwrap().clone();
+    assert_eq!(s.transition.offset, 6.0);
+    assert_eq!(s.transition.track_offset_after, 12.0);
+    assert!(s.transition.track_ended);
+    assert_eq!(s.terms.illegal_penalty, 0.0);
+    // ... only the next CONTINUE is masked.
+    assert!(!ep.continue_valid());
+    assert!(ep.action_valid(Action::Track(1)));
+}
+
+#[test]
+fn a_masked_continue_costs_five_plays_row_zero_and_ends_the_episode() {
+    let tracks = table();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let v = video(&[6.0, 6.0, 6.0]);
+    let mut ep = obj.start(&v, 2).unwrap();
+    let s = ep.step(Action::Continue).unwrap().clone();
+    assert!(s.terminated && s.transition.illegal);
+    assert_eq!(s.terms.illegal_penalty, -5.0);
+    assert_eq!(s.transition.track, 0);
+    // Terminal terms are paid at once: 0 switches against a budget of 2.
+    assert!((s.terms.switch_reward - (-0.3 * 2.0)).abs() < 1e-12);
+    assert!(ep.is_done());
+    assert!(matches!(
+        ep.step(Action::Track(0)),
+        Err(crate::QueryError::EpisodeOver { .. })
+    ));
+    let out = ep.finish();
+    assert!(out.terminated_early);
+    assert_eq!(out.steps.len(), 1);
+    assert_eq!(out.segments, 3);
+}
+
+#[test]
+fn masked_continue_after_the_end_keeps_the_stale_offset() {
+    let tracks = table();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let v = video(&[12.0, 6.0, 6.0]);
+    let mut ep = obj.start(&v, 0).unwrap();
+    ep.step(Action::Track(1)).unwrap(); // 12 s ≥ 10 s: ended at once
+    assert!(!ep.continue_valid());
+    let s = ep.step(Action::Continue).unwrap().clone();
+    assert!(s.transition.illegal && s.terminated);
+    assert_eq!(s.transition.track_offset_after, 12.0);
+    assert!(s.transition.track_ended);
+    // Smoothness is computed against the previous track, with row 0 as the current one.
+    assert!(s.terms.aa_bpm_diff < 0.0);
+}
+
+#[test]
+fn repetition_and_switch_counting_follow_the_raw_action_list() {
+    let tracks = table();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let v = video(&[5.0; 6]);
+    let mut ep = obj.start(&v, 3).unwrap();
+    let pen = |ep: &mut Episode, a| ep.step(a).unwrap().terms.same_track_penalty;
+    assert_eq!(pen(&mut ep, Action::Track(2)), 0.0);
+    assert_eq!(
+        ep.state().switch_count(),
+        0,
+        "the first pick is not a switch"
+    );
+    assert_eq!(pen(&mut ep, Action::Continue), 0.0);
+    // Same track as NEW right after itself: −1 (consecutive) −1 (one earlier NEW pick).
+    assert_eq!(pen(&mut ep, Action::Track(2)), -2.0);
+    assert_eq!(
+        ep.state().switch_count(),
+        1,
+        "restarting a track is a switch"
+    );
+    assert_eq!(ep.state().track_offset(), 5.0, "and restarts it");
+    assert_eq!(pen(&mut ep, Action::Track(0)), 0.0);
+    // CONTINUE steps do not count as picks: two earlier NEW picks of track 2.
+    assert_eq!(pen(&mut ep, Action::Track(2)), -2.0);
+    assert_eq!(ep.state().new_picks(2), 3);
+    assert_eq!(ep.state().switch_count(), 3);
+}
+
+#[test]
+fn first_step_reports_placeholders_and_adds_no_smoothness() {
+    let tracks = table();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let v = video(&[5.0, 5.0]);
+    let ep = obj.start(&v, 1).unwrap();
+    let s = ep.evaluate(Action::Track(2)).unwrap();
+    assert_eq!(s.terms.smoothness_reward, 1.0);
+    assert_eq!(s.terms.vv_audio_similarity, 1.0);
+    assert_eq!(s.terms.aa_bpm_diff, 0.0);
+    assert_eq!(s.terms.switch_reward, 0.0);
+    assert!((s.reward - s.terms.alignment_reward).abs() < 1e-12);
+    assert_eq!(ep.t(), 0, "evaluate does not step");
+}
+
+#[test]
+fn train_mode_gates_alignment_of_continued_segments_only() {
+    let tracks = table();
+    let r = reference();
+    let v = video(&[20.0, 30.0, 5.0]);
+    let run = |mode| {
+        let cfg = ObjectiveConfig {
+            mode,
+            ..ObjectiveConfig::default()
+        };
+        let obj = Objective::new(&tracks, &r, cfg).unwrap();
+        let mut ep = obj.start(&v, 0).unwrap();
+        let a = ep.step(Action::Track(2)).unwrap().clone();
+        let b = ep.step(Action::Continue).unwrap().clone();
+        (a, b)
+    };
+    let (a_train, b_train) = run(Mode::Train);
+    let (a_test, b_test) = run(Mode::Test);
+    assert_eq!(a_train.terms.alignment_gating_factor, 1.0);
+    assert_eq!(
+        a_train.terms.alignment_reward,
+        a_test.terms.alignment_reward
+    );
+    let gate = (-0.01f64 * 20.0).exp();
+    assert!((b_train.terms.alignment_gating_factor - gate).abs() < 1e-15);
+    assert!((b_train.terms.alignment_reward - gate * b_test.terms.alignment_reward).abs() < 1e-12);
+}
+
+/// The reference's theme term, computed the long way: normalised mean, then a cosine per step.
+fn theme_direct(tracks: &TrackTable, heard: &[Row]) -> f64 {
+    let dim = 3;
+    let mut z = vec![0.0f64; dim];
+    for &r in heard {
+        for (k, x) in tracks.tracks()[r as usize]
+            .audio_emb
+            .as_ref()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            z[k] += *x as f64 / heard.len() as f64;
+        }
+    }
+    let zn = z.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let z: Vec<f32> = z.iter().map(|x| (x / (zn + 1e-6)) as f32).collect();
+    let s: f64 = heard
+        .iter()
+        .map(|&r| cosine(tracks.tracks()[r as usize].audio_emb.as_ref().unwrap(), &z) as f64)
+        .sum();
+    0.3 * s / heard.len() as f64
+}
+
+#[test]
+fn theme_running_sums_match_the_direct_definition() {
+    let tracks = table();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let v = video(&[5.0; 5]);
+    let plan = [
+        Action::Track(0),
+        Action::Continue,
+        Action::Track(3),
+        Action::Track(2),
+    ];
+    let mut ep = obj.start(&v, 2).unwrap();
+    for a in plan {
+        ep.step(a).unwrap();
+    }
+    let eval = ep.evaluator().unwrap();
+    for last in 0..4u64 {
+        let s = eval.evaluate(Action::Track(last)).unwrap();
+        assert!(s.terminated);
+        let want = theme_direct(&tracks, &[0, 0, 3, 2, last]);
+        assert!(
+            (s.terms.theme_reward - want).abs() < 1e-6,
+            "last {last}: {} vs {want}",
+            s.terms.theme_reward
+        );
+    }
+    let s = eval.evaluate(Action::Continue).unwrap();
+    assert!((s.terms.theme_reward - theme_direct(&tracks, &[0, 0, 3, 2, 2])).abs() < 1e-6);
+}
+
+#[test]
+fn missing_embeddings_count_as_zero_vectors() {
+    let mut t = table().tracks().to_vec();
+    t[2].audio_emb = None;
+    let tracks = TrackTable::new(t).unwrap();
+    let r = reference();
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let mut v = video(&[5.0, 5.0]);
+    v.segments[1].text_emb = None;
+    v.segments[1].caption = Some("a caption not yet embedded".into());
+    let mut ep = obj.start(&v, 0).unwrap();
+    let s = ep.step(Action::Track(2)).unwrap().clone();
+    assert_eq!(s.terms.va_audio_similarity, 0.0);
+    assert_eq!(s.terms.va_audio_ref_similarity, 0.0);
+    let s = ep.step(Action::Track(0)).unwrap().clone();
+    assert_eq!(s.terms.va_text_similarity, 0.0);
+    assert_eq!(s.terms.vv_text_similarity, 0.0);
+    assert_eq!(s.terms.aa_audio_similarity, 0.0);
+    assert!(s.terms.theme_reward.is_finite());
+}
+
+#[test]
+fn objective_checks_its_inputs() {
+    let tracks = table();
+    let bad_ref = ReferenceEmbeddings {
+        audio: Some(vec![1.0; 4]),
+        text: None,
+    };
+    assert!(matches!(
+        Objective::new(&tracks, &bad_ref, ObjectiveConfig::default()),
+        Err(crate::QueryError::DimensionMismatch {
+            expected: 3,
+            got: 4,
+            ..
+        })
+    ));
+    let r = reference();
+    let mut cfg = ObjectiveConfig::default();
+    cfg.weights.theme = f64::NAN;
+    assert!(Objective::new(&tracks, &r, cfg).is_err());
+    let empty = TrackTable::new(vec![]).unwrap();
+    assert!(Objective::new(&empty, &r, ObjectiveConfig::default()).is_err());
+    let obj = Objective::new(&tracks, &r, ObjectiveConfig::default()).unwrap();
+    let mut v = video(&[5.0]);
+    v.segments[0].audio_emb = Some(vec![1.0, 2.0]);
+    assert!(matches!(
+        obj.start(&v, 0),
+        Err(crate::QueryError::InvalidVideo(_))
+    ));
+    let one = video(&[5.0]);
+    let ep = obj.start(&one, 0).unwrap();
+    assert!(matches!(
+        ep.evaluate(Action::Track(9)),
+        Err(crate::QueryError::RowOutOfRange { row: 9, rows: 4 })
+    ));
+}
+
+#[test]
+fn weights_deserialize_with_reference_names_and_defaults() {
+    let w: Weights = serde_json::from_str(r#"{"w_switch": 1.5}"#).unwrap();
+    assert_eq!(w.switch, 1.5);
+    assert_eq!(w.alignment, 1.0);
+    let c: ObjectiveConfig = serde_json::from_str(r#"{"mode": "train"}"#).unwrap();
+    assert_eq!(c.mode, Mode::Train);
+    assert_eq!(c.weights, Weights::default());
+    assert!(serde_json::from_str::<Weights>(r#"{"w_typo": 1}"#).is_err());
+}

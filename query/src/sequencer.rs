@@ -1,0 +1,73 @@
+//! Sequencers: per segment, a new track or CONTINUE.
+//!
+//! * [`Random`]: uniform over the valid actions (the reference's `RandomAgent`), seeded.
+//! * [`Greedy`]: the reference's `GreedyAgent`: scores every valid action one step ahead and
+//!   takes the best; `greedy-all` maximises the step reward, `greedy-aligned` the reference's
+//!   `greedy/alignment_reward,same_track_penalty` objective.
+//! * [`Replay`]: plays a given action list (conformance tests, evaluating a saved plan).
+//!
+//! Which tracks a sequencer considers comes from a [`Candidates`]: a [`CandidateProvider`]
+//! (exact mode: [`AllTracks`]; a later scalable mode: the top rows of an ANN index) and an
+//! optional [`RowFilter`]. A sequencer never places a track the filter rejects, and plays
+//! CONTINUE only when the reference's mask allows it (a track is playing and has not run out),
+//! so it never plans a CONTINUE past the end of a track.
+
+mod candidates;
+mod greedy;
+mod random;
+mod replay;
+
+pub use candidates::{AllRows, AllTracks, CandidateProvider, Candidates, RowFilter};
+pub use greedy::{Greedy, GreedyObjective};
+pub use random::Random;
+pub use replay::Replay;
+
+use crate::error::QueryError;
+use crate::objective::{Action, Episode, EpisodeOutcome, Objective};
+use crate::video::Video;
+
+/// Chooses the action at each segment of an episode.
+pub trait Sequencer {
+    /// Short name (`random`, `greedy-all`, ...).
+    fn name(&self) -> &str;
+
+    /// Called once before each episode (a seeded sequencer reseeds from the video here, so a
+    /// video's plan does not depend on the videos run before it).
+    fn begin(&mut self, _video: &Video) {}
+
+    /// The action for the episode's next segment.
+    fn choose(&mut self, episode: &Episode<'_>) -> Result<Action, QueryError>;
+}
+
+/// Runs `sequencer` over every segment of `video` with switch budget `budget`.
+pub fn run_episode<'a>(
+    objective: &Objective<'a>,
+    video: &'a Video,
+    budget: i64,
+    sequencer: &mut dyn Sequencer,
+) -> Result<EpisodeOutcome, QueryError> {
+    sequencer.begin(video);
+    let mut episode = objective.start(video, budget)?;
+    while !episode.is_done() {
+        let action = sequencer.choose(&episode)?;
+        episode.step(action)?;
+    }
+    Ok(episode.finish())
+}
+
+/// A baseline sequencer by name: `random` (seeded with `seed`), `greedy-all`,
+/// `greedy-aligned`.
+pub fn baseline<'p>(
+    name: &str,
+    seed: u64,
+    candidates: Candidates<'p>,
+) -> Result<Box<dyn Sequencer + 'p>, QueryError> {
+    match name {
+        "random" => Ok(Box::new(Random::new(seed, candidates))),
+        "greedy-all" => Ok(Box::new(Greedy::all(candidates))),
+        "greedy-aligned" => Ok(Box::new(Greedy::aligned(candidates))),
+        _ => Err(QueryError::InvalidArgument(format!(
+            "unknown sequencer `{name}`; expected random, greedy-all or greedy-aligned"
+        ))),
+    }
+}
