@@ -36,6 +36,10 @@ pub enum IndexError {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// A text-index query that does not parse, with the query and what is wrong with it.
+    #[error("text query {query:?}: {message}")]
+    TextQuery { query: String, message: String },
+
     /// An error reported by the Lance dataset that is the system of record.
     #[error("{path}: lance: {source}")]
     Lance {
