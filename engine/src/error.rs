@@ -9,6 +9,8 @@ pub enum Error {
     Ingest(#[from] segue_ingest::IngestError),
     #[error(transparent)]
     Fixtures(#[from] segue_fixtures::FixturesError),
+    #[error(transparent)]
+    Query(#[from] segue_query::QueryError),
     #[error("{path}: {source}")]
     Io {
         path: std::path::PathBuf,

@@ -51,6 +51,20 @@ impl LibraryInfo {
                 built.push(format!("{} vectors", kind.column()));
             }
         }
+        for (space, a) in &m.ann {
+            let coverage = if a.rows == m.rows {
+                String::new()
+            } else {
+                format!(", {} newer rows scanned exactly", m.rows - a.rows)
+            };
+            built.push(format!(
+                "{space} HNSW graph (m {}, ef_construction {}, {} rows{coverage})",
+                a.m, a.ef_construction, a.rows
+            ));
+        }
+        if let Some(t) = &m.text_index {
+            built.push(format!("text index ({} docs)", t.docs));
+        }
         Ok(LibraryInfo {
             path: lib.dir().display().to_string(),
             library_version: m.library_version,

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod info;
 pub mod paths;
+pub mod search;
 
 pub use error::{Error, Result};
 pub use segue_index::exact::{Hit, top_k};

@@ -3,6 +3,7 @@
 mod fixtures;
 mod ingest;
 mod library;
+mod search;
 
 use std::path::PathBuf;
 
@@ -39,6 +40,10 @@ enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Find tracks: by vector, like/unlike track ids, tag/word query, or hybrid; with filters.
+    Search(search::SearchArgs),
+    /// Rebuild a library's derived indexes (HNSW graphs, text index) as a new version.
+    Reindex(search::ReindexArgs),
     /// Write deterministic synthetic catalogues and videos.
     #[command(subcommand)]
     Fixtures(fixtures::FixturesCommand),
@@ -54,5 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             verify,
         } => library::info(&library, json, verify),
         Command::Fixtures(cmd) => fixtures::run(cmd),
+        Command::Search(args) => search::search(args),
+        Command::Reindex(args) => search::reindex(args),
     }
 }

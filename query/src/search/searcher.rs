@@ -1,0 +1,333 @@
+//! Runs [`SearchRequest`]s against one opened library version.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use roaring::RoaringBitmap;
+use serde::Serialize;
+
+use segue_index::exact::{Hit, normalise_query};
+use segue_index::filter::FilterColumns;
+use segue_index::{EmbeddingKind, Library};
+
+use crate::error::QueryError;
+use crate::search::fields::{self, TrackFields};
+use crate::search::fusion::reciprocal_rank_fusion;
+use crate::search::like::{self, LikeStrategy};
+use crate::search::request::{MAX_K, SearchRequest, VectorQuery};
+use crate::search::vector::{self, Plan, VectorSearch};
+
+/// Embeds text prompts into the library's text space (implemented by the engine with the
+/// ONNX text encoder; the query crate does not load models itself).
+pub trait TextEmbedder: Send + Sync {
+    /// Encoder name and version, compared with the one recorded in the library's manifest.
+    fn encoder_id(&self) -> String;
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, String>;
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub track_id: String,
+    pub score: f32,
+    /// Dense row number in this library version (changes between versions; `track_id` does not).
+    pub row: u64,
+    #[serde(flatten)]
+    pub fields: TrackFields,
+}
+
+/// How a search ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SearchStats {
+    /// Rows the filter allowed (`None` without a filter).
+    pub allowed_rows: Option<u64>,
+    /// How the vector part was answered.
+    pub plan: Option<Strategy>,
+    pub micros: u64,
+}
+
+/// How the vector part of a request was answered.
+pub type Strategy = Plan;
+
+/// Searches one library version. Filter columns and the track-id map are read from Lance on
+/// first use and kept.
+pub struct Searcher {
+    library: Arc<Library>,
+    columns: OnceLock<FilterColumns>,
+    ids: OnceLock<HashMap<String, u64>>,
+    embedder: Option<Arc<dyn TextEmbedder>>,
+    threads: usize,
+}
+
+impl std::fmt::Debug for Searcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searcher")
+            .field("library", &self.library.dir())
+            .field("version", &self.library.version())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Searcher {
+    pub fn new(library: Arc<Library>) -> Searcher {
+        Searcher {
+            library,
+            columns: OnceLock::new(),
+            ids: OnceLock::new(),
+            embedder: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    /// Lets text prompts be searched ([`SearchRequest::text`]).
+    pub fn with_text_embedder(mut self, embedder: Arc<dyn TextEmbedder>) -> Searcher {
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// Threads for large exact scans (default: all cores).
+    pub fn with_threads(mut self, threads: usize) -> Searcher {
+        self.threads = threads.max(1);
+        self
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// The filter columns (read once).
+    pub fn filter_columns(&self) -> Result<&FilterColumns, QueryError> {
+        if let Some(c) = self.columns.get() {
+            return Ok(c);
+        }
+        let c = FilterColumns::from_library(&self.library)?;
+        Ok(self.columns.get_or_init(|| c))
+    }
+
+    /// The row of each track id (read once).
+    fn rows_by_id(&self) -> Result<&HashMap<String, u64>, QueryError> {
+        if let Some(m) = self.ids.get() {
+            return Ok(m);
+        }
+        let ids = self.library.track_ids()?;
+        let m = ids.into_iter().enumerate().map(|(i, id)| (id, i as u64)).collect();
+        Ok(self.ids.get_or_init(|| m))
+    }
+
+    /// Rows allowed by the request's filter (`None`: all rows).
+    pub fn allowed_rows(&self, request: &SearchRequest) -> Result<Option<RoaringBitmap>, QueryError> {
+        match &request.filter {
+            None => Ok(None),
+            Some(f) => Ok(Some(f.evaluate(self.filter_columns()?))),
+        }
+    }
+
+    /// Runs `request`: hits best first, and how the search ran.
+    pub fn search(&self, request: &SearchRequest) -> Result<(Vec<SearchHit>, SearchStats), QueryError> {
+        let start = Instant::now();
+        let mut allowed = self.allowed_rows(request)?;
+        let mut stats = SearchStats {
+            allowed_rows: allowed.as_ref().map(|a| a.len()),
+            ..SearchStats::default()
+        };
+        let k = request.k;
+        // A hybrid request fuses deeper lists than k, so that a row ranked just below k by one
+        // side can still win with the other side's vote.
+        let depth = if request.is_hybrid() { (4 * k).clamp(100, MAX_K) } else { k };
+        let vector_hits = match &request.vector {
+            None => None,
+            Some(vq) => {
+                let (hits, plan) = self.vector_part(vq, request, &mut allowed, depth)?;
+                stats.plan = plan;
+                Some(hits)
+            }
+        };
+        let word_hits = match &request.words {
+            None => None,
+            Some(q) => {
+                let index = self.library.text_index().ok_or_else(|| {
+                    QueryError::NoTextIndex(self.library.dir().display().to_string())
+                })?;
+                Some(index.search(q, allowed.as_ref(), depth)?)
+            }
+        };
+        let ranked: Vec<(u64, f32)> = match (vector_hits, word_hits) {
+            (Some(v), Some(w)) => {
+                let v: Vec<u64> = v.iter().map(|h| h.row).collect();
+                let w: Vec<u64> = w.iter().map(|h| h.row).collect();
+                reciprocal_rank_fusion(&[&v, &w], request.rrf_k, k)
+            }
+            (Some(h), None) | (None, Some(h)) => h.into_iter().take(k).map(|h| (h.row, h.score)).collect(),
+            (None, None) => {
+                return Err(QueryError::InvalidRequest(
+                    "nothing to search for: give a vector, track ids, text or a tag query".into(),
+                ));
+            }
+        };
+        let rows: Vec<u64> = ranked.iter().map(|r| r.0).collect();
+        let fetched = fields::fetch(&self.library, &rows, &request.fields)?;
+        let hits = ranked
+            .into_iter()
+            .zip(fetched)
+            .map(|((row, score), (track_id, fields))| SearchHit {
+                track_id,
+                score,
+                row,
+                fields,
+            })
+            .collect();
+        stats.micros = start.elapsed().as_micros() as u64;
+        Ok((hits, stats))
+    }
+
+    fn vector_part(
+        &self,
+        vq: &VectorQuery,
+        request: &SearchRequest,
+        allowed: &mut Option<RoaringBitmap>,
+        depth: usize,
+    ) -> Result<(Vec<Hit>, Option<Plan>), QueryError> {
+        let ef = request.ef.unwrap_or(segue_index::ann::params::DEFAULT_EF_SEARCH);
+        match vq {
+            VectorQuery::Vector { space, vector } => {
+                let q = normalise_query(vector, self.dim(*space)?)?;
+                let (hits, plan) = self.nearest(*space, &q, depth, ef, allowed.as_ref(), request.exact)?;
+                Ok((hits, Some(plan)))
+            }
+            VectorQuery::Text(prompt) => {
+                let embedder = self.embedder.as_ref().ok_or_else(|| {
+                    QueryError::InvalidRequest(
+                        "text prompts need the text encoder (not loaded)".into(),
+                    )
+                })?;
+                self.check_encoder(embedder.as_ref())?;
+                let v = embedder
+                    .embed_query(prompt)
+                    .map_err(|e| QueryError::InvalidRequest(format!("embedding the prompt: {e}")))?;
+                let q = normalise_query(&v, self.dim(EmbeddingKind::Text)?)?;
+                let (hits, plan) =
+                    self.nearest(EmbeddingKind::Text, &q, depth, ef, allowed.as_ref(), request.exact)?;
+                Ok((hits, Some(plan)))
+            }
+            VectorQuery::Like {
+                space,
+                positives,
+                negatives,
+                strategy,
+            } => {
+                let pos = self.rows_of(positives)?;
+                let neg = self.rows_of(negatives)?;
+                // The example tracks never come back: take them out of the allowed set, so k
+                // results are still guaranteed.
+                let mut set = allowed
+                    .take()
+                    .unwrap_or_else(|| (0..self.library.rows() as u32).collect());
+                for r in pos.iter().chain(&neg) {
+                    set.remove(*r as u32);
+                }
+                *allowed = Some(set);
+                let vectors = self.vectors(*space)?;
+                match strategy {
+                    LikeStrategy::AverageVector => {
+                        let q = like::average_query(vectors, &pos, &neg).ok_or_else(|| {
+                            QueryError::InvalidRequest(
+                                "the liked and unliked tracks cancel out (their average is zero)"
+                                    .into(),
+                            )
+                        })?;
+                        let (hits, plan) =
+                            self.nearest(*space, &q, depth, ef, allowed.as_ref(), request.exact)?;
+                        Ok((hits, Some(plan)))
+                    }
+                    LikeStrategy::BestScore => {
+                        let per = depth.max(64);
+                        let mut candidates: Vec<u64> = Vec::new();
+                        let mut plan = None;
+                        for &p in &pos {
+                            let q = vectors.row(p as usize).to_vec();
+                            let (hits, pl) =
+                                self.nearest(*space, &q, per, ef, allowed.as_ref(), request.exact)?;
+                            plan = Some(pl);
+                            candidates.extend(hits.iter().map(|h| h.row));
+                        }
+                        candidates.sort_unstable();
+                        candidates.dedup();
+                        let mut scored: Vec<Hit> = candidates
+                            .into_iter()
+                            .map(|row| Hit {
+                                row,
+                                score: like::best_score(vectors, row, &pos, &neg),
+                            })
+                            .collect();
+                        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+                        scored.truncate(depth);
+                        Ok((scored, plan))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Nearest rows to the normalised `q` in `space` among `allowed`.
+    pub fn nearest(
+        &self,
+        space: EmbeddingKind,
+        q: &[f32],
+        k: usize,
+        ef: usize,
+        allowed: Option<&RoaringBitmap>,
+        exact: bool,
+    ) -> Result<(Vec<Hit>, Plan), QueryError> {
+        let vectors = self.vectors(space)?;
+        Ok(vector::search(&VectorSearch {
+            vectors,
+            graph: self.library.ann(space),
+            query: q,
+            k,
+            ef,
+            allowed,
+            exact,
+            threads: self.threads,
+        }))
+    }
+
+    fn vectors(&self, space: EmbeddingKind) -> Result<&segue_index::VectorFile, QueryError> {
+        self.library
+            .vectors(space)
+            .ok_or_else(|| QueryError::MissingEmbedding(space.column().to_string()))
+    }
+
+    fn dim(&self, space: EmbeddingKind) -> Result<u32, QueryError> {
+        Ok(self.vectors(space)?.dim())
+    }
+
+    fn rows_of(&self, ids: &[String]) -> Result<Vec<u64>, QueryError> {
+        let map = self.rows_by_id()?;
+        let missing: Vec<&str> = ids.iter().filter(|id| !map.contains_key(*id)).map(String::as_str).collect();
+        if !missing.is_empty() {
+            return Err(QueryError::UnknownTracks(missing.join(", ")));
+        }
+        Ok(ids.iter().map(|id| map[id]).collect())
+    }
+
+    fn check_encoder(&self, embedder: &dyn TextEmbedder) -> Result<(), QueryError> {
+        let ours = embedder.encoder_id();
+        let theirs = self
+            .library
+            .manifest()
+            .embeddings
+            .get(EmbeddingKind::Text.column())
+            .ok_or_else(|| QueryError::MissingEmbedding(EmbeddingKind::Text.column().into()))?
+            .encoder
+            .clone();
+        match theirs {
+            Some(t) if t == ours => Ok(()),
+            Some(t) => Err(QueryError::EncoderMismatch { library: t, query: ours }),
+            None => Err(QueryError::EncoderMismatch {
+                library: "unknown (text embeddings supplied with the catalogue)".into(),
+                query: ours,
+            }),
+        }
+    }
+}

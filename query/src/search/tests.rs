@@ -1,0 +1,58 @@
+//! Request validation. Searches against real libraries are tested in `engine/tests/search.rs`
+//! (building a library needs the ingest crate, which this crate does not depend on).
+
+use segue_index::EmbeddingKind;
+
+use super::*;
+
+#[test]
+fn setters_refuse_bad_values_with_the_reason() {
+    let v = || SearchRequest::vector(EmbeddingKind::Audio, vec![1.0, 0.0]).unwrap();
+    for (r, needle) in [
+        (v().k(0), "k must be"),
+        (v().k(MAX_K + 1), "k must be"),
+        (v().ef(0), "ef"),
+        (v().filter("bpm >>= 3"), "bad filter"),
+        (v().filter("colour = red"), "bad filter"),
+        (v().with_words("   "), "empty"),
+        (v().rrf_k(f32::NAN), "rrf_k"),
+    ] {
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains(needle), "{e}");
+    }
+    assert!(SearchRequest::vector(EmbeddingKind::Audio, vec![]).is_err());
+    assert!(SearchRequest::vector(EmbeddingKind::Audio, vec![0.0, 0.0]).is_err());
+    assert!(SearchRequest::vector(EmbeddingKind::Audio, vec![f32::NAN, 1.0]).is_err());
+    assert!(SearchRequest::text("  ").is_err());
+    assert!(SearchRequest::words("").is_err());
+    let e = SearchRequest::like(EmbeddingKind::Audio, &["a"], &["a"], LikeStrategy::BestScore)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("both liked and unliked"), "{e}");
+    assert!(SearchRequest::like(EmbeddingKind::Audio, &[], &[], LikeStrategy::default()).is_err());
+}
+
+#[test]
+fn a_vector_request_with_words_is_hybrid() {
+    let r = SearchRequest::vector(EmbeddingKind::Text, vec![0.5, 0.5])
+        .unwrap()
+        .with_words("calm AND piano")
+        .unwrap()
+        .filter("bpm >= 90")
+        .unwrap()
+        .k(5)
+        .unwrap();
+    assert!(r.is_hybrid());
+    assert_eq!(r.k_value(), 5);
+    assert!(!SearchRequest::words("calm").unwrap().is_hybrid());
+    // An empty filter means no filter.
+    let r = SearchRequest::words("calm").unwrap().filter("  ").unwrap();
+    assert!(r.filter.is_none());
+}
+
+#[test]
+fn like_strategies_parse() {
+    assert_eq!("best-score".parse::<LikeStrategy>(), Ok(LikeStrategy::BestScore));
+    assert_eq!("average-vector".parse::<LikeStrategy>(), Ok(LikeStrategy::AverageVector));
+    assert!("median".parse::<LikeStrategy>().is_err());
+}

@@ -1,0 +1,103 @@
+//! Vector search over one embedding space: exact scan or graph walk, chosen per query, with
+//! the rows appended after the graph was built scanned exactly and merged.
+
+use roaring::RoaringBitmap;
+
+use segue_index::ann::AnnGraph;
+use segue_index::exact::{Hit, Rows, top_k_normalised};
+use segue_index::vectors::VectorFile;
+
+/// How a vector query was answered (reported in [`crate::search::SearchStats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    /// Every allowed row scanned.
+    Exact,
+    /// The graph walked with this final `ef` (after any widening), the tail scanned.
+    Graph { ef: usize },
+    /// The graph could not find `k` allowed rows even at its widest: allowed rows scanned.
+    GraphThenExact,
+}
+
+/// Inputs of one vector search.
+#[derive(Debug, Clone, Copy)]
+pub struct VectorSearch<'a> {
+    pub vectors: &'a VectorFile,
+    pub graph: Option<&'a AnnGraph>,
+    /// Normalised query of the vectors' dimension.
+    pub query: &'a [f32],
+    pub k: usize,
+    pub ef: usize,
+    /// Allowed rows; `None` allows all.
+    pub allowed: Option<&'a RoaringBitmap>,
+    pub exact: bool,
+    pub threads: usize,
+}
+
+/// The graph walk visits roughly `ef / selectivity` nodes and computes a distance for each of
+/// their new neighbours; an exact scan computes one per allowed row. Scanning wins when
+/// `allowed <= COST_RATIO * ef / selectivity`, i.e. `selectivity² <= COST_RATIO * ef / rows`
+/// (about 2% of a million rows at ef 64; measured crossover in `benches/RESULTS.md`).
+pub const COST_RATIO: f64 = 8.0;
+
+/// `k` best rows (fewer only if fewer are allowed), best first, and how they were found.
+pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
+    let rows = s.vectors.rows();
+    let allowed_count = s.allowed.map_or(rows, |a| a.len().min(rows));
+    let exact_rows = match s.allowed {
+        Some(a) => Rows::Set(a),
+        None => Rows::All,
+    };
+    let Some(graph) = s.graph.filter(|g| g.rows() > 0 && !s.exact) else {
+        return (top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads), Plan::Exact);
+    };
+    let selectivity = allowed_count as f64 / rows.max(1) as f64;
+    if allowed_count <= s.k as u64
+        || selectivity * selectivity <= COST_RATIO * s.ef as f64 / rows as f64
+    {
+        return (top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads), Plan::Exact);
+    }
+    let in_graph = graph.rows();
+    // Allowed rows the graph can return, and those it cannot (appended since it was built).
+    let (graph_allowed, tail_rows): (u64, Rows<'_>) = match s.allowed {
+        None => (in_graph, Rows::Range(in_graph, rows)),
+        Some(a) => (a.range_cardinality(..in_graph as u32), Rows::Set(a)),
+    };
+    let want = (s.k as u64).min(graph_allowed) as usize;
+    let filter = s.allowed.map(|a| move |r: u32| a.contains(r));
+    let filter_ref: Option<&(dyn Fn(u32) -> bool + Sync)> =
+        filter.as_ref().map(|f| f as &(dyn Fn(u32) -> bool + Sync));
+    let mut ef = s.ef.max(s.k);
+    let mut hits = graph.search(s.vectors, s.query, s.k, ef, filter_ref);
+    // Widen until k allowed rows are found; a filter correlated with the embedding can leave
+    // the allowed rows far from where the walk starts.
+    while hits.len() < want && (ef as u64) < graph_allowed.max(1) * 4 && ef < 1 << 16 {
+        ef *= 4;
+        hits = graph.search(s.vectors, s.query, s.k, ef, filter_ref);
+    }
+    let mut plan = Plan::Graph { ef };
+    if hits.len() < want {
+        // The walk cannot reach k allowed rows (a disconnected corner of the graph): scan.
+        return (
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+            Plan::GraphThenExact,
+        );
+    }
+    if in_graph < rows {
+        let tail = match tail_rows {
+            Rows::Set(a) => {
+                let mut t = a.clone();
+                t.remove_range(..in_graph as u32);
+                top_k_normalised(s.vectors, s.query, s.k, Rows::Set(&t), s.threads)
+            }
+            other => top_k_normalised(s.vectors, s.query, s.k, other, s.threads),
+        };
+        if !tail.is_empty() {
+            hits.extend(tail);
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+            hits.truncate(s.k);
+            plan = Plan::Graph { ef };
+        }
+    }
+    (hits, plan)
+}
