@@ -25,12 +25,13 @@ pub enum QueryError {
     BadVideo {
         path: PathBuf,
         line: Option<u64>,
-        issue: VideoIssue,
+        /// Boxed to keep every `Result<_, QueryError>` small.
+        issue: Box<VideoIssue>,
     },
 
     /// A video built in memory fails validation.
     #[error("invalid video: {0}")]
-    InvalidVideo(VideoIssue),
+    InvalidVideo(Box<VideoIssue>),
 
     /// Two inputs that must share an embedding space disagree on its dimension.
     #[error("{what} has dimension {got}, expected {expected}")]

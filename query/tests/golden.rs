@@ -317,7 +317,8 @@ impl Checker {
         if d > e.0 || d.is_nan() {
             *e = (d, ctx.to_string());
         }
-        if !(d <= tol) {
+        // NaN must fail too.
+        if d > tol || d.is_nan() {
             self.failures.push(format!(
                 "{ctx}: {what} = {got:?}, golden {want:?} (|Δ| = {d:.3e})"
             ));

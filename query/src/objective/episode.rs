@@ -147,7 +147,7 @@ impl<'a> Episode<'a> {
     ) -> Result<Self, QueryError> {
         video
             .validate(objective.tracks.dims())
-            .map_err(QueryError::InvalidVideo)?;
+            .map_err(|i| QueryError::InvalidVideo(Box::new(i)))?;
         let with_norm = |v: &'a Option<Vec<f32>>| v.as_deref().map(|v| (v, norm(v)));
         let mut segments: Vec<PreparedSegment<'a>> = Vec::with_capacity(video.segments.len());
         for seg in &video.segments {

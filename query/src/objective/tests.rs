@@ -329,3 +329,132 @@ fn weights_deserialize_with_reference_names_and_defaults() {
     assert_eq!(c.weights, Weights::default());
     assert!(serde_json::from_str::<Weights>(r#"{"w_typo": 1}"#).is_err());
 }
+
+/// A video of `n` 5 s segments whose audio embeddings turn by `step` radians per segment, with
+/// `changes` music-change flags (or none at all).
+fn turning_video(id: &str, n: usize, step: f32, changes: Option<usize>) -> Video {
+    let segments = (0..n)
+        .map(|i| {
+            let a = i as f32 * step;
+            Segment {
+                start: i as f64 * 5.0,
+                end: (i + 1) as f64 * 5.0,
+                audio_emb: Some(vec![a.cos(), a.sin(), 0.0]),
+                text_emb: Some(vec![1.0, i as f32]),
+                caption: None,
+                music_change: changes.map(|c| i >= 1 && i <= c),
+            }
+        })
+        .collect();
+    Video {
+        id: id.into(),
+        segments,
+        switch_budget: None,
+    }
+}
+
+#[test]
+fn visual_variability_is_the_mean_turn_between_segments() {
+    let v = turning_video("v", 4, 0.5, None);
+    let sigma = visual_variability(&v).unwrap();
+    assert!((sigma - (1.0 - 0.5f64.cos())).abs() < 1e-6, "{sigma}");
+    assert_eq!(
+        visual_variability(&turning_video("one", 1, 0.5, None)),
+        None
+    );
+}
+
+#[test]
+fn switch_budget_model_bins_by_sigma_quantiles() {
+    // Sigma grows with the turn per segment; the switch count with it.
+    let videos: Vec<Video> = (1..=10)
+        .map(|k| turning_video(&format!("v{k}"), 12, 0.05 * k as f32, Some(k)))
+        .chain([turning_video("unlabelled", 12, 0.3, None)])
+        .collect();
+    let m = SwitchBudgetModel::fit(&videos).unwrap();
+    assert_eq!(m.bins.len(), 5);
+    // Edges at ranks 0, 1.8, 3.6, 5.4, 7.2, 9: two videos per bin, one in the last, and the
+    // largest (rank 9) in none.
+    let counts: Vec<usize> = m.bins.iter().map(|b| b.videos).collect();
+    assert_eq!(counts, [2, 2, 2, 2, 1], "{m:?}");
+    // Bins of two videos with counts k and k+1: mean k + 0.5, std 0.5 (+1e-6).
+    assert!((m.bins[0].mu - 1.5).abs() < 1e-12);
+    assert!((m.bins[0].std - 0.500001).abs() < 1e-12);
+    let sigma = |k: usize| visual_variability(&videos[k - 1]);
+    let c = m.bin_for(sigma(3)).unwrap();
+    assert_eq!((c.index, c.fell_through), (1, false));
+    // The largest sigma matches no [lower, upper) bin and falls back to the last.
+    let c = m.bin_for(sigma(10)).unwrap();
+    assert_eq!((c.index, c.fell_through), (4, true));
+    assert!(m.bin_for(None).unwrap().fell_through);
+    // round(3.5) = 4 and round(1.5) = 2: ties to even, as Python rounds.
+    assert_eq!(m.expected_budget(sigma(3)).unwrap(), 4);
+    assert_eq!(m.expected_budget(sigma(1)).unwrap(), 2);
+    let mut with_budget = videos[0].clone();
+    with_budget.switch_budget = Some(9);
+    assert_eq!(m.budget_for(&with_budget).unwrap(), 9);
+    assert_eq!(m.budget_for(&videos[0]).unwrap(), 2);
+    // Sampling is seeded and stays near the bin mean.
+    use rand::SeedableRng;
+    let draw = |seed| {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..50)
+            .map(|_| m.sample_budget(sigma(5), 1.0, &mut rng).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let a = draw(1);
+    assert_eq!(a, draw(1));
+    assert!(a.iter().all(|b| (3..=8).contains(b)), "{a:?}");
+    assert!(a.iter().collect::<std::collections::HashSet<_>>().len() > 1);
+    // A round trip through JSON (what `segue fit` saves).
+    let back: SwitchBudgetModel =
+        serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(back, m);
+}
+
+#[test]
+fn switch_budget_model_needs_labelled_videos_and_fills_empty_bins() {
+    let unlabelled = [turning_video("u", 6, 0.2, None)];
+    assert!(SwitchBudgetModel::fit(&unlabelled).is_err());
+    // Three videos with equal sigma: every quantile edge is the same value, so each
+    // [lower, upper) bin is empty and holds the all-video statistics instead of NaN.
+    let same: Vec<Video> = (0..3)
+        .map(|i| turning_video(&format!("s{i}"), 6, 0.2, Some(i + 1)))
+        .collect();
+    let m = SwitchBudgetModel::fit(&same).unwrap();
+    assert!(
+        m.bins
+            .iter()
+            .all(|b| b.videos == 0 && (b.mu - 2.0).abs() < 1e-12)
+    );
+    assert_eq!(m.expected_budget(visual_variability(&same[0])).unwrap(), 2);
+}
+
+#[test]
+fn reference_embeddings_weight_videos_equally() {
+    let mut long = turning_video("long", 9, 0.0, None); // audio [1,0,0] everywhere
+    let mut short = turning_video("short", 1, 0.0, None);
+    short.segments[0].audio_emb = Some(vec![0.0, 1.0, 0.0]);
+    // A segment without a text embedding is left out of the text mean only.
+    long.segments[0].text_emb = None;
+    long.segments[0].caption = Some("c".into());
+    let r = ReferenceEmbeddings::from_videos(&[long.clone(), short]).unwrap();
+    let a = r.audio.unwrap();
+    let h = std::f32::consts::FRAC_1_SQRT_2;
+    assert!((a[0] - h).abs() < 1e-6 && (a[1] - h).abs() < 1e-6, "{a:?}");
+    // Text: long's mean is [1, 4.5] (segments 1..8), short's [1, 0]: mean [1, 2.25].
+    let t = r.text.unwrap();
+    let n = (1.0f32 + 2.25 * 2.25).sqrt();
+    assert!(
+        (t[0] - 1.0 / n).abs() < 1e-6 && (t[1] - 2.25 / n).abs() < 1e-6,
+        "{t:?}"
+    );
+    let mut odd = long;
+    odd.segments[1].audio_emb = Some(vec![1.0, 0.0]);
+    assert!(matches!(
+        ReferenceEmbeddings::from_videos(&[odd]),
+        Err(crate::QueryError::DimensionMismatch { .. })
+    ));
+    let none = ReferenceEmbeddings::from_videos(&[]).unwrap();
+    assert_eq!(none, ReferenceEmbeddings::default());
+}

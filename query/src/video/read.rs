@@ -84,7 +84,7 @@ impl Reader<'_> {
         QueryError::BadVideo {
             path: self.path.to_path_buf(),
             line,
-            issue,
+            issue: Box::new(issue),
         }
     }
 
