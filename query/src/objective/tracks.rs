@@ -71,7 +71,8 @@ pub struct TrackFeatures {
 ///
 /// Implementations: [`TrackTable`] (in memory); later a library-backed source over the
 /// memory-mapped vector files. Rows `>= len()` are never asked for: the objective checks.
-pub trait TrackSource {
+/// `Send + Sync` so that candidates can be scored from several threads.
+pub trait TrackSource: Send + Sync {
     /// Number of rows.
     fn len(&self) -> u64;
 
