@@ -80,6 +80,8 @@ pub struct VersionChange {
     pub rows: u64,
     /// What this ingest did, appended to the build history.
     pub ingest: IngestRecord,
+    /// The encoder that produced each listed space's vectors (unlisted spaces keep the base's).
+    pub encoders: Vec<(EmbeddingKind, String)>,
 }
 
 impl LibraryWriter {
@@ -222,6 +224,7 @@ impl LibraryWriter {
             vectors,
             rows: base.rows,
             ingest: IngestRecord::default(),
+            encoders: vec![],
         };
         let result = self.publish_inner(change, false);
         self.plan.rebuild = false;
@@ -302,6 +305,11 @@ impl LibraryWriter {
             rows,
             record_ingest.then_some(change.ingest),
         )?;
+        for (kind, encoder) in change.encoders {
+            if let Some(e) = manifest.embeddings.get_mut(kind.column()) {
+                e.encoder = Some(encoder);
+            }
+        }
         manifest.files.extend(derived.files);
         manifest.ann = derived.ann;
         manifest.text_index = derived.text_index;

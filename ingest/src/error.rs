@@ -58,6 +58,10 @@ pub enum IngestError {
 
     #[error(transparent)]
     Index(#[from] IndexError),
+
+    /// An encoder could not be loaded or failed as a whole (not one track's audio).
+    #[error(transparent)]
+    Model(#[from] segue_models::ModelError),
 }
 
 impl IngestError {

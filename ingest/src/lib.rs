@@ -2,6 +2,8 @@
 //! validates every row, and publishes them into a library as one new version.
 
 mod batch;
+pub mod caption;
+mod enrich;
 pub mod error;
 mod fields;
 mod options;
@@ -12,5 +14,8 @@ pub mod sources;
 pub mod validate;
 
 pub use error::{IngestError, Result, RowError};
-pub use options::{CatalogFormat, IngestOptions, IngestSummary, OnDuplicate};
+pub use options::{AudioIngest, CatalogFormat, IngestOptions, IngestSummary, OnDuplicate};
 pub use pipeline::ingest;
+/// The encoders, for callers that build an [`IngestOptions::text_encoder`] or
+/// [`IngestOptions::audio`].
+pub use segue_models as models;

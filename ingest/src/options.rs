@@ -1,8 +1,11 @@
 //! What an ingest is asked to do, and what it reports.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
+
+use segue_models::{AudioAnalyzer, TextEncoder};
 
 pub use crate::sources::CatalogFormat;
 
@@ -52,6 +55,35 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Embed captions with this encoder for tracks without a `text_emb` (a caption composed of
+    /// title, artist, tags, BPM and mood when there is no caption). The encoder's id is recorded
+    /// in the manifest; a library whose text space came from another encoder refuses it.
+    pub text_encoder: Option<Arc<TextEncoder>>,
+    /// Analyse each track's audio file and fill what the catalogue lacks.
+    pub audio: Option<AudioIngest>,
+}
+
+/// Audio analysis during an ingest.
+#[derive(Debug, Clone)]
+pub struct AudioIngest {
+    pub analyzer: Arc<AudioAnalyzer>,
+    /// Where audio files are: relative `audio_path` values are resolved against it, and a track
+    /// without `audio_path` uses `DIR/<track_id>.{wav,flac,mp3,ogg}` when that exists. Without
+    /// it, relative paths are resolved against the catalogue's folder.
+    pub dir: Option<PathBuf>,
+    /// Tags from musicnn are added to tracks that have none when their probability is at least
+    /// this (the analyser's top tags only).
+    pub min_tag_probability: f32,
+}
+
+impl AudioIngest {
+    pub fn new(analyzer: Arc<AudioAnalyzer>, dir: Option<PathBuf>) -> Self {
+        AudioIngest {
+            analyzer,
+            dir,
+            min_tag_probability: 0.1,
+        }
+    }
 }
 
 impl IngestOptions {
@@ -68,6 +100,8 @@ impl IngestOptions {
             text_dim: None,
             batch_rows: 8192,
             progress: false,
+            text_encoder: None,
+            audio: None,
         }
     }
 }
@@ -88,5 +122,11 @@ pub struct IngestSummary {
     pub rejects_file: Option<PathBuf>,
     pub total_tracks: u64,
     pub ignored_columns: Vec<String>,
+    /// Tracks whose `text_emb` the text encoder computed.
+    pub text_embedded: u64,
+    /// Tracks whose audio file was analysed.
+    pub audio_analyzed: u64,
+    /// The encoder recorded for each embedding space this ingest filled.
+    pub encoders: Vec<(String, String)>,
     pub seconds: f64,
 }

@@ -19,11 +19,12 @@ use segue_index::{
 };
 
 use crate::batch;
+use crate::enrich::Enricher;
 use crate::error::{IngestError, Result, RowError, SourceItem};
 use crate::options::{IngestOptions, IngestSummary, OnDuplicate};
 use crate::progress::IngestProgress;
 use crate::record::TrackRecord;
-use crate::sources::{self, EmbeddingFile, Source};
+use crate::sources::{self, AudioDirSource, EmbeddingFile, Source};
 use crate::validate::validate;
 
 /// Ingests `opts.catalog` into the library at `library` (created if needed).
@@ -34,7 +35,12 @@ pub fn ingest(library: &Path, opts: &IngestOptions) -> Result<IngestSummary> {
             "batch size must be at least 1".into(),
         ));
     }
-    let source = sources::open(&opts.catalog, opts.format)?;
+    // A folder of audio files is a catalogue of its own when its audio is analysed.
+    let source: Box<dyn Source> = if opts.audio.is_some() && opts.catalog.is_dir() {
+        Box::new(AudioDirSource::open(&opts.catalog)?)
+    } else {
+        sources::open_for(&opts.catalog, opts.format, opts.audio.is_some())?
+    };
     let mut writer = LibraryWriter::open(library)?;
     let result = run(&mut writer, source, opts, started);
     if !matches!(
@@ -80,7 +86,9 @@ fn run(
             emb_files[i] = Some(EmbeddingFile::open(f, dim)?);
         }
     }
-    let dims = plan_dims(base.as_ref(), source.as_ref(), &emb_files, opts)?;
+    let encoders = planned_encoders(opts);
+    check_encoders(base.as_ref(), &encoders)?;
+    let dims = plan_dims(base.as_ref(), source.as_ref(), &emb_files, opts, &encoders)?;
 
     let existing: HashMap<String, u64> = match &base {
         Some(b) => b
@@ -123,6 +131,7 @@ fn run(
         batches: 0,
         error: None,
         progress: IngestProgress::new(opts.progress),
+        enricher: Enricher::new(opts.text_encoder.clone(), opts.audio.clone(), &opts.catalog),
     };
     for kind in EmbeddingKind::ALL {
         if dims.get(kind).is_some() {
@@ -184,6 +193,9 @@ fn run(
         rejects_file: rejects_file.clone(),
         total_tracks: base.as_ref().map_or(0, Library::rows),
         ignored_columns,
+        text_embedded: state.enricher.text_embedded,
+        audio_analyzed: state.enricher.audio_analyzed,
+        encoders: Vec::new(),
         seconds: 0.0,
     };
     if state.added == 0 {
@@ -206,6 +218,15 @@ fn run(
         rejects_file: rejects_file.as_ref().map(|p| relative_to(p, writer.dir())),
         seconds: started.elapsed().as_secs_f64(),
     };
+    let encoders: Vec<(EmbeddingKind, String)> = encoders
+        .into_iter()
+        .filter(|(kind, _, _)| state.dims.get(*kind).is_some())
+        .map(|(kind, id, _)| (kind, id))
+        .collect();
+    summary.encoders = encoders
+        .iter()
+        .map(|(k, id)| (k.column().to_string(), id.clone()))
+        .collect();
     let manifest = writer.publish(VersionChange {
         staged,
         delete_track_ids: std::mem::take(&mut state.delete_ids),
@@ -213,12 +234,53 @@ fn run(
         vectors,
         rows,
         ingest: record,
+        encoders,
     })?;
     summary.library_version = manifest.library_version;
     summary.published = true;
     summary.total_tracks = manifest.rows;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The spaces this ingest's encoders fill: (space, encoder id, dimension).
+fn planned_encoders(opts: &IngestOptions) -> Vec<(EmbeddingKind, String, u32)> {
+    let mut out = Vec::new();
+    if let Some(a) = &opts.audio
+        && let (Some(id), Some(dim)) = (a.analyzer.embedding_id(), a.analyzer.embedding_dim())
+    {
+        out.push((EmbeddingKind::Audio, id, dim as u32));
+    }
+    if let Some(t) = &opts.text_encoder {
+        out.push((EmbeddingKind::Text, t.id(), t.dim() as u32));
+    }
+    out
+}
+
+/// Vectors from different encoders are not comparable: an encoder may only add to a space it
+/// made (or to a new library).
+fn check_encoders(base: Option<&Library>, encoders: &[(EmbeddingKind, String, u32)]) -> Result<()> {
+    let Some(b) = base else { return Ok(()) };
+    for (kind, id, _) in encoders {
+        let name = kind.column();
+        let Some(info) = b.manifest().embeddings.get(name) else {
+            continue; // plan_dims explains that spaces are fixed when a library is created
+        };
+        match &info.encoder {
+            Some(have) if have == id => {}
+            Some(have) => {
+                return Err(IngestError::InvalidOptions(format!(
+                    "the library's {name} vectors were made by {have}; this ingest would add {id} vectors, which are not comparable with them"
+                )));
+            }
+            None => {
+                return Err(IngestError::InvalidOptions(format!(
+                    "the library's {name} vectors came from a catalogue with no recorded encoder; refusing to mix {id} vectors into them"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Decides which embedding spaces the library has and, where already known, their dimension.
@@ -228,12 +290,16 @@ fn plan_dims(
     source: &dyn Source,
     files: &[Option<EmbeddingFile>; 2],
     opts: &IngestOptions,
+    encoders: &[(EmbeddingKind, String, u32)],
 ) -> Result<Dims> {
     let mut dims = Dims::default();
     for (i, kind) in EmbeddingKind::ALL.into_iter().enumerate() {
         let name = kind.column();
         let in_library = base.is_some_and(|b| b.dims().get(kind).is_some());
-        let present = files[i].is_some() || source.has_embedding(kind).unwrap_or(in_library);
+        let encoder = encoders.iter().find(|e| e.0 == kind);
+        let present = encoder.is_some()
+            || files[i].is_some()
+            || source.has_embedding(kind).unwrap_or(in_library);
         let given = files[i]
             .as_ref()
             .map(EmbeddingFile::dim)
@@ -242,6 +308,15 @@ fn plan_dims(
                 EmbeddingKind::Audio => opts.audio_dim,
                 EmbeddingKind::Text => opts.text_dim,
             });
+        if let (Some((_, id, d)), Some(g)) = (encoder, given)
+            && g != *d
+        {
+            return Err(IngestError::bad_file(
+                &opts.catalog,
+                format!("{name} has dimension {g}, but {id} makes {d}-d vectors"),
+            ));
+        }
+        let given = given.or(encoder.map(|e| e.2));
         let dim = match (base, present) {
             (Some(b), true) => match b.dims().get(kind) {
                 None => {
@@ -336,7 +411,12 @@ struct StreamState {
     batches: u64,
     error: Option<IngestError>,
     progress: IngestProgress,
+    enricher: Enricher,
 }
+
+/// Rows read and enriched together (bounds the latency of the progress bar and the memory of
+/// decoded audio; texts are embedded in batches inside it).
+const ENRICH_CHUNK: usize = 64;
 
 impl StreamState {
     /// Opens the staging vector file of `kind` once its dimension is known.
@@ -358,28 +438,49 @@ impl StreamState {
     /// Reads up to `batch_rows` accepted rows. `Ok(None)` at the end of the catalogue.
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
         let mut rows: Vec<TrackRecord> = Vec::with_capacity(self.batch_rows.min(65_536));
-        while rows.len() < self.batch_rows {
-            let Some(item) = self.source.next_item()? else {
-                break;
-            };
-            self.rows_read += 1;
-            match item {
-                SourceItem::Bad(e) => self.reject(e)?,
-                SourceItem::Record(mut r) => {
+        let chunk = if self.enricher.is_active() {
+            ENRICH_CHUNK
+        } else {
+            usize::MAX
+        };
+        let mut at_end = false;
+        while rows.len() < self.batch_rows && !at_end {
+            let want = (self.batch_rows - rows.len()).min(chunk);
+            let mut items: Vec<SourceItem> = Vec::with_capacity(want.min(65_536));
+            while items.len() < want {
+                let Some(mut item) = self.source.next_item()? else {
+                    at_end = true;
+                    break;
+                };
+                self.rows_read += 1;
+                if let SourceItem::Record(r) = &mut item {
                     self.max_row = self.max_row.max(r.row);
-                    self.attach_embeddings(&mut r)?;
-                    match self.accept(&r) {
-                        Ok(true) => {
-                            self.write_vectors(&r)?;
-                            rows.push(*r);
+                    self.attach_embeddings(r)?;
+                }
+                items.push(item);
+            }
+            let enrich_errors = self.enrich(&mut items)?;
+            for (item, enrich_error) in items.into_iter().zip(enrich_errors) {
+                match item {
+                    SourceItem::Bad(e) => self.reject(e)?,
+                    SourceItem::Record(r) => {
+                        if let Some(e) = enrich_error {
+                            self.reject(e)?;
+                            continue;
                         }
-                        Ok(false) => {}
-                        Err(e) => self.reject(e)?,
+                        match self.accept(&r) {
+                            Ok(true) => {
+                                self.write_vectors(&r)?;
+                                rows.push(*r);
+                            }
+                            Ok(false) => {}
+                            Err(e) => self.reject(e)?,
+                        }
                     }
                 }
             }
+            self.progress.update(self.source.progress(), self.rows_read);
         }
-        self.progress.update(self.source.progress(), self.rows_read);
         if rows.is_empty() {
             return Ok(None);
         }
@@ -395,6 +496,34 @@ impl StreamState {
         Ok(Some(batch::build(&schema, self.dims, &rows).map_err(
             |e| IngestError::InvalidOptions(format!("internal: building a batch: {e}")),
         )?))
+    }
+
+    /// Runs the encoders over the records that may be ingested (not those that will be
+    /// skipped or rejected as duplicates). One entry per item: why that row must be rejected.
+    fn enrich(&mut self, items: &mut [SourceItem]) -> Result<Vec<Option<RowError>>> {
+        let mut out = vec![None; items.len()];
+        if !self.enricher.is_active() {
+            return Ok(out);
+        }
+        let mut slots = Vec::new();
+        let mut records: Vec<&mut TrackRecord> = Vec::new();
+        for (i, item) in items.iter_mut().enumerate() {
+            let SourceItem::Record(r) = item else {
+                continue;
+            };
+            let id = &r.track_id;
+            let will_be_kept = !self.seen.contains_key(id)
+                && (!self.existing.contains_key(id) || self.on_duplicate == OnDuplicate::Replace);
+            if will_be_kept && !id.is_empty() {
+                slots.push(i);
+                records.push(r.as_mut());
+            }
+        }
+        let errors = self.enricher.enrich(&mut records, &self.progress)?;
+        for (i, e) in slots.into_iter().zip(errors) {
+            out[i] = e;
+        }
+        Ok(out)
     }
 
     fn attach_embeddings(&mut self, r: &mut TrackRecord) -> Result<()> {

@@ -1,5 +1,6 @@
 //! The ingest progress bar: rows/s and ETA on a terminal, nothing otherwise.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -9,6 +10,9 @@ use crate::sources::Progress;
 pub struct IngestProgress {
     bar: Option<ProgressBar>,
     started: Instant,
+    /// Audio files analysed so far (analysis runs on several threads).
+    audio: AtomicU64,
+    rows: AtomicU64,
 }
 
 impl IngestProgress {
@@ -29,6 +33,8 @@ impl IngestProgress {
         IngestProgress {
             bar,
             started: Instant::now(),
+            audio: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
         }
     }
 
@@ -37,8 +43,27 @@ impl IngestProgress {
         let Some(bar) = &self.bar else { return };
         bar.set_length(p.total.max(p.done));
         bar.set_position(p.done);
+        self.rows.store(rows, Ordering::Relaxed);
+        self.redraw_message(bar);
+    }
+
+    /// One more audio file analysed (called from the analysis threads).
+    pub fn audio_done(&self) {
+        self.audio.fetch_add(1, Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            self.redraw_message(bar);
+        }
+    }
+
+    fn redraw_message(&self, bar: &ProgressBar) {
+        let rows = self.rows.load(Ordering::Relaxed);
+        let audio = self.audio.load(Ordering::Relaxed);
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
-        bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / secs));
+        let mut msg = format!("{rows} rows, {:.0} rows/s", rows as f64 / secs);
+        if audio > 0 {
+            msg.push_str(&format!(", {audio} audio files analysed"));
+        }
+        bar.set_message(msg);
     }
 
     pub fn finish(&self) {

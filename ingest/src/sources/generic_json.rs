@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use segue_index::EmbeddingKind;
 use segue_index::schema::col;
 
-use super::generic_text::{KNOWN_COLUMNS, REQUIRED_COLUMNS};
+use super::generic_text::KNOWN_COLUMNS;
 use super::{Progress, Source};
 use crate::error::{IngestError, Result, RowError, SourceItem};
 use crate::fields;
@@ -28,10 +28,12 @@ pub struct JsonLinesSource {
     has_audio: Option<bool>,
     has_text: Option<bool>,
     ignored: Vec<String>,
+    /// Fields every object must have.
+    required: &'static [&'static str],
 }
 
 impl JsonLinesSource {
-    pub fn open(path: &Path) -> Result<Self> {
+    pub fn open(path: &Path, required: &'static [&'static str]) -> Result<Self> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut src = JsonLinesSource {
@@ -45,6 +47,7 @@ impl JsonLinesSource {
             has_audio: None,
             has_text: None,
             ignored: Vec::new(),
+            required,
         };
         // Read ahead to the first valid object so has_embedding() can answer before streaming
         // starts; bad lines before it are kept and reported in order.
@@ -87,7 +90,7 @@ impl JsonLinesSource {
                     .cloned()
                     .collect();
             }
-            return Ok(Some(match record(row, &object) {
+            return Ok(Some(match record(row, &object, self.required) {
                 Ok(r) => SourceItem::Record(Box::new(r)),
                 Err(e) => SourceItem::Bad(e),
             }));
@@ -124,8 +127,12 @@ fn parse_object(row: u64, line: &[u8]) -> std::result::Result<Map<String, Value>
     }
 }
 
-fn record(row: u64, o: &Map<String, Value>) -> std::result::Result<TrackRecord, RowError> {
-    for req in REQUIRED_COLUMNS {
+fn record(
+    row: u64,
+    o: &Map<String, Value>,
+    required: &[&str],
+) -> std::result::Result<TrackRecord, RowError> {
+    for req in required {
         if !o.contains_key(*req) {
             return Err(RowError::new(row, *req, "missing"));
         }

@@ -14,7 +14,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use segue_index::EmbeddingKind;
 use segue_index::schema::col;
 
-use super::generic_text::{KNOWN_COLUMNS, REQUIRED_COLUMNS};
+use super::generic_text::KNOWN_COLUMNS;
 use super::{Progress, Source};
 use crate::error::{IngestError, Result, RowError, SourceItem};
 use crate::fields::finite;
@@ -96,7 +96,7 @@ pub struct ParquetSource {
 }
 
 impl ParquetSource {
-    pub fn open(path: &Path) -> Result<Self> {
+    pub fn open(path: &Path, required: &[&str]) -> Result<Self> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
             IngestError::bad_file(
@@ -131,7 +131,7 @@ impl ParquetSource {
             }
             columns.push((name.to_string(), w));
         }
-        for req in REQUIRED_COLUMNS {
+        for req in required {
             if !columns.iter().any(|(n, _)| n == req) {
                 return Err(IngestError::bad_file(
                     path,

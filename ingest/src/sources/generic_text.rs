@@ -38,6 +38,8 @@ pub(crate) const KNOWN_COLUMNS: &[&str] = &[
 ];
 
 pub(crate) const REQUIRED_COLUMNS: &[&str] = &[col::TRACK_ID, col::DURATION_S];
+/// With audio analysis the duration comes from the audio file.
+pub(crate) const REQUIRED_WITH_AUDIO: &[&str] = &[col::TRACK_ID];
 
 pub struct TextSource {
     path: PathBuf,
@@ -52,7 +54,7 @@ pub struct TextSource {
 }
 
 impl TextSource {
-    pub fn open(path: &Path, delimiter: u8) -> Result<Self> {
+    pub fn open(path: &Path, delimiter: u8, required: &[&str]) -> Result<Self> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
         let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut reader = csv::ReaderBuilder::new()
@@ -90,7 +92,7 @@ impl TextSource {
         if columns.is_empty() && header.len() <= 1 && header.as_slice().is_empty() {
             return Err(IngestError::bad_file(path, "no header line"));
         }
-        for req in REQUIRED_COLUMNS {
+        for req in required {
             if !columns.contains_key(*req) {
                 return Err(IngestError::bad_file(
                     path,

@@ -1,5 +1,6 @@
 //! Catalogue readers. Each turns one file format into a stream of [`TrackRecord`]s.
 
+mod audio_dir;
 mod embeddings;
 mod generic_json;
 mod generic_parquet;
@@ -10,6 +11,7 @@ mod spotify;
 use std::io::Read;
 use std::path::Path;
 
+pub use audio_dir::AudioDirSource;
 pub use embeddings::EmbeddingFile;
 
 use crate::error::{IngestError, Result, SourceItem};
@@ -83,6 +85,21 @@ enum Generic {
 
 /// Opens `path` as `format`, deciding `Auto` from its extension and header.
 pub fn open(path: &Path, format: CatalogFormat) -> Result<Box<dyn Source>> {
+    open_for(path, format, false)
+}
+
+/// As [`open`]; with `audio_analysis` a generic catalogue may leave out `duration_s`, which
+/// then comes from each track's audio file.
+pub fn open_for(
+    path: &Path,
+    format: CatalogFormat,
+    audio_analysis: bool,
+) -> Result<Box<dyn Source>> {
+    let required = if audio_analysis {
+        generic_text::REQUIRED_WITH_AUDIO
+    } else {
+        generic_text::REQUIRED_COLUMNS
+    };
     let meta = std::fs::metadata(path).map_err(|e| IngestError::io(path, e))?;
     if meta.is_dir() {
         return Err(IngestError::bad_file(
@@ -112,10 +129,10 @@ pub fn open(path: &Path, format: CatalogFormat) -> Result<Box<dyn Source>> {
         CatalogFormat::Jamendo => Box::new(jamendo::JamendoSource::open(path)?),
         CatalogFormat::Spotify => Box::new(spotify::SpotifySource::open(path)?),
         CatalogFormat::Generic | CatalogFormat::Auto => match generic {
-            Generic::Csv => Box::new(generic_text::TextSource::open(path, b',')?),
-            Generic::Tsv => Box::new(generic_text::TextSource::open(path, b'\t')?),
-            Generic::JsonLines => Box::new(generic_json::JsonLinesSource::open(path)?),
-            Generic::Parquet => Box::new(generic_parquet::ParquetSource::open(path)?),
+            Generic::Csv => Box::new(generic_text::TextSource::open(path, b',', required)?),
+            Generic::Tsv => Box::new(generic_text::TextSource::open(path, b'\t', required)?),
+            Generic::JsonLines => Box::new(generic_json::JsonLinesSource::open(path, required)?),
+            Generic::Parquet => Box::new(generic_parquet::ParquetSource::open(path, required)?),
         },
     })
 }

@@ -4,6 +4,7 @@ mod bad_input;
 mod crash;
 mod duplicates;
 mod embedding_files;
+mod encoders;
 mod formats;
 mod helpers;
 mod real_catalogs;
