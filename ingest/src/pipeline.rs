@@ -459,8 +459,8 @@ impl StreamState {
                 }
                 items.push(item);
             }
-            let enrich_errors = self.enrich(&mut items)?;
-            for (item, enrich_error) in items.into_iter().zip(enrich_errors) {
+            let enriched = self.enrich(&mut items)?;
+            for (item, (enrich_error, passed_over)) in items.into_iter().zip(enriched) {
                 match item {
                     SourceItem::Bad(e) => self.reject(e)?,
                     SourceItem::Record(r) => {
@@ -468,7 +468,7 @@ impl StreamState {
                             self.reject(e)?;
                             continue;
                         }
-                        match self.accept(&r) {
+                        match self.accept(&r, !passed_over) {
                             Ok(true) => {
                                 self.write_vectors(&r)?;
                                 rows.push(*r);
@@ -499,9 +499,10 @@ impl StreamState {
     }
 
     /// Runs the encoders over the records that may be ingested (not those that will be
-    /// skipped or rejected as duplicates). One entry per item: why that row must be rejected.
-    fn enrich(&mut self, items: &mut [SourceItem]) -> Result<Vec<Option<RowError>>> {
-        let mut out = vec![None; items.len()];
+    /// skipped or rejected as duplicates). One entry per item: why that row must be rejected,
+    /// and whether the encoders passed over it as a duplicate.
+    fn enrich(&mut self, items: &mut [SourceItem]) -> Result<Vec<(Option<RowError>, bool)>> {
+        let mut out = vec![(None, false); items.len()];
         if !self.enricher.is_active() {
             return Ok(out);
         }
@@ -514,14 +515,19 @@ impl StreamState {
             let id = &r.track_id;
             let will_be_kept = !self.seen.contains_key(id)
                 && (!self.existing.contains_key(id) || self.on_duplicate == OnDuplicate::Replace);
-            if will_be_kept && !id.is_empty() {
+            if id.is_empty() {
+                continue; // validation rejects it; nothing to compute
+            }
+            if will_be_kept {
                 slots.push(i);
                 records.push(r.as_mut());
+            } else {
+                out[i].1 = true;
             }
         }
         let errors = self.enricher.enrich(&mut records, &self.progress)?;
         for (i, e) in slots.into_iter().zip(errors) {
-            out[i] = e;
+            out[i].0 = e;
         }
         Ok(out)
     }
@@ -540,9 +546,18 @@ impl StreamState {
     }
 
     /// `Ok(true)`: ingest the row; `Ok(false)`: skip it (duplicate policy); `Err`: a bad row.
-    fn accept(&mut self, r: &TrackRecord) -> std::result::Result<bool, RowError> {
+    /// `validate_row` is false only for rows the encoders passed over because they are
+    /// duplicates: they lack what the encoders would have added, and the duplicate checks
+    /// below settle them.
+    fn accept(
+        &mut self,
+        r: &TrackRecord,
+        validate_row: bool,
+    ) -> std::result::Result<bool, RowError> {
         self.resolve_pending_dims(r);
-        validate(r, self.dims)?;
+        if validate_row {
+            validate(r, self.dims)?;
+        }
         if let Some(&first) = self.seen.get(&r.track_id) {
             let mut e = RowError::new(
                 r.row,

@@ -9,7 +9,7 @@ use segue_index::EmbeddingKind;
 use segue_ingest::models::{
     AudioAnalyzer, AudioAnalyzerOptions, Precision, TextEncoder, TextEncoderOptions,
 };
-use segue_ingest::{AudioIngest, IngestError, IngestOptions, ingest};
+use segue_ingest::{AudioIngest, IngestError, IngestOptions, OnDuplicate, ingest};
 
 use crate::helpers::{floats, open, strings, tags, write};
 
@@ -148,6 +148,19 @@ fn captions_and_composed_captions_fill_text_emb_and_the_encoder_is_recorded() {
     assert!(matches!(err, IngestError::InvalidOptions(_)), "{err:?}");
     assert!(err.to_string().contains("all-MiniLM-L6-v2/fp32"), "{err}");
     assert_eq!(open(&lib).rows(), 3);
+
+    // Duplicates the encoders pass over are settled by the duplicate policy, not validation.
+    let again = ingest(
+        &lib,
+        &IngestOptions {
+            on_duplicate: OnDuplicate::Skip,
+            ..with_text(&cat, Precision::Fp32)
+        },
+    )
+    .unwrap();
+    assert_eq!((again.rows_skipped_duplicate, again.text_embedded), (2, 0));
+    let err = ingest(&lib, &with_text(&cat, Precision::Fp32)).unwrap_err();
+    assert!(err.to_string().contains("already in the library"), "{err}");
 }
 
 #[test]
