@@ -60,9 +60,28 @@ fn runtime(explicit: Option<&Path>) -> Result<&'static Runtime> {
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
     }
+    let path = choose_library(explicit)?;
+    let path = path.canonicalize().map_err(|e| ModelError::io(&path, e))?;
+    let builder = ort::init_from(&path).map_err(|e| ModelError::Runtime {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    let env = builder
+        .with_name("segue")
+        .with_telemetry(false)
+        .build()
+        .map_err(|e| ModelError::Runtime {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(RUNTIME.get_or_init(|| Runtime { dylib: path, env }))
+}
+
+/// The runtime library to load: the first candidate that exists. An explicit path or
+/// `ORT_DYLIB_PATH` that does not exist is an error, not a reason to silently fall back to
+/// another copy.
+fn choose_library(explicit: Option<&Path>) -> Result<PathBuf> {
     let candidates = runtime_candidates(explicit);
-    // An explicit path or ORT_DYLIB_PATH that does not exist is an error, not a reason to
-    // silently fall back to another copy.
     let first_named =
         explicit.is_some() || std::env::var_os("ORT_DYLIB_PATH").is_some_and(|p| !p.is_empty());
     let path = if first_named {
@@ -81,20 +100,7 @@ fn runtime(explicit: Option<&Path>) -> Result<&'static Runtime> {
             reason: format!("no such file (looked in: {})", looked.join(", ")),
         });
     }
-    let path = path.canonicalize().map_err(|e| ModelError::io(&path, e))?;
-    let builder = ort::init_from(&path).map_err(|e| ModelError::Runtime {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    let env = builder
-        .with_name("segue")
-        .with_telemetry(false)
-        .build()
-        .map_err(|e| ModelError::Runtime {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-    Ok(RUNTIME.get_or_init(|| Runtime { dylib: path, env }))
+    Ok(path)
 }
 
 /// Opens an ONNX model with `intra_threads` threads for its operators (0 = ONNX Runtime's
@@ -153,4 +159,18 @@ pub(crate) fn check_interface(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_runtime_library_is_an_error_naming_it() {
+        let err = choose_library(Some(Path::new("/nonexistent/libonnxruntime.so")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/libonnxruntime.so"), "{err}");
+        assert!(err.contains("ORT_DYLIB_PATH"), "{err}");
+    }
 }
