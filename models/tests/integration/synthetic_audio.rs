@@ -212,3 +212,75 @@ fn many_files_in_parallel_keep_their_order_and_their_own_errors() {
     assert!(out[1].is_err());
     assert!(out[2].as_ref().unwrap().spectral_centroid_hz > 1500.0);
 }
+
+/// Writes a mono 16-bit FLAC file with VERBATIM subframes (no compression, but a real FLAC
+/// stream: STREAMINFO, frame headers with CRC-8, frames with CRC-16).
+pub fn write_flac(path: &Path, mono: &[f32], sample_rate: u32) {
+    const BLOCK: usize = 4096;
+    fn crc8(data: &[u8]) -> u8 {
+        let mut crc = 0u8;
+        for &b in data {
+            crc ^= b;
+            for _ in 0..8 {
+                crc = if crc & 0x80 != 0 {
+                    (crc << 1) ^ 0x07
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc
+    }
+    fn crc16(data: &[u8]) -> u16 {
+        let mut crc = 0u16;
+        for &b in data {
+            crc ^= u16::from(b) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x8005
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc
+    }
+    let mut out = b"fLaC".to_vec();
+    out.extend_from_slice(&[0x80, 0x00, 0x00, 34]); // last metadata block, STREAMINFO, 34 bytes
+    out.extend_from_slice(&(BLOCK as u16).to_be_bytes());
+    out.extend_from_slice(&(BLOCK as u16).to_be_bytes());
+    out.extend_from_slice(&[0; 6]); // frame sizes unknown
+    // sample rate (20 bits), channels − 1 = 0 (3 bits), bits − 1 = 15 (5 bits), samples (36).
+    let packed: u64 = (u64::from(sample_rate) << 44) | (15u64 << 36) | mono.len() as u64;
+    out.extend_from_slice(&packed.to_be_bytes());
+    out.extend_from_slice(&[0; 16]); // MD5 unknown
+    for (n, block) in mono.chunks(BLOCK).enumerate() {
+        assert!(n < 128, "one-byte frame numbers only");
+        let mut frame = vec![0xFF, 0xF8, 0x70, 0x08, n as u8];
+        frame.extend_from_slice(&((block.len() - 1) as u16).to_be_bytes());
+        frame.push(crc8(&frame));
+        frame.push(0x02); // VERBATIM subframe
+        for &x in block {
+            frame.extend_from_slice(&((x.clamp(-1.0, 1.0) * 32_767.0) as i16).to_be_bytes());
+        }
+        let crc = crc16(&frame);
+        frame.extend_from_slice(&crc.to_be_bytes());
+        out.extend_from_slice(&frame);
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn flac_decodes_to_the_same_analysis_as_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = click_track(120.0, 22_050, 12.0);
+    let flac = dir.path().join("clicks.flac");
+    write_flac(&flac, &x, 22_050);
+    let wav = wav(dir.path(), "clicks.wav", &x, 22_050, 1);
+    let a = AudioAnalyzer::features_only(1);
+    let from_flac = a.analyze(&flac).unwrap();
+    let from_wav = a.analyze(&wav).unwrap();
+    assert_eq!(from_flac, from_wav);
+    assert!((f64::from(from_flac.bpm.unwrap()) - 120.0).abs() <= 2.0);
+    assert!((from_flac.duration_s - 12.0).abs() < 1e-3);
+}
