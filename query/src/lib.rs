@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod objective;
+pub mod search;
 pub mod sequencer;
 pub mod video;
 
