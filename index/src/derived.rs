@@ -93,7 +93,11 @@ pub(crate) struct NewVersion<'a> {
     pub vectors: &'a [(EmbeddingKind, FileRef, u32)],
 }
 
-pub(crate) fn build(v: &NewVersion<'_>, plan: &IndexPlan, progress: Progress<'_>) -> Result<Derived> {
+pub(crate) fn build(
+    v: &NewVersion<'_>,
+    plan: &IndexPlan,
+    progress: Progress<'_>,
+) -> Result<Derived> {
     let mut out = Derived::default();
     for (kind, fref, dim) in v.vectors {
         let path = v.dir.join(&fref.path);
@@ -139,7 +143,9 @@ fn ann_for(
     let label = format!("HNSW graph of {}", kind.column());
     let total = vectors.rows();
     progress(&label, 0, total);
-    let graph = build_graph(vectors, total, &params, &|done| progress(&label, done, total))?;
+    let graph = build_graph(vectors, total, &params, &|done| {
+        progress(&label, done, total)
+    })?;
     let rel = layout::ann_file(kind, v.version);
     let ann_dir = v.dir.join(ANN_DIR);
     std::fs::create_dir_all(&ann_dir).at(&ann_dir)?;
@@ -196,7 +202,9 @@ fn text_for(
     let first = writer.next_row();
     let label = "text index".to_string();
     progress(&label, 0, v.rows - first);
-    add_text_docs(v, &mut writer, first, &|done| progress(&label, done, v.rows - first))?;
+    add_text_docs(v, &mut writer, first, &|done| {
+        progress(&label, done, v.rows - first)
+    })?;
     let names = writer.finish()?;
     let mut files = Vec::with_capacity(names.len());
     for name in &names {

@@ -64,7 +64,7 @@ impl IndexError {
         }
     }
 
-    pub(crate) fn corrupt(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+    pub fn corrupt(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         IndexError::Corrupt {
             path: path.into(),
             reason: reason.into(),

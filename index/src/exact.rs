@@ -186,7 +186,9 @@ pub fn top_k_normalised(
                         .map(|part| {
                             let scan = &scan;
                             s.spawn(move || {
-                                scan(&mut part.iter().map(|&r| u64::from(r)).filter(|&r| r < n_rows))
+                                scan(
+                                    &mut part.iter().map(|&r| u64::from(r)).filter(|&r| r < n_rows),
+                                )
                             })
                         })
                         .collect();
@@ -216,9 +218,16 @@ pub fn normalise_query(query: &[f32], dim: u32) -> Result<Vec<f32>> {
             "query vector has NaN or infinite values".into(),
         ));
     }
-    let norm = query.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    let norm = query
+        .iter()
+        .map(|x| f64::from(*x).powi(2))
+        .sum::<f64>()
+        .sqrt();
     if norm <= 0.0 {
         return Err(IndexError::InvalidArgument("query vector is zero".into()));
     }
-    Ok(query.iter().map(|x| (f64::from(*x) / norm) as f32).collect())
+    Ok(query
+        .iter()
+        .map(|x| (f64::from(*x) / norm) as f32)
+        .collect())
 }

@@ -22,12 +22,12 @@ pub mod text;
 pub mod vectors;
 pub mod writer;
 
+pub use derived::IndexPlan;
 pub use error::{IndexError, Result};
 pub use library::Library;
 pub use manifest::{FileRef, IngestRecord, Manifest};
 pub use schema::{Dims, EmbeddingKind};
 pub use vectors::{VectorFile, VectorFileWriter};
-pub use derived::IndexPlan;
 pub use writer::{LibraryWriter, StagedTracks, VersionChange};
 
 /// Re-exported so downstream crates build batches with the same Arrow version Lance uses.

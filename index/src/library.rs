@@ -103,11 +103,20 @@ impl Library {
                     format!("graph {} is not among the version's files", info.file),
                 )
             })?;
-            let graph = AnnGraph::open(&self.dir.join(&info.file), fref, vectors, info.vectors_crc32)?;
+            let graph = AnnGraph::open(
+                &self.dir.join(&info.file),
+                fref,
+                vectors,
+                info.vectors_crc32,
+            )?;
             if graph.rows() != info.rows {
                 return Err(IndexError::corrupt(
                     graph.path(),
-                    format!("graph has {} rows, the manifest says {}; run `segue reindex`", graph.rows(), info.rows),
+                    format!(
+                        "graph has {} rows, the manifest says {}; run `segue reindex`",
+                        graph.rows(),
+                        info.rows
+                    ),
                 ));
             }
             self.ann.insert(kind, graph);
@@ -128,12 +137,47 @@ impl Library {
             if index.docs() != info.docs {
                 return Err(IndexError::corrupt(
                     self.dir.join(&info.dir),
-                    format!("text index has {} documents, the manifest says {}; run `segue reindex`", index.docs(), info.docs),
+                    format!(
+                        "text index has {} documents, the manifest says {}; run `segue reindex`",
+                        index.docs(),
+                        info.docs
+                    ),
                 ));
             }
             self.text = Some(index);
         }
         Ok(())
+    }
+
+    /// A newer version than this one has been published in the directory.
+    fn superseded(&self) -> bool {
+        crate::manifest::read_if_present(&self.dir)
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.library_version > self.manifest.library_version)
+    }
+
+    /// The document stored as attachment `name` in this version, checked against the size and
+    /// checksum the manifest records (`Ok(None)`: no such attachment).
+    pub fn attachment(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let Some(rel) = self.manifest.attachments.get(name) else {
+            return Ok(None);
+        };
+        let path = self.dir.join(rel);
+        let fref = self.manifest.file(rel).ok_or_else(|| {
+            IndexError::corrupt(
+                self.dir.join(crate::manifest::MANIFEST_FILE),
+                format!("attachment {name} names {rel}, which is not among the version's files"),
+            )
+        })?;
+        let bytes = std::fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+        if bytes.len() as u64 != fref.bytes || crc32fast::hash(&bytes) != fref.crc32 {
+            return Err(IndexError::corrupt(
+                &path,
+                format!("attachment {name} differs from the size or checksum the manifest records"),
+            ));
+        }
+        Ok(Some(bytes))
     }
 
     /// The HNSW graph of one embedding space, if this version has one. It covers rows
@@ -237,10 +281,9 @@ impl Library {
             file.verify()?;
         }
         for (kind, graph) in &self.ann {
-            if let (Some(v), Some(info)) = (
-                self.vectors.get(kind),
-                self.manifest.ann.get(kind.column()),
-            ) && v.prefix_crc32(info.rows) != info.vectors_crc32
+            if let (Some(v), Some(info)) =
+                (self.vectors.get(kind), self.manifest.ann.get(kind.column()))
+                && v.prefix_crc32(info.rows) != info.vectors_crc32
             {
                 return Err(IndexError::corrupt(
                     graph.path(),
@@ -248,10 +291,29 @@ impl Library {
                 ));
             }
         }
+        for (name, rel) in &self.manifest.attachments {
+            let gone = !self.dir.join(rel).exists();
+            if !(gone && self.superseded()) {
+                self.attachment(name)?;
+            }
+        }
         if let Some(info) = &self.manifest.text_index {
+            let mut superseded = None;
             for rel in &info.files {
                 let path = self.dir.join(rel);
-                let bytes = std::fs::read(&path).map_err(|e| IndexError::io(&path, e))?;
+                let bytes = match std::fs::read(&path) {
+                    Ok(b) => b,
+                    // A newer version was published since this reader opened its version, and
+                    // its writer removed this version's text files: there is nothing left to
+                    // check (the mapped vector files above are still this version's).
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::NotFound
+                            && *superseded.get_or_insert_with(|| self.superseded()) =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(IndexError::io(&path, e)),
+                };
                 if self.manifest.file(rel).map(|f| f.crc32) != Some(crc32fast::hash(&bytes)) {
                     return Err(IndexError::corrupt(
                         &path,

@@ -48,6 +48,10 @@ pub struct Manifest {
     /// The full-text index over tags, captions, titles, artists and albums, when built.
     #[serde(default)]
     pub text_index: Option<TextIndexInfo>,
+    /// Named documents stored with the library (name → file, one of `files`), such as the
+    /// fitted soundtrack model. Later versions carry them over until they are replaced.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attachments: BTreeMap<String, String>,
 }
 
 /// An HNSW graph of one embedding space.

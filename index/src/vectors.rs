@@ -5,16 +5,22 @@
 //! | offset | size | field                                   |
 //! |-------:|-----:|-----------------------------------------|
 //! | 0      | 8    | magic `SEGUEVEC`                        |
-//! | 8      | 4    | format version (u32, currently 1)       |
+//! | 8      | 4    | format version (u32, currently 2)       |
 //! | 12     | 4    | dim (u32)                               |
 //! | 16     | 8    | rows (u64)                              |
 //! | 24     | 4    | CRC-32 of the data section              |
-//! | 28     | 4    | flags (bit 0: rows are L2-normalised)   |
-//! | 32     | 32   | reserved, zero                          |
-//! | 64     | ...  | rows × dim f32, row-major               |
+//! | 28     | 4    | flags (bit 0: rows are L2-normalised; bit 1: a norms section follows the data) |
+//! | 32     | 4    | CRC-32 of the norms section (0 without one) |
+//! | 36     | 28   | reserved, zero                          |
+//! | 64     | ...  | data: rows × dim f32, row-major         |
+//! | ...    | ...  | norms: rows × f32, the raw L2 norm of each row before normalisation |
 //!
 //! Row `i` is Lance row `i` of the same library version. Rows are stored L2-normalised so that
-//! queries use dot products; Lance keeps the raw vectors for whoever needs them.
+//! queries use dot products; Lance keeps the raw vectors for whoever needs them. The raw norms
+//! are kept beside the directions because parts of the soundtrack objective (the theme
+//! centroid) sum raw vectors: direction × norm gives them back without reading Lance.
+//!
+//! Format 1 (no norms section, bytes 32.. reserved) is still read; its files report no norms.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -31,9 +37,12 @@ compile_error!(
 );
 
 pub const MAGIC: [u8; 8] = *b"SEGUEVEC";
-pub const VECTOR_FORMAT_VERSION: u32 = 1;
+pub const VECTOR_FORMAT_VERSION: u32 = 2;
+/// The oldest format this build still reads.
+pub const OLDEST_VECTOR_FORMAT_VERSION: u32 = 1;
 pub const HEADER_BYTES: u64 = 64;
 const FLAG_NORMALISED: u32 = 1;
+const FLAG_HAS_NORMS: u32 = 2;
 
 /// The fixed header of a vector file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +52,8 @@ pub struct VectorHeader {
     pub rows: u64,
     pub data_crc32: u32,
     pub flags: u32,
+    /// CRC-32 of the norms section (0 when there is none).
+    pub norms_crc32: u32,
 }
 
 impl VectorHeader {
@@ -54,6 +65,7 @@ impl VectorHeader {
         h[16..24].copy_from_slice(&self.rows.to_le_bytes());
         h[24..28].copy_from_slice(&self.data_crc32.to_le_bytes());
         h[28..32].copy_from_slice(&self.flags.to_le_bytes());
+        h[32..36].copy_from_slice(&self.norms_crc32.to_le_bytes());
         h
     }
 
@@ -71,21 +83,29 @@ impl VectorHeader {
             ));
         }
         let u32_at = |o: usize| u32::from_le_bytes(h[o..o + 4].try_into().expect("4 bytes"));
-        let header = VectorHeader {
-            format_version: u32_at(8),
+        let format_version = u32_at(8);
+        if !(OLDEST_VECTOR_FORMAT_VERSION..=VECTOR_FORMAT_VERSION).contains(&format_version) {
+            return Err(IndexError::Incompatible {
+                path: path.into(),
+                reason: format!(
+                    "vector file format version {format_version} (this build reads \
+                     {OLDEST_VECTOR_FORMAT_VERSION} to {VECTOR_FORMAT_VERSION}); upgrade segue"
+                ),
+            });
+        }
+        let mut header = VectorHeader {
+            format_version,
             dim: u32_at(12),
             rows: u64::from_le_bytes(h[16..24].try_into().expect("8 bytes")),
             data_crc32: u32_at(24),
             flags: u32_at(28),
+            norms_crc32: 0,
         };
-        if header.format_version != VECTOR_FORMAT_VERSION {
-            return Err(IndexError::Incompatible {
-                path: path.into(),
-                reason: format!(
-                    "vector file format version {} (this build reads {VECTOR_FORMAT_VERSION})",
-                    header.format_version
-                ),
-            });
+        if format_version >= 2 {
+            header.norms_crc32 = u32_at(32);
+        } else {
+            // Format 1 had no norms section; its reserved bytes carry no meaning.
+            header.flags &= !FLAG_HAS_NORMS;
         }
         if header.dim == 0 {
             return Err(IndexError::corrupt(path, "dimension 0"));
@@ -95,6 +115,19 @@ impl VectorHeader {
 
     fn data_bytes(&self) -> u64 {
         self.rows * u64::from(self.dim) * 4
+    }
+
+    fn has_norms(&self) -> bool {
+        self.flags & FLAG_HAS_NORMS != 0
+    }
+
+    fn norms_bytes(&self) -> u64 {
+        if self.has_norms() { self.rows * 4 } else { 0 }
+    }
+
+    /// The size the whole file must have.
+    fn file_bytes(&self) -> u64 {
+        HEADER_BYTES + self.data_bytes() + self.norms_bytes()
     }
 }
 
@@ -107,6 +140,10 @@ pub struct VectorFileWriter {
     rows: u64,
     crc: crc32fast::Hasher,
     scratch: Vec<u8>,
+    /// Raw norm of every row so far, written after the data by `finish` (4 bytes a row, so a
+    /// million rows hold 4 MB). `None` once a row without a known norm (copied from a format-1
+    /// file) was added: the file then has no norms section.
+    norms: Option<Vec<f32>>,
 }
 
 impl VectorFileWriter {
@@ -126,6 +163,7 @@ impl VectorFileWriter {
             rows: 0,
             crc: crc32fast::Hasher::new(),
             scratch: Vec::new(),
+            norms: Some(Vec::new()),
         })
     }
 
@@ -157,16 +195,25 @@ impl VectorFileWriter {
         let copied_crc = crc32fast::Hasher::new_with_initial_len(src.header.data_crc32, want);
         self.crc.combine(&copied_crc);
         self.rows += src.rows();
+        match (&mut self.norms, src.norms()) {
+            (Some(norms), Some(src_norms)) => norms.extend_from_slice(src_norms),
+            (norms, _) => *norms = None,
+        }
         Ok(())
     }
 
     /// Appends the rows of `src` whose index `keep` accepts.
     pub fn copy_rows_from(&mut self, src: &VectorFile, keep: impl Fn(u64) -> bool) -> Result<()> {
         self.check_dim(src.dim())?;
+        let src_norms = src.norms();
         for row in 0..src.rows() {
             if keep(row) {
                 // Already normalised: write as is.
                 self.write_row_raw(src.row(row as usize))?;
+                match (&mut self.norms, src_norms) {
+                    (Some(norms), Some(n)) => norms.push(n[row as usize]),
+                    (norms, _) => *norms = None,
+                }
             }
         }
         Ok(())
@@ -193,6 +240,9 @@ impl VectorFileWriter {
         self.crc.update(&self.scratch);
         self.out.write_all(&self.scratch).at(&self.path)?;
         self.rows += 1;
+        if let Some(norms) = &mut self.norms {
+            norms.push(norm as f32);
+        }
         Ok(())
     }
 
@@ -223,28 +273,36 @@ impl VectorFileWriter {
     pub fn finish(self, rel: &str) -> Result<FileRef> {
         let VectorFileWriter {
             path,
-            out,
+            mut out,
             dim,
             rows,
             crc,
+            norms,
             ..
         } = self;
-        let mut file = out
-            .into_inner()
-            .map_err(|e| IndexError::io(&path, e.into_error()))?;
-        let header = VectorHeader {
+        let mut header = VectorHeader {
             format_version: VECTOR_FORMAT_VERSION,
             dim,
             rows,
             data_crc32: crc.finalize(),
             flags: FLAG_NORMALISED,
+            norms_crc32: 0,
         };
+        if let Some(norms) = norms {
+            let bytes: Vec<u8> = norms.iter().flat_map(|n| n.to_le_bytes()).collect();
+            out.write_all(&bytes).at(&path)?;
+            header.flags |= FLAG_HAS_NORMS;
+            header.norms_crc32 = crc32fast::hash(&bytes);
+        }
+        let mut file = out
+            .into_inner()
+            .map_err(|e| IndexError::io(&path, e.into_error()))?;
         file.seek(SeekFrom::Start(0)).at(&path)?;
         file.write_all(&header.encode()).at(&path)?;
         file.sync_all().at(&path)?;
         Ok(FileRef {
             path: rel.into(),
-            bytes: HEADER_BYTES + header.data_bytes(),
+            bytes: header.file_bytes(),
             crc32: header.data_crc32,
         })
     }
@@ -266,14 +324,14 @@ impl VectorFile {
         let mut head = [0u8; HEADER_BYTES as usize];
         let got = read_up_to(&mut file, &mut head).at(path)?;
         let header = VectorHeader::decode(path, &head[..got])?;
-        if len != HEADER_BYTES + header.data_bytes() {
+        if len != header.file_bytes() {
             return Err(IndexError::corrupt(
                 path,
                 format!(
                     "file is {len} bytes, header says {} rows of dimension {} ({} bytes): truncated or overwritten",
                     header.rows,
                     header.dim,
-                    HEADER_BYTES + header.data_bytes()
+                    header.file_bytes()
                 ),
             ));
         }
@@ -320,11 +378,27 @@ impl VectorFile {
 
     /// All rows as one row-major slice.
     pub fn as_slice(&self) -> &[f32] {
+        let start = HEADER_BYTES as usize;
+        self.floats(start, start + self.header.data_bytes() as usize)
+    }
+
+    /// The raw L2 norm of every row (what the row was divided by), when the file records them
+    /// (format 2 files written by this build do; format 1 files do not).
+    pub fn norms(&self) -> Option<&[f32]> {
+        if !self.header.has_norms() {
+            return None;
+        }
+        let start = (HEADER_BYTES + self.header.data_bytes()) as usize;
+        Some(self.floats(start, start + self.header.norms_bytes() as usize))
+    }
+
+    fn floats(&self, start: usize, end: usize) -> &[f32] {
         let Some(map) = &self.map else { return &[] };
-        let data = &map[HEADER_BYTES as usize..];
+        let bytes = &map[start..end];
         // SAFETY: every bit pattern is a valid f32; align_to only yields the aligned middle, and
-        // the map is page-aligned with a 64-byte header, so prefix and suffix are empty (checked).
-        let (pre, floats, post) = unsafe { data.align_to::<f32>() };
+        // the map is page-aligned with a 64-byte header and sections of whole f32s, so prefix
+        // and suffix are empty (checked).
+        let (pre, floats, post) = unsafe { bytes.align_to::<f32>() };
         debug_assert!(pre.is_empty() && post.is_empty());
         floats
     }
@@ -356,13 +430,24 @@ impl VectorFile {
     /// Recomputes the data checksum (reads the whole file).
     pub fn verify(&self) -> Result<()> {
         let Some(map) = &self.map else { return Ok(()) };
-        let actual = crc32fast::hash(&map[HEADER_BYTES as usize..]);
+        let data_end = (HEADER_BYTES + self.header.data_bytes()) as usize;
+        let actual = crc32fast::hash(&map[HEADER_BYTES as usize..data_end]);
         if actual != self.header.data_crc32 {
             return Err(IndexError::corrupt(
                 &self.path,
                 format!(
                     "data checksum mismatch (header {:08x}, data {actual:08x})",
                     self.header.data_crc32
+                ),
+            ));
+        }
+        let norms = crc32fast::hash(&map[data_end..]);
+        if self.header.has_norms() && norms != self.header.norms_crc32 {
+            return Err(IndexError::corrupt(
+                &self.path,
+                format!(
+                    "norms checksum mismatch (header {:08x}, norms {norms:08x})",
+                    self.header.norms_crc32
                 ),
             ));
         }

@@ -27,7 +27,8 @@ use crate::derived::{self, IndexPlan, NewVersion};
 use crate::error::{IndexError, IoContext, Result};
 use crate::failpoint;
 use crate::layout::{
-    self, ANN_DIR, DERIVED_DIRS, LANCE_DIR, LOCK_FILE, REPORTS_DIR, TEXT_DIR, VECTORS_DIR,
+    self, ANN_DIR, ATTACHMENTS_DIR, DERIVED_DIRS, LANCE_DIR, LOCK_FILE, REPORTS_DIR, TEXT_DIR,
+    VECTORS_DIR,
 };
 use crate::library::{Library, absolute, load_lance};
 use crate::manifest::{
@@ -82,6 +83,9 @@ pub struct VersionChange {
     pub ingest: IngestRecord,
     /// The encoder that produced each listed space's vectors (unlisted spaces keep the base's).
     pub encoders: Vec<(EmbeddingKind, String)>,
+    /// Attachments written for this version (name, file); the base's other attachments are
+    /// carried over.
+    pub attachments: Vec<(String, FileRef)>,
 }
 
 impl LibraryWriter {
@@ -225,9 +229,68 @@ impl LibraryWriter {
             rows: base.rows,
             ingest: IngestRecord::default(),
             encoders: vec![],
+            attachments: vec![],
         };
         let result = self.publish_inner(change, false);
         self.plan.rebuild = false;
+        result
+    }
+
+    /// Publishes a new version with the same tracks, vectors and indexes plus the document
+    /// `bytes` stored as attachment `name` (replacing an attachment of that name). Names are
+    /// lower-case letters, digits, `-` and `_`.
+    pub fn attach(&mut self, name: &str, bytes: &[u8]) -> Result<Manifest> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(IndexError::InvalidArgument(format!(
+                "attachment name {name:?}: use 1 to 64 lower-case letters, digits, '-' or '_'"
+            )));
+        }
+        let base = self.base.clone().ok_or_else(|| {
+            IndexError::InvalidArgument(
+                "the library has no published version to attach to; ingest a catalogue first"
+                    .into(),
+            )
+        })?;
+        let rel = layout::attachment_file(name, self.next_version());
+        let dir = self.dir.join(ATTACHMENTS_DIR);
+        fs::create_dir_all(&dir).at(&dir)?;
+        let path = self.dir.join(&rel);
+        // Not yet named by any manifest: a crash leaves garbage that the next writer removes.
+        fs::write(&path, bytes).at(&path)?;
+        File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
+        failpoint::hit("attach-before-publish");
+        let fref = FileRef {
+            path: rel,
+            bytes: bytes.len() as u64,
+            crc32: crc32fast::hash(bytes),
+        };
+        let dims = Library::open_data(&self.dir, base.clone())?.dims();
+        let vectors = EmbeddingKind::ALL
+            .into_iter()
+            .filter_map(|k| {
+                let info = base.embeddings.get(k.column())?;
+                Some((k, base.file(&info.vectors)?.clone()))
+            })
+            .collect();
+        let change = VersionChange {
+            staged: None,
+            delete_track_ids: vec![],
+            dims,
+            vectors,
+            rows: base.rows,
+            ingest: IngestRecord::default(),
+            encoders: vec![],
+            attachments: vec![(name.to_string(), fref)],
+        };
+        // Same rows: every index of the base is carried over, nothing is rebuilt.
+        let plan = std::mem::replace(&mut self.plan, IndexPlan::none());
+        let result = self.publish_inner(change, false);
+        self.plan = plan;
         result
     }
 
@@ -313,6 +376,22 @@ impl LibraryWriter {
         manifest.files.extend(derived.files);
         manifest.ann = derived.ann;
         manifest.text_index = derived.text_index;
+        // Attachments: the base's, then this change's (which replace same-named ones).
+        let mut attachments: Vec<(String, FileRef)> = self
+            .base
+            .iter()
+            .flat_map(|b| {
+                b.attachments
+                    .iter()
+                    .filter_map(|(name, rel)| Some((name.clone(), b.file(rel)?.clone())))
+            })
+            .filter(|(name, _)| change.attachments.iter().all(|(n, _)| n != name))
+            .collect();
+        attachments.extend(change.attachments);
+        for (name, fref) in attachments {
+            manifest.attachments.insert(name, fref.path.clone());
+            manifest.files.push(fref);
+        }
         // Check that what we are about to publish opens, indexes included, before anyone can
         // see it.
         Library::open_manifest(&self.dir, manifest.clone())?;
@@ -394,6 +473,7 @@ impl LibraryWriter {
             },
             ann: Default::default(),
             text_index: None,
+            attachments: Default::default(),
         })
     }
 
@@ -472,7 +552,8 @@ impl LibraryWriter {
                 let rel = format!("{sub}/{}", e.file_name().to_string_lossy());
                 let inside = format!("{rel}/");
                 // A folder (a text index) stays if the manifest names any file in it.
-                let kept = keep.contains(&rel.as_str()) || keep.iter().any(|k| k.starts_with(&inside));
+                let kept =
+                    keep.contains(&rel.as_str()) || keep.iter().any(|k| k.starts_with(&inside));
                 if !kept {
                     let p = e.path();
                     if p.is_dir() {
@@ -507,6 +588,7 @@ impl LibraryWriter {
             VECTORS_DIR,
             ANN_DIR,
             TEXT_DIR,
+            ATTACHMENTS_DIR,
             REPORTS_DIR,
             MANIFEST_FILE,
         ];

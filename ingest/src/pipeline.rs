@@ -235,6 +235,7 @@ fn run(
         rows,
         ingest: record,
         encoders,
+        attachments: vec![],
     })?;
     summary.library_version = manifest.library_version;
     summary.published = true;

@@ -79,7 +79,8 @@ impl GraphHeader {
                 "not a Segue graph file (bad magic or truncated header)",
             ));
         }
-        let f = |i: usize| u32::from_le_bytes(b[8 + 4 * i..12 + 4 * i].try_into().unwrap_or([0; 4]));
+        let f =
+            |i: usize| u32::from_le_bytes(b[8 + 4 * i..12 + 4 * i].try_into().unwrap_or([0; 4]));
         let h = GraphHeader {
             format_version: f(0),
             dim: f(1),
@@ -102,7 +103,10 @@ impl GraphHeader {
             });
         }
         if h.m == 0 || h.m0 == 0 || h.layers == 0 || h.layers > 64 {
-            return Err(IndexError::corrupt(path, "graph header has impossible sizes"));
+            return Err(IndexError::corrupt(
+                path,
+                "graph header has impossible sizes",
+            ));
         }
         if (h.rows == 0) != (h.entry == NO_NODE) || (h.rows > 0 && h.entry >= h.rows) {
             return Err(IndexError::corrupt(path, "graph entry node out of range"));
@@ -113,7 +117,12 @@ impl GraphHeader {
 
 /// Writes `graph` to `path` through a temporary sibling (fsynced, then renamed), so the final
 /// name never holds a partial file. Returns the manifest entry (`rel` relative to the library).
-pub fn write_graph(path: &Path, rel: &str, graph: &GraphData, vectors_crc32: u32) -> Result<FileRef> {
+pub fn write_graph(
+    path: &Path,
+    rel: &str,
+    graph: &GraphData,
+    vectors_crc32: u32,
+) -> Result<FileRef> {
     let tmp = temp_sibling(path);
     let result = write_to(&tmp, graph, vectors_crc32);
     let (bytes, crc) = match result {
@@ -166,7 +175,9 @@ fn write_to(path: &Path, g: &GraphData, vectors_crc32: u32) -> Result<(u64, u32)
         vectors_crc32,
         data_crc32: crc.finalize(),
     };
-    let mut file = out.into_inner().map_err(|e| IndexError::io(path, e.into_error()))?;
+    let mut file = out
+        .into_inner()
+        .map_err(|e| IndexError::io(path, e.into_error()))?;
     use std::io::{Seek, SeekFrom};
     file.seek(SeekFrom::Start(0)).at(path)?;
     file.write_all(&header.encode()).at(path)?;
@@ -234,7 +245,10 @@ pub fn read_graph(path: &Path) -> Result<GraphData> {
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     if (bytes.len() - HEADER_BYTES) % 4 != 0 {
-        return Err(IndexError::corrupt(path, "graph body is not whole u32 words"));
+        return Err(IndexError::corrupt(
+            path,
+            "graph body is not whole u32 words",
+        ));
     }
     let l = layout(path, &h, &words)?;
     let upper = l

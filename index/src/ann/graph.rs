@@ -110,7 +110,10 @@ impl AnnGraph {
             ));
         }
         if (map.len() - HEADER_BYTES) % 4 != 0 {
-            return Err(IndexError::corrupt(path, "graph body is not whole u32 words"));
+            return Err(IndexError::corrupt(
+                path,
+                "graph body is not whole u32 words",
+            ));
         }
         let mut graph = AnnGraph {
             path: path.into(),
@@ -180,7 +183,10 @@ impl AnnGraph {
             let words = self.words();
             let ids = &words[ids..ids + n];
             if ids.windows(2).any(|w| w[0] >= w[1]) || ids.last().is_some_and(|&x| x >= rows) {
-                return bad(format!("layer {} node list is not sorted or out of range", i + 1));
+                return bad(format!(
+                    "layer {} node list is not sorted or out of range",
+                    i + 1
+                ));
             }
             let on_layer = |id: u32| ids.binary_search(&id).is_ok();
             for rec in words[adj..adj + n * (1 + m)].chunks_exact(1 + m) {
@@ -289,9 +295,15 @@ impl AnnGraph {
         let mut candidates: BinaryHeap<Scored> = BinaryHeap::with_capacity(ef * 2);
         let mut results: BinaryHeap<Worst> = BinaryHeap::with_capacity(ef + 1);
         visited.insert(ep);
-        candidates.push(Scored { sim: ep_sim, node: ep });
+        candidates.push(Scored {
+            sim: ep_sim,
+            node: ep,
+        });
         if ok(ep) {
-            results.push(Worst(std::cmp::Reverse(Scored { sim: ep_sim, node: ep })));
+            results.push(Worst(std::cmp::Reverse(Scored {
+                sim: ep_sim,
+                node: ep,
+            })));
         }
         let mut fresh: Vec<u32> = Vec::with_capacity(self.header.m0 as usize);
         while let Some(c) = candidates.pop() {

@@ -72,8 +72,13 @@ fn queries(f: &Fixture, count: usize) -> Vec<Vec<f32>> {
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     (0..count)
         .map(|_| {
-            let base = f.vectors.row(rng.random_range(0..f.vectors.rows() as usize));
-            let q: Vec<f32> = base.iter().map(|x| x + rng.random_range(-0.05..0.05)).collect();
+            let base = f
+                .vectors
+                .row(rng.random_range(0..f.vectors.rows() as usize));
+            let q: Vec<f32> = base
+                .iter()
+                .map(|x| x + rng.random_range(-0.05..0.05))
+                .collect();
             crate::exact::normalise_query(&q, f.vectors.dim()).unwrap()
         })
         .collect()
@@ -84,16 +89,13 @@ fn recall(f: &Fixture, ef: usize, filter: Option<&RoaringBitmap>) -> f64 {
     let mut found = 0;
     let mut total = 0;
     for q in &qs {
-        let truth = top_k_normalised(
-            &f.vectors,
-            q,
-            10,
-            filter.map_or(Rows::All, Rows::Set),
-            1,
-        );
+        let truth = top_k_normalised(&f.vectors, q, 10, filter.map_or(Rows::All, Rows::Set), 1);
         let allow = |r: u32| filter.is_none_or(|s| s.contains(r));
         let got = f.graph.search(&f.vectors, q, 10, ef, Some(&allow));
-        assert!(got.iter().all(|h| allow(h.row as u32)), "a filtered-out row came back");
+        assert!(
+            got.iter().all(|h| allow(h.row as u32)),
+            "a filtered-out row came back"
+        );
         total += truth.len();
         found += truth
             .iter()
@@ -149,7 +151,11 @@ fn empty_and_single_row_graphs() {
     let p0 = dir.path().join("g0.hnsw");
     let r0 = write_graph(&p0, "g0.hnsw", &g0, vectors.prefix_crc32(0)).unwrap();
     let empty = AnnGraph::open(&p0, &r0, &vectors, vectors.prefix_crc32(0)).unwrap();
-    assert!(empty.search(&vectors, &[1.0, 0.0, 0.0], 5, 10, None).is_empty());
+    assert!(
+        empty
+            .search(&vectors, &[1.0, 0.0, 0.0], 5, 10, None)
+            .is_empty()
+    );
     let g1 = build_graph(&vectors, 1, &params(1), &|_| {}).unwrap();
     let p1 = dir.path().join("g1.hnsw");
     let r1 = write_graph(&p1, "g1.hnsw", &g1, vectors.data_crc32()).unwrap();

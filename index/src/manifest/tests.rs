@@ -15,6 +15,7 @@ fn sample() -> Manifest {
         build: BuildInfo::default(),
         ann: BTreeMap::new(),
         text_index: None,
+        attachments: Default::default(),
     }
 }
 

@@ -115,3 +115,91 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn raw_norms_are_kept_through_pushes_and_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, r1) = write(dir.path(), "n1.f32", 2, &[vec![3.0, 4.0], vec![0.0, 0.5]]);
+    let old = VectorFile::open(&p1, 2, &r1).unwrap();
+    assert_eq!(old.norms(), Some(&[5.0f32, 0.5][..]));
+    old.verify().unwrap();
+
+    let p2 = dir.path().join("n2.f32");
+    let mut w = VectorFileWriter::create(&p2, 2).unwrap();
+    w.copy_all_from(&old).unwrap();
+    w.push(&[0.0, -2.0]).unwrap();
+    let r2 = w.finish("n2.f32").unwrap();
+    let new = VectorFile::open(&p2, 2, &r2).unwrap();
+    assert_eq!(new.norms(), Some(&[5.0f32, 0.5, 2.0][..]));
+    new.verify().unwrap();
+
+    let p3 = dir.path().join("n3.f32");
+    let mut w = VectorFileWriter::create(&p3, 2).unwrap();
+    w.copy_rows_from(&new, |i| i != 1).unwrap();
+    let r3 = w.finish("n3.f32").unwrap();
+    let kept = VectorFile::open(&p3, 2, &r3).unwrap();
+    assert_eq!(kept.norms(), Some(&[5.0f32, 2.0][..]));
+    assert_eq!(kept.row(1), &[0.0, -1.0]);
+}
+
+/// A format-1 file (no norms section), as older builds wrote it.
+fn write_format_1(path: &Path, dim: u32, rows: &[Vec<f32>]) -> FileRef {
+    let data: Vec<u8> = rows
+        .iter()
+        .flat_map(|r| {
+            let n = r.iter().map(|x| x * x).sum::<f32>().sqrt();
+            r.iter()
+                .flat_map(move |x| (x / n).to_le_bytes())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut h = vec![0u8; HEADER_BYTES as usize];
+    h[0..8].copy_from_slice(&MAGIC);
+    h[8..12].copy_from_slice(&1u32.to_le_bytes());
+    h[12..16].copy_from_slice(&dim.to_le_bytes());
+    h[16..24].copy_from_slice(&(rows.len() as u64).to_le_bytes());
+    h[24..28].copy_from_slice(&crc32fast::hash(&data).to_le_bytes());
+    h[28..32].copy_from_slice(&1u32.to_le_bytes());
+    h.extend_from_slice(&data);
+    std::fs::write(path, &h).unwrap();
+    FileRef {
+        path: "v1.f32".into(),
+        bytes: h.len() as u64,
+        crc32: crc32fast::hash(&data),
+    }
+}
+
+#[test]
+fn format_1_files_open_without_norms_and_copies_drop_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let p1 = dir.path().join("v1.f32");
+    let r1 = write_format_1(&p1, 2, &[vec![3.0, 4.0]]);
+    let old = VectorFile::open(&p1, 2, &r1).unwrap();
+    assert_eq!(old.norms(), None);
+    assert_eq!(old.row(0), &[0.6, 0.8]);
+    old.verify().unwrap();
+
+    // Appending to a format-1 file: the copied rows have no known norm, so neither does the file.
+    let p2 = dir.path().join("v2.f32");
+    let mut w = VectorFileWriter::create(&p2, 2).unwrap();
+    w.copy_all_from(&old).unwrap();
+    w.push(&[1.0, 0.0]).unwrap();
+    let r2 = w.finish("v2.f32").unwrap();
+    let new = VectorFile::open(&p2, 2, &r2).unwrap();
+    assert_eq!(new.norms(), None);
+    assert_eq!(new.rows(), 2);
+    new.verify().unwrap();
+}
+
+#[test]
+fn a_damaged_norms_section_fails_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, fref) = write(dir.path(), "a.f32", 2, &[vec![3.0, 4.0], vec![1.0, 0.0]]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    let f = VectorFile::open(&path, 2, &fref).unwrap();
+    let err = f.verify().unwrap_err();
+    assert!(err.to_string().contains("norms checksum"), "{err}");
+}
