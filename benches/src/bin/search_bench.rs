@@ -1,0 +1,447 @@
+//! Search at scale: HNSW build time and memory, recall@10 against exact search vs single-thread
+//! QPS for several ef, filtered search at 10% and 1% selectivity — and hnswlib (Python, M=16,
+//! ef_construction=200) on the same vectors in the same run, as the reference.
+//!
+//! ```sh
+//! scripts/bench-setup                                   # hnswlib in .bench-venv (once)
+//! CARGO_TARGET_DIR=/var/tmp/segue-target-release cargo build --release -p segue-benches
+//! /var/tmp/segue-target-release/release/search_bench --sets 100000x384,1000000x128
+//! ```
+//! Data: the clustered catalogue fixture (`segue fixtures catalog`), audio embeddings only;
+//! queries are further tracks of the same generator, not in the base set. Filters are `bpm`
+//! ranges (BPM follows the cluster, so a filter is correlated with the embedding: the hard case).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float32Type;
+use clap::{Parser, Subcommand};
+use roaring::RoaringBitmap;
+
+use segue_benches::{gib, measure};
+use segue_fixtures::{CatalogSpec, catalog_batches};
+use segue_index::ann::format::write_graph;
+use segue_index::ann::{AnnGraph, HnswParams, build_graph};
+use segue_index::exact::{Rows, top_k_normalised};
+use segue_index::manifest::FileRef;
+use segue_index::vectors::{VectorFile, VectorFileWriter};
+use segue_query::search::vector::{self, VectorSearch};
+
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+    /// Data sets as ROWSxDIM.
+    #[arg(long, value_delimiter = ',', default_value = "100000x384,1000000x128")]
+    sets: Vec<String>,
+    #[arg(long, default_value = "/var/tmp/segue-search-bench")]
+    work: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    queries: usize,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "10,16,24,32,48,64,96,128,192,256"
+    )]
+    efs: Vec<usize>,
+    #[arg(long, default_value_t = 16)]
+    m: usize,
+    #[arg(long, default_value_t = segue_index::ann::params::DEFAULT_EF_CONSTRUCTION)]
+    ef_construction: usize,
+    /// Skip hnswlib (when .bench-venv is missing).
+    #[arg(long)]
+    no_hnswlib: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// (internal) Build one graph in this process, so its time and peak RSS are measured alone.
+    Build {
+        #[arg(long)]
+        vectors: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        threads: usize,
+        #[arg(long)]
+        m: usize,
+        #[arg(long)]
+        ef_construction: usize,
+    },
+}
+
+const K: usize = 10;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Cmd::Build {
+        vectors,
+        out,
+        threads,
+        m,
+        ef_construction,
+    }) = &cli.cmd
+    {
+        return build_child(vectors, out, *threads, *m, *ef_construction);
+    }
+    std::fs::create_dir_all(&cli.work)?;
+    println!(
+        "kernel: {}, cores: {}",
+        segue_index::kernels::selected().name(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    for set in &cli.sets {
+        let (rows, dim) = parse_set(set)?;
+        run_set(&cli, rows, dim)?;
+    }
+    Ok(())
+}
+
+fn parse_set(s: &str) -> anyhow::Result<(u64, usize)> {
+    let (a, b) = s.split_once('x').context("sets look like 100000x384")?;
+    Ok((a.parse()?, b.parse()?))
+}
+
+struct Data {
+    vectors: VectorFile,
+    vectors_path: PathBuf,
+    queries: Vec<Vec<f32>>,
+    queries_path: PathBuf,
+    bpm: Vec<f32>,
+}
+
+/// Writes (once) the base vectors, the query vectors and the bpm of every base row.
+fn prepare(work: &Path, rows: u64, dim: usize, nq: usize) -> anyhow::Result<Data> {
+    let stem = work.join(format!("set-{rows}x{dim}-q{nq}"));
+    let vectors_path = stem.with_extension("base.f32");
+    let queries_path = stem.with_extension("queries.f32");
+    let bpm_path = stem.with_extension("bpm.f32");
+    if !(vectors_path.exists() && queries_path.exists() && bpm_path.exists()) {
+        eprintln!("generating {rows} x {dim} (+{nq} queries)");
+        let spec = CatalogSpec {
+            tracks: rows + nq as u64,
+            audio_dim: dim,
+            text_dim: 0,
+            seed: 42,
+            ..CatalogSpec::default()
+        };
+        let mut base = VectorFileWriter::create(&vectors_path, dim as u32)?;
+        let mut queries = VectorFileWriter::create(&queries_path, dim as u32)?;
+        let mut bpm = Vec::with_capacity(rows as usize);
+        let mut n = 0u64;
+        for batch in catalog_batches(&spec)? {
+            let batch = batch?;
+            let emb = batch
+                .column_by_name("audio_emb")
+                .context("no audio_emb")?
+                .as_fixed_size_list();
+            let values = emb.values().as_primitive::<Float32Type>();
+            let b = batch
+                .column_by_name("bpm")
+                .context("no bpm")?
+                .as_primitive::<Float32Type>();
+            for i in 0..batch.num_rows() {
+                let v = &values.values()[i * dim..(i + 1) * dim];
+                if n < rows {
+                    base.push(v)?;
+                    bpm.push(if b.is_valid(i) { b.value(i) } else { f32::NAN });
+                } else {
+                    queries.push(v)?;
+                }
+                n += 1;
+            }
+        }
+        base.finish("base")?;
+        queries.finish("queries")?;
+        let bytes: Vec<u8> = bpm.iter().flat_map(|x| x.to_le_bytes()).collect();
+        std::fs::write(&bpm_path, bytes)?;
+    }
+    let vectors = open_vectors(&vectors_path)?;
+    let qf = open_vectors(&queries_path)?;
+    let queries = (0..qf.rows() as usize)
+        .map(|i| qf.row(i).to_vec())
+        .collect();
+    let bpm = std::fs::read(&bpm_path)?
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Ok(Data {
+        vectors,
+        vectors_path,
+        queries,
+        queries_path,
+        bpm,
+    })
+}
+
+/// Opens a vector file on its own header (no manifest here).
+fn open_vectors(path: &Path) -> anyhow::Result<VectorFile> {
+    let bytes = std::fs::read(path).map(|b| b[..64].to_vec())?;
+    let dim = u32::from_le_bytes(bytes[12..16].try_into()?);
+    let crc = u32::from_le_bytes(bytes[24..28].try_into()?);
+    let len = std::fs::metadata(path)?.len();
+    let fref = FileRef {
+        path: path.display().to_string(),
+        bytes: len,
+        crc32: crc,
+    };
+    Ok(VectorFile::open(path, dim, &fref)?)
+}
+
+fn build_child(
+    vectors: &Path,
+    out: &Path,
+    threads: usize,
+    m: usize,
+    efc: usize,
+) -> anyhow::Result<()> {
+    let v = open_vectors(vectors)?;
+    let params = HnswParams {
+        m,
+        ef_construction: efc,
+        threads,
+    };
+    let t = Instant::now();
+    let g = build_graph(&v, v.rows(), &params, &|_| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    write_graph(out, "graph", &g, v.data_crc32())?;
+    eprintln!(
+        "built {} rows with {threads} threads in {secs:.1} s",
+        v.rows()
+    );
+    Ok(())
+}
+
+fn open_graph(path: &Path, v: &VectorFile) -> anyhow::Result<AnnGraph> {
+    let bytes = std::fs::read(path)?;
+    let crc = u32::from_le_bytes(bytes[44..48].try_into()?);
+    let fref = FileRef {
+        path: "graph".into(),
+        bytes: bytes.len() as u64,
+        crc32: crc,
+    };
+    Ok(AnnGraph::open(path, &fref, v, v.data_crc32())?)
+}
+
+fn truth(v: &VectorFile, queries: &[Vec<f32>], allowed: Option<&RoaringBitmap>) -> Vec<Vec<u64>> {
+    queries
+        .iter()
+        .map(|q| {
+            let rows = allowed.map_or(Rows::All, Rows::Set);
+            top_k_normalised(v, q, K, rows, 2)
+                .iter()
+                .map(|h| h.row)
+                .collect()
+        })
+        .collect()
+}
+
+fn recall(truth: &[Vec<u64>], got: &[Vec<u64>]) -> f64 {
+    let (mut hit, mut all) = (0usize, 0usize);
+    for (t, g) in truth.iter().zip(got) {
+        all += t.len();
+        hit += t.iter().filter(|r| g.contains(r)).count();
+    }
+    hit as f64 / all.max(1) as f64
+}
+
+/// A bpm window holding `fraction` of the rows, centred on the median.
+fn bpm_filter(bpm: &[f32], fraction: f64) -> (RoaringBitmap, f32, f32) {
+    let mut sorted: Vec<f32> = bpm.iter().copied().filter(|x| x.is_finite()).collect();
+    sorted.sort_by(f32::total_cmp);
+    let n = sorted.len();
+    let width = ((n as f64 * fraction) as usize).max(1);
+    let lo_i = n / 2 - width / 2;
+    let (lo, hi) = (sorted[lo_i], sorted[(lo_i + width - 1).min(n - 1)]);
+    let set = bpm
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b >= lo && **b <= hi)
+        .map(|(i, _)| i as u32)
+        .collect();
+    (set, lo, hi)
+}
+
+fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
+    let data = prepare(&cli.work, rows, dim, cli.queries)?;
+    let v = &data.vectors;
+    println!(
+        "\n## {rows} x {dim}, {} queries, k = {K}\n",
+        data.queries.len()
+    );
+    let t = Instant::now();
+    let exact_truth = truth(v, &data.queries, None);
+    let exact_secs = t.elapsed().as_secs_f64();
+    println!(
+        "exact scan (2 threads): {:.0} QPS",
+        data.queries.len() as f64 / exact_secs
+    );
+    // Ground truth for hnswlib: raw little-endian int32, queries x K.
+    let truth_path = cli.work.join(format!("truth-{rows}x{dim}.i32"));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&truth_path)?);
+    for t in &exact_truth {
+        for r in t {
+            f.write_all(&(*r as i32).to_le_bytes())?;
+        }
+    }
+    f.flush()?;
+    drop(f);
+
+    // Builds, each in a child process: wall time and peak RSS of the build alone.
+    let exe = std::env::current_exe()?;
+    let graph_path = cli.work.join(format!("graph-{rows}x{dim}.hnsw"));
+    println!("\n| build | threads | seconds | peak RSS |\n|---|---:|---:|---:|");
+    for threads in [1usize, 2] {
+        let m = measure(
+            Command::new(&exe)
+                .arg("build")
+                .arg("--vectors")
+                .arg(&data.vectors_path)
+                .arg("--out")
+                .arg(&graph_path)
+                .args(["--threads", &threads.to_string()])
+                .args(["--m", &cli.m.to_string()])
+                .args(["--ef-construction", &cli.ef_construction.to_string()]),
+        )?;
+        println!(
+            "| segue (hnsw_rs build, M={}, efC={}) | {threads} | {:.1} | {:.2} GiB |",
+            cli.m,
+            cli.ef_construction,
+            m.seconds,
+            gib(m.peak_rss_bytes)
+        );
+    }
+    let graph = open_graph(&graph_path, v)?;
+
+    // Single-thread QPS and recall per ef.
+    println!("\n| ef | recall@10 | QPS (1 thread) |\n|---:|---:|---:|");
+    let mut ours_at_095: Option<(usize, f64)> = None;
+    for &ef in &cli.efs {
+        let t = Instant::now();
+        let got: Vec<Vec<u64>> = data
+            .queries
+            .iter()
+            .map(|q| {
+                graph
+                    .search(v, q, K, ef, None)
+                    .iter()
+                    .map(|h| h.row)
+                    .collect()
+            })
+            .collect();
+        let qps = data.queries.len() as f64 / t.elapsed().as_secs_f64();
+        let r = recall(&exact_truth, &got);
+        println!("| {ef} | {r:.4} | {qps:.0} |");
+        if r >= 0.95 && ours_at_095.is_none_or(|(_, q)| qps > q) {
+            ours_at_095 = Some((ef, qps));
+        }
+    }
+    match ours_at_095 {
+        Some((ef, qps)) => println!("\nsegue: {qps:.0} QPS at recall@10 >= 0.95 (ef {ef})"),
+        None => println!("\nsegue: recall@10 >= 0.95 not reached at these ef"),
+    }
+
+    // Filtered search through the query planner (exact scan or graph walk, chosen per query).
+    println!(
+        "\n| filter | rows allowed | plan | recall@10 | QPS (1 thread) |\n|---|---:|---|---:|---:|"
+    );
+    for fraction in [0.10, 0.01] {
+        let (set, lo, hi) = bpm_filter(&data.bpm, fraction);
+        let t_truth = truth(v, &data.queries, Some(&set));
+        let t = Instant::now();
+        let mut plan = None;
+        let got: Vec<Vec<u64>> = data
+            .queries
+            .iter()
+            .map(|q| {
+                let (hits, p) = vector::search(&VectorSearch {
+                    vectors: v,
+                    graph: Some(&graph),
+                    query: q,
+                    k: K,
+                    ef: segue_index::ann::params::DEFAULT_EF_SEARCH,
+                    allowed: Some(&set),
+                    exact: false,
+                    threads: 1,
+                });
+                plan = Some(p);
+                hits.iter().map(|h| h.row).collect()
+            })
+            .collect();
+        let qps = data.queries.len() as f64 / t.elapsed().as_secs_f64();
+        let short = got.iter().filter(|g| g.len() < K).count();
+        if short > 0 && set.len() >= K as u64 {
+            bail!("{short} filtered queries returned fewer than k results");
+        }
+        println!(
+            "| bpm {lo:.1}..={hi:.1} ({:.0}%) | {} | {:?} | {:.4} | {qps:.0} |",
+            fraction * 100.0,
+            set.len(),
+            plan.context("no queries")?,
+            recall(&t_truth, &got)
+        );
+    }
+
+    if !cli.no_hnswlib {
+        hnswlib(cli, &data, &truth_path)?;
+    }
+    Ok(())
+}
+
+fn hnswlib(cli: &Cli, data: &Data, truth_path: &Path) -> anyhow::Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = root.join(".bench-venv/bin/python");
+    if !python.exists() {
+        bail!(
+            "{} missing: run scripts/bench-setup (or pass --no-hnswlib)",
+            python.display()
+        );
+    }
+    let efs: Vec<String> = cli.efs.iter().map(|e| e.to_string()).collect();
+    eprintln!("running hnswlib");
+    let out = Command::new(&python)
+        .arg(root.join("benches/hnswlib/hnswlib_ref.py"))
+        .arg("--base")
+        .arg(&data.vectors_path)
+        .arg("--queries")
+        .arg(&data.queries_path)
+        .arg("--truth")
+        .arg(truth_path)
+        .args([
+            "--k",
+            &K.to_string(),
+            "--efs",
+            &efs.join(","),
+            "--threads",
+            "1,2",
+        ])
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        bail!("hnswlib_ref.py failed");
+    }
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    println!(
+        "\nhnswlib {} (M=16, efC=200): build {:.1} s (1 thread), {:.1} s (2 threads), peak RSS {:.2} GiB",
+        j["hnswlib_version"],
+        j["build_s"]["1"].as_f64().unwrap_or(f64::NAN),
+        j["build_s"]["2"].as_f64().unwrap_or(f64::NAN),
+        gib(j["peak_rss_bytes"].as_u64().unwrap_or(0))
+    );
+    println!("\n| ef | hnswlib recall@10 | hnswlib QPS (1 thread) |\n|---:|---:|---:|");
+    for r in j["runs"].as_array().into_iter().flatten() {
+        println!(
+            "| {} | {:.4} | {:.0} |",
+            r["ef"],
+            r["recall_at_10"].as_f64().unwrap_or(f64::NAN),
+            r["qps"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    println!("\nhnswlib: {} QPS at recall@10 >= 0.95", j["qps_at_095"]);
+    Ok(())
+}
