@@ -4,11 +4,16 @@
 //! * [`video`]: the video input format (segments with embeddings, captions, flags).
 //! * [`objective`]: the RL-Soundtrack reward model.
 //! * [`sequencer`]: per-segment "new track or CONTINUE" decisions (random, greedy, beam, policy).
+//! * [`soundtrack`]: plans for whole videos against a library (fit, planner, plan output).
+//! * [`library_tracks`]: the objective's view of a published library.
 
 pub mod error;
+pub mod library_tracks;
 pub mod objective;
 pub mod search;
 pub mod sequencer;
+pub mod soundtrack;
 pub mod video;
 
 pub use error::QueryError;
+pub use library_tracks::LibraryTracks;

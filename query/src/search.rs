@@ -18,7 +18,7 @@
 //!   negatives' mean) or by best score (each candidate's best similarity to a positive, pushed
 //!   below every such score when a negative is closer); the query tracks never come back.
 
-mod fields;
+pub(crate) mod fields;
 pub mod fusion;
 pub mod like;
 mod request;

@@ -4,19 +4,26 @@
 //! * [`Greedy`]: the reference's `GreedyAgent`: scores every valid action one step ahead and
 //!   takes the best; `greedy-all` maximises the step reward, `greedy-aligned` the reference's
 //!   `greedy/alignment_reward,same_track_penalty` objective.
+//! * [`Beam`]: a lookahead planner (beam search over whole soundtracks, never worse than
+//!   greedy-all on the same candidates).
 //! * [`Replay`]: plays a given action list (conformance tests, evaluating a saved plan).
 //!
 //! Which tracks a sequencer considers comes from a [`Candidates`]: a [`CandidateProvider`]
-//! (exact mode: [`AllTracks`]; a later scalable mode: the top rows of an ANN index) and an
-//! optional [`RowFilter`]. A sequencer never places a track the filter rejects, and plays
-//! CONTINUE only when the reference's mask allows it (a track is playing and has not run out),
-//! so it never plans a CONTINUE past the end of a track.
+//! (exact mode: [`AllTracks`]; scalable mode: [`AnnCandidates`], the top rows by alignment
+//! from the HNSW graphs) and an optional [`RowFilter`]. A sequencer never places a track the
+//! filter rejects, and plays CONTINUE only when the reference's mask allows it (a track is
+//! playing and has not run out) — or, with [`Candidates::whole_segments`], only when the
+//! track lasts through the whole next segment.
 
+mod ann;
+mod beam;
 mod candidates;
 mod greedy;
 mod random;
 mod replay;
 
+pub use ann::AnnCandidates;
+pub use beam::{Beam, DEFAULT_BEAM_WIDTH};
 pub use candidates::{AllRows, AllTracks, CandidateProvider, Candidates, RowFilter};
 pub use greedy::{Greedy, GreedyObjective};
 pub use random::Random;
@@ -56,7 +63,7 @@ pub fn run_episode<'a>(
 }
 
 /// A baseline sequencer by name: `random` (seeded with `seed`), `greedy-all`,
-/// `greedy-aligned`.
+/// `greedy-aligned`, or `beam` (of [`DEFAULT_BEAM_WIDTH`]).
 pub fn baseline<'p>(
     name: &str,
     seed: u64,
@@ -66,8 +73,9 @@ pub fn baseline<'p>(
         "random" => Ok(Box::new(Random::new(seed, candidates))),
         "greedy-all" => Ok(Box::new(Greedy::all(candidates))),
         "greedy-aligned" => Ok(Box::new(Greedy::aligned(candidates))),
+        "beam" => Ok(Box::new(Beam::new(DEFAULT_BEAM_WIDTH, candidates)?)),
         _ => Err(QueryError::InvalidArgument(format!(
-            "unknown sequencer `{name}`; expected random, greedy-all or greedy-aligned"
+            "unknown sequencer `{name}`; expected random, greedy-all, greedy-aligned or beam"
         ))),
     }
 }

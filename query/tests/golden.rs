@@ -16,7 +16,9 @@ use segue_query::objective::{
     Action, Episode, Mode, Objective, ObjectiveConfig, ReferenceEmbeddings, Row, SwitchBudgetModel,
     Term, Track, TrackFeatures, TrackTable, Weights, visual_variability,
 };
-use segue_query::sequencer::{Candidates, Greedy, GreedyObjective, Replay, Sequencer, run_episode};
+use segue_query::sequencer::{
+    Beam, Candidates, Greedy, GreedyObjective, Replay, Sequencer, run_episode,
+};
 use segue_query::video::{Segment, Video};
 
 const TOL_STEP: f64 = 1e-5;
@@ -691,4 +693,50 @@ fn rows_are_actions_in_reference_order() {
     assert_eq!(segue_query::objective::TrackSource::len(&f.tracks), n);
     assert_eq!(f.action(61), Action::Continue);
     assert_eq!(f.action(60), Action::Track(60));
+}
+
+#[test]
+fn beam_is_never_below_greedy_all_on_the_golden_videos() {
+    let Some(f) = fixture() else { return };
+    let mut c = Checker::default();
+    let (mut greedy_sum, mut beam_sum) = (0.0, 0.0);
+    for mode in ["test", "train"] {
+        let obj = f.objective(mode);
+        for (v, video) in f.videos.iter().enumerate() {
+            let budget = f
+                .golden
+                .episodes
+                .iter()
+                .find(|e| e.video_idx == v)
+                .expect("an episode per video")
+                .c_target;
+            let ctx = format!("{mode} video {v}");
+            let greedy = run_episode(&obj, video, budget, &mut Greedy::all(Candidates::exact()))
+                .expect("greedy");
+            for width in [1, 4, 8] {
+                let mut beam = Beam::new(width, Candidates::exact()).expect("beam");
+                let out = run_episode(&obj, video, budget, &mut beam).expect("beam");
+                if out.total_reward < greedy.total_reward - 1e-9 {
+                    c.failures.push(format!(
+                        "{ctx} width {width}: beam {} < greedy-all {}",
+                        out.total_reward, greedy.total_reward
+                    ));
+                }
+                if width == 1 {
+                    // Width 1 keeps only the greedy path: the same plan.
+                    c.same("width-1 plan", out.actions(), greedy.actions(), &ctx);
+                }
+                if width == 8 {
+                    beam_sum += out.total_reward;
+                }
+            }
+            greedy_sum += greedy.total_reward;
+        }
+    }
+    eprintln!(
+        "golden videos, both modes: greedy-all return {greedy_sum:.3}, beam (width 8) {beam_sum:.3} \
+         ({:+.2}%)",
+        100.0 * (beam_sum - greedy_sum) / greedy_sum.abs()
+    );
+    c.finish("beam");
 }

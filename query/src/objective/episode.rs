@@ -217,6 +217,25 @@ impl<'a> Episode<'a> {
         self.state.continue_valid()
     }
 
+    /// The playing track lasts through the whole next segment (CONTINUE would not run past
+    /// its end). False when nothing is playing or the episode is over.
+    pub fn continue_fits_segment(&self) -> bool {
+        let (Some(row), Some(seg)) = (self.state.playing, self.segments.get(self.state.t)) else {
+            return false;
+        };
+        self.state.track_offset + seg.duration <= self.objective.tracks.features(row).duration
+    }
+
+    /// Seconds of the next segment (`None` once the episode is over).
+    pub fn next_segment_seconds(&self) -> Option<f64> {
+        self.segments.get(self.state.t).map(|s| s.duration)
+    }
+
+    /// Number of segments in the video.
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
     /// Whether `action` is allowed by the reference's mask (track rows must exist).
     pub fn action_valid(&self, action: Action) -> bool {
         match action {

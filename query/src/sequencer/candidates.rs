@@ -16,6 +16,9 @@ pub trait CandidateProvider {
     /// Appends candidate rows to `out` (any order; duplicates are removed afterwards). Every
     /// row must be below the track source's `len()`.
     fn candidates(&mut self, episode: &Episode<'_>, out: &mut Vec<Row>) -> Result<(), QueryError>;
+
+    /// A new episode starts: drop anything cached for the previous one.
+    fn reset(&mut self) {}
 }
 
 /// Exact mode: every row of the track source.
@@ -32,6 +35,12 @@ impl CandidateProvider for AllTracks {
 /// The set of rows a sequencer may place.
 pub trait RowFilter {
     fn allows(&self, row: Row) -> bool;
+}
+
+impl<T: RowFilter + ?Sized> RowFilter for &T {
+    fn allows(&self, row: Row) -> bool {
+        (**self).allows(row)
+    }
 }
 
 /// Allows every row.
@@ -68,6 +77,7 @@ pub struct Candidates<'p> {
     provider: Box<dyn CandidateProvider + 'p>,
     filter: Box<dyn RowFilter + 'p>,
     rows: Vec<Row>,
+    whole_segments: bool,
 }
 
 impl std::fmt::Debug for Candidates<'_> {
@@ -88,7 +98,30 @@ impl<'p> Candidates<'p> {
             provider: Box::new(provider),
             filter: Box::new(AllRows),
             rows: Vec::new(),
+            whole_segments: false,
         }
+    }
+
+    /// Offer CONTINUE only when the playing track lasts through the whole next segment, and
+    /// new tracks only when they last through their first segment.
+    ///
+    /// The reference's mask allows CONTINUE until a track has run out, so its last segment may
+    /// outlast the track (the music stops mid-segment). A soundtrack plan should not do that:
+    /// with this rule every segment a sequencer places a track on is covered by it. Off by
+    /// default, because the conformance tests reproduce the reference's mask.
+    pub fn whole_segments(mut self, on: bool) -> Self {
+        self.whole_segments = on;
+        self
+    }
+
+    /// A new episode starts (sequencers call this from [`super::Sequencer::begin`]).
+    pub fn reset(&mut self) {
+        self.provider.reset();
+    }
+
+    /// Whether CONTINUE is offered at the episode's next segment.
+    pub fn continue_allowed(&self, episode: &Episode<'_>) -> bool {
+        episode.continue_valid() && (!self.whole_segments || episode.continue_fits_segment())
     }
 
     /// Only rows `filter` allows are ever placed.
@@ -116,13 +149,21 @@ impl<'p> Candidates<'p> {
         self.rows.sort_unstable();
         self.rows.dedup();
         let filter = &self.filter;
+        // Under the whole-segment rule a new track must also last through its first segment.
+        let min_seconds = if self.whole_segments {
+            episode.next_segment_seconds().unwrap_or(0.0)
+        } else {
+            f64::NEG_INFINITY
+        };
+        let tracks = episode.objective().tracks();
         out.extend(
             self.rows
                 .iter()
                 .filter(|&&r| filter.allows(r))
+                .filter(|&&r| min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds)
                 .map(|&r| Action::Track(r)),
         );
-        if episode.continue_valid() {
+        if self.continue_allowed(episode) {
             out.push(Action::Continue);
         }
         if out.is_empty() {

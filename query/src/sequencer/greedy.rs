@@ -123,7 +123,7 @@ impl<'p> Greedy<'p> {
 }
 
 /// The last action attaining the maximum (actions are in ascending reference order).
-fn best(scored: &[(Action, f32)]) -> Option<Action> {
+pub(crate) fn best(scored: &[(Action, f32)]) -> Option<Action> {
     let mut best: Option<(Action, f32)> = None;
     for &(a, v) in scored {
         if best.is_none_or(|(_, bv)| v >= bv) {
@@ -136,6 +136,10 @@ fn best(scored: &[(Action, f32)]) -> Option<Action> {
 impl Sequencer for Greedy<'_> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn begin(&mut self, _video: &crate::video::Video) {
+        self.candidates.reset();
     }
 
     fn choose(&mut self, episode: &Episode<'_>) -> Result<Action, QueryError> {

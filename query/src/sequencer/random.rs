@@ -46,6 +46,7 @@ impl Sequencer for Random<'_> {
 
     fn begin(&mut self, video: &Video) {
         self.rng = ChaCha8Rng::seed_from_u64(self.seed ^ fnv1a(video.id.as_bytes()));
+        self.candidates.reset();
     }
 
     fn choose(&mut self, episode: &Episode<'_>) -> Result<Action, QueryError> {

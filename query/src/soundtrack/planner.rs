@@ -1,0 +1,347 @@
+//! Plans soundtracks against one opened library version.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Instant;
+
+use roaring::RoaringBitmap;
+
+use segue_index::filter::Filter;
+use segue_index::{EmbeddingKind, Library};
+
+use super::fit::{SoundtrackFit, default_budget};
+use super::plan::{PlanTiming, SoundtrackPlan};
+use crate::error::QueryError;
+use crate::library_tracks::LibraryTracks;
+use crate::objective::{EpisodeOutcome, Objective, ObjectiveConfig, ReferenceEmbeddings};
+use crate::search::{Field, Searcher, TextEmbedder};
+use crate::sequencer::{
+    AnnCandidates, Beam, Candidates, DEFAULT_BEAM_WIDTH, Greedy, Random, Sequencer, run_episode,
+};
+use crate::video::Video;
+
+/// Candidates per segment in scalable mode unless the request says otherwise.
+pub const DEFAULT_CANDIDATES: usize = 64;
+
+/// Which sequencer plans the soundtrack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyChoice {
+    /// Uniform over the valid actions (seeded).
+    Random,
+    /// The reference's greedy over alignment and repetition (counted twice) plus the reward.
+    GreedyAligned,
+    /// Greedy over the full step reward.
+    GreedyAll,
+    /// Beam search over whole soundtracks (never below greedy-all).
+    Beam,
+}
+
+impl PolicyChoice {
+    pub const ALL: [PolicyChoice; 4] = [
+        PolicyChoice::Random,
+        PolicyChoice::GreedyAligned,
+        PolicyChoice::GreedyAll,
+        PolicyChoice::Beam,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyChoice::Random => "random",
+            PolicyChoice::GreedyAligned => "greedy-aligned",
+            PolicyChoice::GreedyAll => "greedy-all",
+            PolicyChoice::Beam => "beam",
+        }
+    }
+}
+
+impl std::str::FromStr for PolicyChoice {
+    type Err = QueryError;
+
+    fn from_str(s: &str) -> Result<Self, QueryError> {
+        PolicyChoice::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                QueryError::InvalidArgument(format!(
+                    "unknown policy `{s}`; expected random, greedy-aligned, greedy-all or beam"
+                ))
+            })
+    }
+}
+
+/// How to plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOptions {
+    pub policy: PolicyChoice,
+    /// Only tracks matching this filter expression are placed.
+    pub filter: Option<String>,
+    /// Evaluate every track at every step instead of the top candidates from the index.
+    pub exact: bool,
+    /// Candidates per segment in scalable mode.
+    pub candidates: usize,
+    /// Plans kept per segment by the beam planner.
+    pub beam_width: usize,
+    /// Every segment is covered by its track: no CONTINUE past a track's end, no new track
+    /// shorter than its first segment (the reference's mask allows both).
+    pub whole_segments: bool,
+    /// Seed of the random policy.
+    pub seed: u64,
+    pub objective: ObjectiveConfig,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            policy: PolicyChoice::Beam,
+            filter: None,
+            exact: false,
+            candidates: DEFAULT_CANDIDATES,
+            beam_width: DEFAULT_BEAM_WIDTH,
+            whole_segments: true,
+            seed: 0,
+            objective: ObjectiveConfig::default(),
+        }
+    }
+}
+
+/// Plans soundtracks on one library version: its tracks, its fitted model (or the defaults),
+/// its indexes, and a text encoder for captions when one is given.
+pub struct Planner {
+    library: Arc<Library>,
+    tracks: LibraryTracks,
+    fit: Option<SoundtrackFit>,
+    no_reference: ReferenceEmbeddings,
+    searcher: Searcher,
+    embedder: Option<Arc<dyn TextEmbedder>>,
+}
+
+impl std::fmt::Debug for Planner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Planner")
+            .field("library", &self.library.dir())
+            .field("version", &self.library.version())
+            .field("fitted", &self.fit.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Planner {
+    /// Reads the tracks' features and the stored fit.
+    pub fn open(library: Arc<Library>) -> Result<Planner, QueryError> {
+        Ok(Planner {
+            tracks: LibraryTracks::open(library.clone())?,
+            fit: SoundtrackFit::load(&library)?,
+            no_reference: ReferenceEmbeddings::default(),
+            searcher: Searcher::new(library.clone()),
+            embedder: None,
+            library,
+        })
+    }
+
+    /// Embeds segment captions (for segments without a `text_emb`) with `embedder`, which must
+    /// be the encoder of the library's text space.
+    pub fn with_text_embedder(mut self, embedder: Arc<dyn TextEmbedder>) -> Planner {
+        self.searcher = self.searcher.with_text_embedder(embedder.clone());
+        self.embedder = Some(embedder);
+        self
+    }
+
+    pub fn library(&self) -> &Arc<Library> {
+        &self.library
+    }
+
+    pub fn tracks(&self) -> &LibraryTracks {
+        &self.tracks
+    }
+
+    /// The stored fit, if `segue fit` was run on this library.
+    pub fn fit(&self) -> Option<&SoundtrackFit> {
+        self.fit.as_ref()
+    }
+
+    /// The reference embeddings in use (none without a fit).
+    pub fn reference(&self) -> &ReferenceEmbeddings {
+        self.fit
+            .as_ref()
+            .map_or(&self.no_reference, |f| &f.reference)
+    }
+
+    /// The switch budget for `video` (its own, the fitted model's, or the default).
+    pub fn budget_for(&self, video: &Video) -> Result<i64, QueryError> {
+        match &self.fit {
+            Some(f) => f.budget_for(video),
+            None => Ok(default_budget(video)),
+        }
+    }
+
+    /// The rows `filter` allows (`None`: every row).
+    pub fn allowed_rows(&self, filter: Option<&str>) -> Result<Option<RoaringBitmap>, QueryError> {
+        let Some(expr) = filter.map(str::trim).filter(|f| !f.is_empty()) else {
+            return Ok(None);
+        };
+        let filter = Filter::parse(expr).map_err(|e| QueryError::BadFilter(e.to_string()))?;
+        Ok(Some(filter.evaluate(self.searcher.filter_columns()?)))
+    }
+
+    /// `video` ready to plan: captions embedded into `text_emb` where it is missing (when the
+    /// library has a text space and a text encoder is available), then validated against the
+    /// library's dimensions.
+    pub fn prepare<'v>(&self, video: &'v Video) -> Result<Cow<'v, Video>, QueryError> {
+        let needs_text = self.library.dims().text.is_some()
+            && video
+                .segments
+                .iter()
+                .any(|s| s.text_emb.is_none() && s.caption.is_some());
+        let video = match (&self.embedder, needs_text) {
+            (Some(embedder), true) => {
+                self.check_encoder(embedder.as_ref())?;
+                let mut owned = video.clone();
+                for (i, seg) in owned.segments.iter_mut().enumerate() {
+                    if seg.text_emb.is_some() {
+                        continue;
+                    }
+                    if let Some(caption) = &seg.caption {
+                        let v = embedder.embed_query(caption).map_err(|e| {
+                            QueryError::InvalidArgument(format!(
+                                "video `{}` segment {i}: embedding the caption: {e}",
+                                video.id
+                            ))
+                        })?;
+                        seg.text_emb = Some(v);
+                    }
+                }
+                Cow::Owned(owned)
+            }
+            _ => Cow::Borrowed(video),
+        };
+        video
+            .validate(self.library.dims().into())
+            .map_err(|i| QueryError::InvalidVideo(Box::new(i)))?;
+        if !self.video_has_signal(&video) {
+            return Err(QueryError::InvalidVideo(Box::new(
+                crate::video::VideoIssue::new(
+                    "no segment has an embedding in a space the library has (captions need a \
+                     text encoder and a library with text embeddings)",
+                )
+                .video(&video.id),
+            )));
+        }
+        Ok(video)
+    }
+
+    fn video_has_signal(&self, video: &Video) -> bool {
+        let dims = self.library.dims();
+        video.segments.iter().any(|s| {
+            (dims.audio.is_some() && s.audio_emb.is_some())
+                || (dims.text.is_some() && s.text_emb.is_some())
+        })
+    }
+
+    fn check_encoder(&self, embedder: &dyn TextEmbedder) -> Result<(), QueryError> {
+        let library = self
+            .library
+            .manifest()
+            .embeddings
+            .get(EmbeddingKind::Text.column())
+            .and_then(|e| e.encoder.clone());
+        match library {
+            Some(lib) if lib != embedder.encoder_id() => Err(QueryError::EncoderMismatch {
+                library: lib,
+                query: embedder.encoder_id(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Plans `video` with one of the built-in sequencers.
+    pub fn plan(&self, video: &Video, opts: &PlanOptions) -> Result<SoundtrackPlan, QueryError> {
+        let allowed = self.allowed_rows(opts.filter.as_deref())?;
+        self.plan_allowed(video, opts, allowed.as_ref())
+    }
+
+    /// [`Planner::plan`] with the filter already evaluated (for many videos under one filter).
+    pub fn plan_allowed(
+        &self,
+        video: &Video,
+        opts: &PlanOptions,
+        allowed: Option<&RoaringBitmap>,
+    ) -> Result<SoundtrackPlan, QueryError> {
+        let candidates = self.candidates(opts, allowed)?;
+        let mut sequencer: Box<dyn Sequencer + '_> = match opts.policy {
+            PolicyChoice::Random => Box::new(Random::new(opts.seed, candidates)),
+            PolicyChoice::GreedyAligned => Box::new(Greedy::aligned(candidates)),
+            PolicyChoice::GreedyAll => Box::new(Greedy::all(candidates)),
+            PolicyChoice::Beam => Box::new(Beam::new(opts.beam_width, candidates)?),
+        };
+        self.plan_with(video, opts, sequencer.as_mut())
+    }
+
+    /// The candidates a sequencer of `opts` considers: every allowed track (exact) or the top
+    /// ones by alignment from the index (scalable), with the whole-segment rule if asked.
+    pub fn candidates<'s>(
+        &'s self,
+        opts: &PlanOptions,
+        allowed: Option<&'s RoaringBitmap>,
+    ) -> Result<Candidates<'s>, QueryError> {
+        let base = if opts.exact {
+            Candidates::exact()
+        } else {
+            Candidates::new(AnnCandidates::new(
+                &self.library,
+                self.reference(),
+                allowed,
+                opts.candidates,
+            )?)
+        };
+        let base = match allowed {
+            Some(a) => base.with_filter(a),
+            None => base,
+        };
+        Ok(base.whole_segments(opts.whole_segments))
+    }
+
+    /// Plans `video` with any sequencer (e.g. a trained policy), timing the whole episode.
+    pub fn plan_with(
+        &self,
+        video: &Video,
+        opts: &PlanOptions,
+        sequencer: &mut dyn Sequencer,
+    ) -> Result<SoundtrackPlan, QueryError> {
+        let video = self.prepare(video)?;
+        let budget = self.budget_for(&video)?;
+        let objective = Objective::new(&self.tracks, self.reference(), opts.objective)?;
+        let start = Instant::now();
+        let outcome = run_episode(&objective, &video, budget, sequencer)?;
+        let total_ms = start.elapsed().as_secs_f64() * 1e3;
+        self.to_plan(&video, &outcome, sequencer.name(), total_ms)
+    }
+
+    /// Track names and the totals of a finished episode.
+    pub fn to_plan(
+        &self,
+        video: &Video,
+        outcome: &EpisodeOutcome,
+        policy: &str,
+        total_ms: f64,
+    ) -> Result<SoundtrackPlan, QueryError> {
+        let rows: Vec<u64> = outcome.tracks();
+        let fields = crate::search::fields::fetch(
+            &self.library,
+            &rows,
+            &[Field::Title, Field::Artist, Field::DurationS],
+        )?;
+        let timing = PlanTiming {
+            total_ms,
+            ms_per_step: total_ms / outcome.steps.len().max(1) as f64,
+        };
+        Ok(SoundtrackPlan::from_outcome(
+            video,
+            outcome,
+            policy,
+            self.library.version(),
+            &fields,
+            timing,
+            self.library.dims().audio.is_some(),
+        ))
+    }
+}
