@@ -15,9 +15,13 @@
 
 pub mod demo;
 pub mod error;
+pub mod eval;
 pub mod info;
 pub mod paths;
+mod plot;
 pub mod search;
+pub mod soundtrack;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use segue_index::exact::{Hit, top_k};

@@ -46,16 +46,23 @@ pub fn read_vector_file(path: &Path) -> Result<Vec<f32>> {
         "json" => serde_json::from_slice::<Vec<f32>>(&bytes)
             .map_err(|e| bad(format!("not a JSON array of numbers: {e}")))?,
         "npy" => {
-            let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(format!("not a .npy file: {e}")))?;
+            let npy =
+                npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(format!("not a .npy file: {e}")))?;
             let shape = npy.shape().to_vec();
             if shape.len() != 1 && !(shape.len() == 2 && shape[0] == 1) {
-                return Err(bad(format!("expected one vector, the array has shape {shape:?}")));
+                return Err(bad(format!(
+                    "expected one vector, the array has shape {shape:?}"
+                )));
             }
             match npy.dtype() {
-                npyz::DType::Plain(t) if t.type_char() == npyz::TypeChar::Float && t.size_field() == 4 => {
+                npyz::DType::Plain(t)
+                    if t.type_char() == npyz::TypeChar::Float && t.size_field() == 4 =>
+                {
                     npy.into_vec::<f32>().map_err(|e| bad(e.to_string()))?
                 }
-                npyz::DType::Plain(t) if t.type_char() == npyz::TypeChar::Float && t.size_field() == 8 => {
+                npyz::DType::Plain(t)
+                    if t.type_char() == npyz::TypeChar::Float && t.size_field() == 8 =>
+                {
                     npy.into_vec::<f64>()
                         .map_err(|e| bad(e.to_string()))?
                         .into_iter()
@@ -85,7 +92,11 @@ pub fn read_vector_file(path: &Path) -> Result<Vec<f32>> {
 }
 
 /// The embedding space a query vector of `dim` values belongs to, unless the caller said.
-pub fn space_for(library: &Library, dim: usize, asked: Option<EmbeddingKind>) -> Result<EmbeddingKind> {
+pub fn space_for(
+    library: &Library,
+    dim: usize,
+    asked: Option<EmbeddingKind>,
+) -> Result<EmbeddingKind> {
     let dims = library.dims();
     if let Some(k) = asked {
         return Ok(k);

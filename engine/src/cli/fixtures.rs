@@ -3,12 +3,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use segue::fixtures::{CatalogSpec, VideoAnchors, VideoSpec};
-use segue::{EmbeddingKind, Library};
+use segue::Library;
+use segue::fixtures::{CatalogSpec, VideoSpec};
 
 #[derive(Debug, Subcommand)]
 pub enum FixturesCommand {
@@ -93,7 +93,7 @@ pub fn run(cmd: FixturesCommand) -> anyhow::Result<()> {
             anchors,
         } => {
             let lib = Library::open(&library)?;
-            let anchors = sample_anchors(&lib, anchors)?;
+            let anchors = segue::soundtrack::video_anchors(&lib, anchors)?;
             let spec = VideoSpec {
                 count,
                 seed,
@@ -110,28 +110,4 @@ pub fn run(cmd: FixturesCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-/// Evenly spaced tracks of the library, in whichever embedding spaces it has.
-fn sample_anchors(lib: &Library, n: usize) -> anyhow::Result<VideoAnchors> {
-    if lib.rows() == 0 || n == 0 {
-        bail!("the library has no tracks to anchor videos on");
-    }
-    let n = n.min(lib.rows() as usize);
-    let step = lib.rows() as usize / n;
-    let take = |kind: EmbeddingKind| {
-        lib.vectors(kind)
-            .map(|v| (0..n).map(|i| v.row(i * step).to_vec()).collect::<Vec<_>>())
-    };
-    let anchors = VideoAnchors {
-        audio: take(EmbeddingKind::Audio),
-        text: take(EmbeddingKind::Text),
-    };
-    if anchors.audio.is_none() && anchors.text.is_none() {
-        bail!(
-            "{} has no embeddings (audio_emb or text_emb) to generate videos from",
-            lib.dir().display()
-        );
-    }
-    Ok(anchors)
 }

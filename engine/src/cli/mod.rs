@@ -4,6 +4,7 @@ mod fixtures;
 mod ingest;
 mod library;
 mod search;
+mod soundtrack;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,12 @@ enum Command {
     Search(search::SearchArgs),
     /// Rebuild a library's derived indexes (HNSW graphs, text index) as a new version.
     Reindex(search::ReindexArgs),
+    /// Fit the soundtrack model (reference embeddings, switch budget) on videos; a new version.
+    Fit(soundtrack::FitArgs),
+    /// Plan the soundtrack of a video (or of each video of a JSON Lines file).
+    Soundtrack(soundtrack::SoundtrackArgs),
+    /// Compare policies on many videos: returns per video (CSV), CDF plot, summary.
+    Eval(soundtrack::EvalArgs),
     /// Write deterministic synthetic catalogues and videos.
     #[command(subcommand)]
     Fixtures(fixtures::FixturesCommand),
@@ -61,5 +68,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fixtures(cmd) => fixtures::run(cmd),
         Command::Search(args) => search::search(args),
         Command::Reindex(args) => search::reindex(args),
+        Command::Fit(args) => soundtrack::fit(args),
+        Command::Soundtrack(args) => soundtrack::soundtrack(args),
+        Command::Eval(args) => soundtrack::eval(args),
     }
 }

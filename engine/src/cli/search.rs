@@ -205,7 +205,10 @@ pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
         },
         m.text_index
             .as_ref()
-            .map_or("none".to_string(), |t| format!("{} docs, {:.1} s", t.docs, t.build_seconds)),
+            .map_or("none".to_string(), |t| format!(
+                "{} docs, {:.1} s",
+                t.docs, t.build_seconds
+            )),
     );
     Ok(())
 }
