@@ -1,9 +1,16 @@
 //! `segue demo`: the main job on an embedded default. Builds a library from the shipped
-//! fixtures (a real catalogue from `../shared/data` when present, else a generated one) and
-//! shows what it built and one sample search.
+//! fixtures, shows what it built, one sample search and a soundtrack for a sample video.
+//!
+//! * With the real Spotify catalogue (`../shared/data`) and the MiniLM model
+//!   (`../shared/models`): every tenth row of the catalogue (all genres), captions composed from
+//!   each track's title, artist, tags, BPM and mood embedded into a text space; a text search;
+//!   and a soundtrack for `fixtures/samples/demo-video.json`, a vlog described by captions.
+//! * Otherwise: a generated catalogue with audio and text embeddings, a similar-tracks search,
+//!   a switch-budget model fitted on generated videos, and a soundtrack for one of them.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float32Type;
@@ -11,15 +18,25 @@ use arrow_array::{Array, RecordBatch};
 
 use segue_index::schema::col;
 use segue_index::{EmbeddingKind, Library};
-use segue_ingest::{IngestOptions, IngestSummary};
+use segue_ingest::IngestOptions;
+use segue_models::{Precision, TextEncoder, TextEncoderOptions};
+use segue_query::search::{SearchRequest, Searcher, TextEmbedder};
+use segue_query::soundtrack::{PlanOptions, Planner, PolicyChoice};
+use segue_query::video::Video;
 
 use crate::error::{Error, Result};
 use crate::info::LibraryInfo;
+use crate::text::MiniLmEmbedder;
+
+/// The sample video of the real demo.
+const DEMO_VIDEO: &str = include_str!("../../fixtures/samples/demo-video.json");
+/// The text query of the real demo's sample search.
+const DEMO_QUERY: &str = "calm acoustic guitar for a quiet sunrise";
 
 /// Which catalogue the demo builds from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DemoSource {
-    /// The real Spotify catalogue when `../shared/data` is present, else a generated one.
+    /// The real Spotify catalogue when it and the text model are present, else a generated one.
     #[default]
     Auto,
     Real,
@@ -32,6 +49,10 @@ pub struct DemoOptions {
     pub source: DemoSource,
     /// Tracks of the generated catalogue.
     pub generated_tracks: u64,
+    /// The real demo ingests every `real_every`-th row of the Spotify catalogue (1: all).
+    pub real_every: usize,
+    /// The models folder (default: `$SEGUE_MODELS_DIR`, then `../shared/models`).
+    pub models_dir: Option<PathBuf>,
     pub progress: bool,
 }
 
@@ -41,6 +62,8 @@ impl Default for DemoOptions {
             dir: PathBuf::from("segue-demo-library"),
             source: DemoSource::Auto,
             generated_tracks: 5_000,
+            real_every: 10,
+            models_dir: None,
             progress: true,
         }
     }
@@ -49,37 +72,116 @@ impl Default for DemoOptions {
 /// Builds the demo library and returns the report to print.
 pub fn run(opts: &DemoOptions) -> Result<String> {
     prepare_dir(&opts.dir)?;
-    let real = match opts.source {
-        DemoSource::Generated => None,
-        DemoSource::Real => Some(crate::paths::spotify_csv().ok_or_else(|| {
-            Error::Invalid("the real catalogue (../shared/data/tidytuesday-spotify/spotify_songs.csv) is not present; set SEGUE_SHARED_DATA".into())
-        })?),
-        DemoSource::Auto => crate::paths::spotify_csv(),
+    let spotify = crate::paths::spotify_csv();
+    let encoder = || {
+        TextEncoder::load(&TextEncoderOptions {
+            models_dir: opts.models_dir.clone(),
+            precision: Precision::Fp32,
+            ..TextEncoderOptions::default()
+        })
     };
     let mut out = String::new();
-    let summary = match &real {
-        Some(csv) => {
-            writeln!(
-                out,
-                "Building a library from the real Spotify catalogue {}",
-                csv.display()
-            )
-            .ok();
-            ingest(&opts.dir, csv, opts.progress)?
+    match opts.source {
+        DemoSource::Generated => generated(opts, &mut out)?,
+        DemoSource::Real => {
+            let csv = spotify.ok_or_else(|| {
+                Error::Invalid("the real catalogue (../shared/data/tidytuesday-spotify/spotify_songs.csv) is not present; set SEGUE_SHARED_DATA".into())
+            })?;
+            let enc = match encoder() {
+                Ok(e) => Some(Arc::new(e)),
+                Err(e) => {
+                    writeln!(out, "The text model is not available ({e}): the library gets no embeddings, so no soundtrack.\n").ok();
+                    None
+                }
+            };
+            real(opts, &csv, enc, &mut out)?
         }
-        None => {
-            let catalog = generated_catalog(&opts.dir, opts.generated_tracks)?;
-            writeln!(
-                out,
-                "Building a library from a generated catalogue ({} tracks, seed 7)",
-                opts.generated_tracks
-            )
-            .ok();
-            let s = ingest(&opts.dir, &catalog, opts.progress);
-            let _ = std::fs::remove_file(&catalog);
-            s?
+        DemoSource::Auto => match (spotify, encoder()) {
+            (Some(csv), Ok(enc)) => real(opts, &csv, Some(Arc::new(enc)), &mut out)?,
+            _ => generated(opts, &mut out)?,
+        },
+    }
+    Ok(out)
+}
+
+fn ingest_options(catalog: &Path, progress: bool) -> IngestOptions {
+    let mut o = IngestOptions::new(catalog);
+    o.progress = progress;
+    o
+}
+
+/// The real catalogue, sampled, with caption embeddings; a text search; the sample video.
+fn real(
+    opts: &DemoOptions,
+    csv: &Path,
+    encoder: Option<Arc<TextEncoder>>,
+    out: &mut String,
+) -> Result<()> {
+    let sample = sibling(&opts.dir, "catalog.csv");
+    let rows = sample_csv(csv, &sample, opts.real_every.max(1))?;
+    writeln!(
+        out,
+        "Building a library from the real Spotify catalogue {} ({rows} of its rows: every {}th){}",
+        csv.display(),
+        opts.real_every.max(1),
+        if encoder.is_some() {
+            ", captions embedded with all-MiniLM-L6-v2"
+        } else {
+            ""
         }
+    )
+    .ok();
+    let mut o = ingest_options(&sample, opts.progress);
+    o.text_encoder = encoder.clone();
+    let summary = segue_ingest::ingest(&opts.dir, &o);
+    let _ = std::fs::remove_file(&sample);
+    let summary = summary?;
+    writeln!(
+        out,
+        "Ingested {} tracks from {} rows in {:.1} s ({} rejected, {} captions embedded).\n",
+        summary.rows_added,
+        summary.rows_read,
+        summary.seconds,
+        summary.rows_rejected,
+        summary.text_embedded
+    )
+    .ok();
+    let lib = Arc::new(Library::open(&opts.dir)?);
+    out.push_str(&LibraryInfo::of(&lib, false)?.render());
+    out.push('\n');
+    let Some(encoder) = encoder else {
+        out.push_str(&tag_search(&lib)?);
+        return Ok(());
     };
+    let embedder: Arc<dyn TextEmbedder> = Arc::new(MiniLmEmbedder(encoder));
+    let searcher = Searcher::new(lib.clone()).with_text_embedder(embedder.clone());
+    let (hits, stats) = searcher.search(&SearchRequest::text(DEMO_QUERY)?.k(6)?)?;
+    writeln!(
+        out,
+        "Sample search: text prompt \"{DEMO_QUERY}\" ({:.1} ms)",
+        stats.micros as f64 / 1e3
+    )
+    .ok();
+    out.push_str(&crate::search::render_hits(&hits));
+    out.push('\n');
+    let video: Video = serde_json::from_str(DEMO_VIDEO)
+        .map_err(|e| Error::Invalid(format!("fixtures/samples/demo-video.json: {e}")))?;
+    let planner = Planner::open(lib)?.with_text_embedder(embedder);
+    soundtrack(&planner, &video, out)
+}
+
+/// A generated catalogue; a similar-tracks search; a fitted budget and a generated video.
+fn generated(opts: &DemoOptions, out: &mut String) -> Result<()> {
+    let catalog = generated_catalog(&opts.dir, opts.generated_tracks)?;
+    writeln!(
+        out,
+        "Building a library from a generated catalogue ({} tracks, seed 7)",
+        opts.generated_tracks
+    )
+    .ok();
+    let s = segue_ingest::ingest(&opts.dir, &ingest_options(&catalog, opts.progress));
+    let _ = std::fs::remove_file(&catalog);
+    let summary = s?;
     writeln!(
         out,
         "Ingested {} of {} rows in {:.1} s ({} rejected).\n",
@@ -89,18 +191,90 @@ pub fn run(opts: &DemoOptions) -> Result<String> {
     let lib = Library::open(&opts.dir)?;
     out.push_str(&LibraryInfo::of(&lib, false)?.render());
     out.push('\n');
-    if lib.vectors(EmbeddingKind::Audio).is_some() {
-        out.push_str(&similar_tracks(&lib)?);
-    } else {
-        out.push_str(&tag_search(&lib)?);
-    }
-    Ok(out)
+    out.push_str(&similar_tracks(&lib)?);
+    out.push('\n');
+    // Videos near the library's tracks, with music_change flags to fit the switch budget on.
+    let videos_path = sibling(&opts.dir, "videos.jsonl");
+    let anchors = crate::soundtrack::video_anchors(&lib, 64)?;
+    let spec = segue_fixtures::VideoSpec {
+        count: 24,
+        seed: 7,
+        min_segments: 8,
+        max_segments: 20,
+    };
+    segue_fixtures::write_videos_jsonl(&spec, &anchors, &videos_path)?;
+    drop(lib);
+    let fitted = crate::soundtrack::fit(&opts.dir, &videos_path);
+    let videos = segue_query::video::read_videos(&videos_path, Default::default());
+    let _ = std::fs::remove_file(&videos_path);
+    let (manifest, fit) = fitted?;
+    writeln!(
+        out,
+        "Fitted the soundtrack model on {} generated videos ({} with music_change flags): version {}.\n",
+        fit.videos, fit.labelled_videos, manifest.library_version
+    )
+    .ok();
+    let video = videos?.into_iter().next().expect("24 videos were written");
+    let planner = Planner::open(Arc::new(Library::open(&opts.dir)?))?;
+    soundtrack(&planner, &video, out)
 }
 
-fn ingest(dir: &Path, catalog: &Path, progress: bool) -> Result<IngestSummary> {
-    let mut o = IngestOptions::new(catalog);
-    o.progress = progress;
-    Ok(segue_ingest::ingest(dir, &o)?)
+/// The beam plan of `video`, and how it compares with greedy-all.
+fn soundtrack(planner: &Planner, video: &Video, out: &mut String) -> Result<()> {
+    let beam = planner.plan(video, &PlanOptions::default())?;
+    let greedy = planner.plan(
+        video,
+        &PlanOptions {
+            policy: PolicyChoice::GreedyAll,
+            ..PlanOptions::default()
+        },
+    )?;
+    writeln!(
+        out,
+        "Soundtrack for video {:?} ({} segments), planned by beam search over the top {} candidates per segment:",
+        video.id,
+        video.segments.len(),
+        PlanOptions::default().candidates
+    )
+    .ok();
+    out.push_str(&crate::soundtrack::render_plan(&beam));
+    writeln!(
+        out,
+        "The same video planned greedily (greedy-all): return {:.3}, {} switches; beam: return {:.3} ({:+.3}).",
+        greedy.total_reward,
+        greedy.switches,
+        beam.total_reward,
+        beam.total_reward - greedy.total_reward
+    )
+    .ok();
+    Ok(())
+}
+
+/// `DIR.<suffix>` beside the demo directory (not inside: the library holds only its own files).
+fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{}.{suffix}", dir.display()))
+}
+
+/// Writes the header and every `every`-th data row of `src` to `dst`; returns the rows written.
+fn sample_csv(src: &Path, dst: &Path, every: usize) -> Result<usize> {
+    let bad = |e: csv::Error| Error::Invalid(format!("{}: {e}", src.display()));
+    let mut r = csv::Reader::from_path(src).map_err(bad)?;
+    let mut w = csv::Writer::from_path(dst)
+        .map_err(|e| Error::Invalid(format!("{}: {e}", dst.display())))?;
+    w.write_record(r.headers().map_err(bad)?).map_err(bad)?;
+    let mut n = 0;
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(bad)?;
+        if i % every == 0 {
+            w.write_record(&rec).map_err(bad)?;
+            n += 1;
+        }
+    }
+    w.flush().map_err(|e| Error::Io {
+        path: dst.into(),
+        source: e,
+    })?;
+    Ok(n)
 }
 
 /// The demo directory is rebuilt each run, but only if it is ours (or empty).
@@ -129,7 +303,7 @@ fn prepare_dir(dir: &Path) -> Result<()> {
 }
 
 fn generated_catalog(dir: &Path, tracks: u64) -> Result<PathBuf> {
-    let path = PathBuf::from(format!("{}.catalog.parquet", dir.display()));
+    let path = sibling(dir, "catalog.parquet");
     let spec = segue_fixtures::CatalogSpec {
         tracks,
         audio_dim: 128,

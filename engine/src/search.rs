@@ -115,3 +115,38 @@ pub fn space_for(
         ))),
     }
 }
+
+/// A plain table: rank, score, id, title, artist, bpm, duration, tags.
+pub fn render_hits(hits: &[SearchHit]) -> String {
+    let cut = clip;
+    let mut out = format!(
+        "{:>3}  {:>7}  {:<18}  {:<28}  {:<20}  {:>5}  {:>6}  {}\n",
+        "#", "score", "track_id", "title", "artist", "bpm", "dur_s", "tags"
+    );
+    for (i, h) in hits.iter().enumerate() {
+        let f = &h.fields;
+        out.push_str(&format!(
+            "{:>3}  {:>7.4}  {:<18}  {:<28}  {:<20}  {:>5}  {:>6}  {}\n",
+            i + 1,
+            h.score,
+            cut(&h.track_id, 18),
+            cut(f.title.as_deref().unwrap_or("-"), 28),
+            cut(f.artist.as_deref().unwrap_or("-"), 20),
+            f.bpm.map_or("-".into(), |b| format!("{b:.0}")),
+            f.duration_s.map_or("-".into(), |d| format!("{d:.0}")),
+            cut(&f.tags.as_deref().unwrap_or(&[]).join(" "), 60),
+        ));
+    }
+    out
+}
+
+/// `s` cut to `n` characters, with an ellipsis when cut.
+pub(crate) fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}

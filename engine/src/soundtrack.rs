@@ -215,3 +215,61 @@ pub fn video_anchors(lib: &Library, n: usize) -> Result<segue_fixtures::VideoAnc
     }
     Ok(anchors)
 }
+
+/// A readable table of one plan and its totals.
+pub fn render_plan(p: &SoundtrackPlan) -> String {
+    let cut = crate::search::clip;
+    let mut out = format!(
+        "video {} — {} segments, policy {}, library version {}\n",
+        p.video_id,
+        p.segments.len(),
+        p.policy,
+        p.library_version
+    );
+    out.push_str(&format!(
+        "{:>3}  {:>13}  {:<8}  {:<18}  {:<26}  {:<18}  {:>7}  {:>7}  {:>7}  {:>7}\n",
+        "#", "time", "action", "track_id", "title", "artist", "offset", "reward", "align", "smooth"
+    ));
+    for s in &p.segments {
+        let (action, id, title, artist) = match s.action {
+            PlannedAction::New => (
+                "new",
+                cut(&s.track_id, 18),
+                cut(s.title.as_deref().unwrap_or("-"), 26),
+                cut(s.artist.as_deref().unwrap_or("-"), 18),
+            ),
+            PlannedAction::Continue => ("continue", "  ·".into(), "  ·".into(), "".into()),
+        };
+        out.push_str(&format!(
+            "{:>3}  {:>6.1}–{:<6.1}  {:<8}  {:<18}  {:<26}  {:<18}  {:>7.1}  {:>7.3}  {:>7.3}  {:>7}\n",
+            s.index,
+            s.start,
+            s.end,
+            action,
+            id,
+            title,
+            artist,
+            s.offset,
+            s.reward,
+            s.terms.alignment_reward,
+            if s.index == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.3}", s.terms.smoothness_reward)
+            },
+        ));
+    }
+    out.push_str(&format!(
+        "return {:.3} (switch term {:.3}, theme term {:.3}); switches {} vs budget {}; {} distinct tracks; mean alignment cosine {:.3}; {:.2} ms ({:.3} ms per segment)\n\n",
+        p.total_reward,
+        p.switch_reward,
+        p.theme_reward,
+        p.switches,
+        p.switch_budget,
+        p.distinct_tracks,
+        p.mean_alignment_cosine,
+        p.timing.total_ms,
+        p.timing.ms_per_step,
+    ));
+    out
+}

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// [`TextEncoder`] as the query crate's [`TextEmbedder`].
 #[derive(Debug)]
-pub struct MiniLmEmbedder(pub TextEncoder);
+pub struct MiniLmEmbedder(pub Arc<TextEncoder>);
 
 impl TextEmbedder for MiniLmEmbedder {
     fn encoder_id(&self) -> String {
@@ -63,5 +63,5 @@ pub fn library_text_embedder(
         ..TextEncoderOptions::default()
     })
     .map_err(|e| Error::Invalid(format!("loading the library's text encoder {id}: {e}")))?;
-    Ok(Some(Arc::new(MiniLmEmbedder(encoder))))
+    Ok(Some(Arc::new(MiniLmEmbedder(Arc::new(encoder)))))
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use segue::EmbeddingKind;
-use segue::search::{HnswParams, IndexPlan, LikeStrategy, SearchHit, SearchRequest};
+use segue::search::{HnswParams, IndexPlan, LikeStrategy, SearchRequest};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -91,7 +91,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
         let out = serde_json::json!({ "hits": hits, "stats": stats });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print!("{}", render_table(&hits));
+        print!("{}", segue::search::render_hits(&hits));
         let allowed = stats
             .allowed_rows
             .map(|n| format!(", {n} tracks pass the filter"))
@@ -115,38 +115,6 @@ fn parse_space(s: &str) -> anyhow::Result<EmbeddingKind> {
         "text" | "text_emb" => Ok(EmbeddingKind::Text),
         other => bail!("unknown --space {other:?} (audio or text)"),
     }
-}
-
-/// A plain table: rank, score, id, title, artist, bpm, duration, tags.
-pub fn render_table(hits: &[SearchHit]) -> String {
-    let cut = |s: &str, n: usize| -> String {
-        if s.chars().count() <= n {
-            s.to_string()
-        } else {
-            let mut t: String = s.chars().take(n - 1).collect();
-            t.push('…');
-            t
-        }
-    };
-    let mut out = format!(
-        "{:>3}  {:>7}  {:<18}  {:<28}  {:<20}  {:>5}  {:>6}  {}\n",
-        "#", "score", "track_id", "title", "artist", "bpm", "dur_s", "tags"
-    );
-    for (i, h) in hits.iter().enumerate() {
-        let f = &h.fields;
-        out.push_str(&format!(
-            "{:>3}  {:>7.4}  {:<18}  {:<28}  {:<20}  {:>5}  {:>6}  {}\n",
-            i + 1,
-            h.score,
-            cut(&h.track_id, 18),
-            cut(f.title.as_deref().unwrap_or("-"), 28),
-            cut(f.artist.as_deref().unwrap_or("-"), 20),
-            f.bpm.map_or("-".into(), |b| format!("{b:.0}")),
-            f.duration_s.map_or("-".into(), |d| format!("{d:.0}")),
-            cut(&f.tags.as_deref().unwrap_or(&[]).join(" "), 60),
-        ));
-    }
-    out
 }
 
 #[derive(Debug, Args)]

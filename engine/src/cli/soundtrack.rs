@@ -10,8 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use segue::eval::{EvalPolicy, evaluate};
 use segue::query::objective::{Mode, ObjectiveConfig, Weights};
 use segue::soundtrack::{
-    DEFAULT_CANDIDATES, PlanOptions, PlannedAction, PolicyChoice, SoundtrackPlan, open_planner,
-    read_videos_for, write_plans_parquet,
+    DEFAULT_CANDIDATES, PlanOptions, PolicyChoice, open_planner, read_videos_for,
+    write_plans_parquet,
 };
 use segue::text::EncoderOptions;
 
@@ -184,76 +184,10 @@ pub fn soundtrack(a: SoundtrackArgs) -> anyhow::Result<()> {
         println!("{out}");
     } else {
         for p in &plans {
-            print!("{}", render_plan(p));
+            print!("{}", segue::soundtrack::render_plan(p));
         }
     }
     Ok(())
-}
-
-/// A readable table of one plan and its totals.
-pub fn render_plan(p: &SoundtrackPlan) -> String {
-    let cut = |s: &str, n: usize| -> String {
-        if s.chars().count() <= n {
-            s.to_string()
-        } else {
-            let mut t: String = s.chars().take(n - 1).collect();
-            t.push('…');
-            t
-        }
-    };
-    let mut out = format!(
-        "video {} — {} segments, policy {}, library version {}\n",
-        p.video_id,
-        p.segments.len(),
-        p.policy,
-        p.library_version
-    );
-    out.push_str(&format!(
-        "{:>3}  {:>13}  {:<8}  {:<18}  {:<26}  {:<18}  {:>7}  {:>7}  {:>7}  {:>7}\n",
-        "#", "time", "action", "track_id", "title", "artist", "offset", "reward", "align", "smooth"
-    ));
-    for s in &p.segments {
-        let (action, id, title, artist) = match s.action {
-            PlannedAction::New => (
-                "new",
-                cut(&s.track_id, 18),
-                cut(s.title.as_deref().unwrap_or("-"), 26),
-                cut(s.artist.as_deref().unwrap_or("-"), 18),
-            ),
-            PlannedAction::Continue => ("continue", "  ·".into(), "  ·".into(), "".into()),
-        };
-        out.push_str(&format!(
-            "{:>3}  {:>6.1}–{:<6.1}  {:<8}  {:<18}  {:<26}  {:<18}  {:>7.1}  {:>7.3}  {:>7.3}  {:>7}\n",
-            s.index,
-            s.start,
-            s.end,
-            action,
-            id,
-            title,
-            artist,
-            s.offset,
-            s.reward,
-            s.terms.alignment_reward,
-            if s.index == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", s.terms.smoothness_reward)
-            },
-        ));
-    }
-    out.push_str(&format!(
-        "return {:.3} (switch term {:.3}, theme term {:.3}); switches {} vs budget {}; {} distinct tracks; mean alignment cosine {:.3}; {:.2} ms ({:.3} ms per segment)\n\n",
-        p.total_reward,
-        p.switch_reward,
-        p.theme_reward,
-        p.switches,
-        p.switch_budget,
-        p.distinct_tracks,
-        p.mean_alignment_cosine,
-        p.timing.total_ms,
-        p.timing.ms_per_step,
-    ));
-    out
 }
 
 #[derive(Debug, Args)]

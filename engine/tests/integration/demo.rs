@@ -9,6 +9,7 @@ fn the_generated_demo_builds_a_library_and_finds_similar_tracks() {
         source: DemoSource::Generated,
         generated_tracks: 600,
         progress: false,
+        ..DemoOptions::default()
     };
     let out = run(&opts).unwrap();
     assert!(out.contains("tracks           600"), "{out}");
@@ -19,9 +20,26 @@ fn the_generated_demo_builds_a_library_and_finds_similar_tracks() {
     );
     // The first hit is the query track itself.
     assert!(out.contains(" 1.000  synth-00000000"), "{out}");
-    // Re-running rebuilds the same directory.
+    // A fitted model and a soundtrack, compared with greedy.
+    assert!(
+        out.contains("Fitted the soundtrack model on 24 generated videos"),
+        "{out}"
+    );
+    assert!(out.contains("Soundtrack for video"), "{out}");
+    assert!(
+        out.contains("switches") && out.contains("greedy-all"),
+        "{out}"
+    );
+    // Re-running rebuilds the same directory (version 2: the ingest, then the fit).
     let again = run(&opts).unwrap();
-    assert!(again.contains("version          1 "), "{again}");
+    assert!(
+        again.contains("version          1 ") && again.contains("library version 2"),
+        "{again}"
+    );
+    assert!(
+        !tmp.path().join("demo.videos.jsonl").exists(),
+        "temporary videos left behind"
+    );
     assert!(
         !tmp.path().join("demo.catalog.parquet").exists(),
         "temporary catalogue left behind"
@@ -37,6 +55,7 @@ fn the_demo_refuses_to_wipe_a_directory_that_is_not_a_library() {
         source: DemoSource::Generated,
         generated_tracks: 10,
         progress: false,
+        ..DemoOptions::default()
     };
     let err = run(&opts).unwrap_err().to_string();
     assert!(err.contains("not a Segue library"), "{err}");
@@ -53,10 +72,26 @@ fn the_real_demo_uses_the_spotify_catalogue_when_present() {
     let opts = DemoOptions {
         dir: tmp.path().join("demo"),
         source: DemoSource::Real,
+        // Every 40th row keeps the test quick (the demo itself takes every 10th).
+        real_every: 40,
         progress: false,
         ..DemoOptions::default()
     };
     let out = run(&opts).unwrap();
-    assert!(out.contains("tracks           28356"), "{out}");
-    assert!(out.contains("genre:rock"), "{out}");
+    assert!(out.contains("821 of its rows: every 40th"), "{out}");
+    if segue_models_present() {
+        assert!(out.contains("text_emb         384-d"), "{out}");
+        assert!(out.contains("Sample search: text prompt"), "{out}");
+        assert!(
+            out.contains("Soundtrack for video \"camping-trip-vlog\" (10 segments)"),
+            "{out}"
+        );
+        assert!(out.contains("vs budget 4"), "{out}");
+    } else {
+        assert!(out.contains("genre:rock"), "{out}");
+    }
+}
+
+fn segue_models_present() -> bool {
+    segue_models::find_model_dir(None, segue_models::text::MINILM_DIR).is_ok()
 }
