@@ -118,7 +118,11 @@ pub(crate) fn fetch(
                         .filter(|a| a.is_valid(i))
                         .map(|a| {
                             let v = a.value(i);
-                            v.as_string::<i32>().iter().flatten().map(str::to_string).collect()
+                            v.as_string::<i32>()
+                                .iter()
+                                .flatten()
+                                .map(str::to_string)
+                                .collect()
                         });
                 }
             }

@@ -27,7 +27,10 @@ mod tests {
         let b = [3u64, 4, 1];
         let fused = reciprocal_rank_fusion(&[&a, &b], 60.0, 10);
         // 1: 1/61 + 1/63; 3: 1/63 + 1/61 — equal, lower row first; then 2 (1/62), 4 (1/62).
-        assert_eq!(fused.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1, 3, 2, 4]);
+        assert_eq!(
+            fused.iter().map(|x| x.0).collect::<Vec<_>>(),
+            vec![1, 3, 2, 4]
+        );
         let expect = 1.0 / 61.0 + 1.0 / 63.0;
         assert!((fused[0].1 as f64 - expect).abs() < 1e-7);
         assert!((fused[2].1 as f64 - 1.0 / 62.0).abs() < 1e-7);

@@ -38,7 +38,11 @@ impl std::str::FromStr for LikeStrategy {
 pub const NEGATIVE_WEIGHT: f32 = 0.5;
 
 /// The average-vector query, normalised; `None` if it cancels out to zero.
-pub fn average_query(vectors: &VectorFile, positives: &[u64], negatives: &[u64]) -> Option<Vec<f32>> {
+pub fn average_query(
+    vectors: &VectorFile,
+    positives: &[u64],
+    negatives: &[u64],
+) -> Option<Vec<f32>> {
     let dim = vectors.dim() as usize;
     let mean = |rows: &[u64]| -> Vec<f32> {
         let mut m = vec![0f32; dim];
@@ -56,7 +60,10 @@ pub fn average_query(vectors: &VectorFile, positives: &[u64], negatives: &[u64])
         pos
     } else {
         let neg = mean(negatives);
-        pos.iter().zip(&neg).map(|(p, n)| p - NEGATIVE_WEIGHT * n).collect()
+        pos.iter()
+            .zip(&neg)
+            .map(|(p, n)| p - NEGATIVE_WEIGHT * n)
+            .collect()
     };
     let norm = kernels::dot(&q, &q).sqrt();
     (norm.is_finite() && norm > 1e-6).then(|| q.iter().map(|x| x / norm).collect())

@@ -16,7 +16,10 @@ pub const DEFAULT_RRF_K: f32 = 60.0;
 #[derive(Debug, Clone, PartialEq)]
 pub enum VectorQuery {
     /// A query vector in one embedding space (normalised by the searcher).
-    Vector { space: EmbeddingKind, vector: Vec<f32> },
+    Vector {
+        space: EmbeddingKind,
+        vector: Vec<f32>,
+    },
     /// Text to embed with the library's text encoder (needs a [`crate::search::TextEmbedder`]).
     Text(String),
     /// Tracks like `positives` and unlike `negatives` (external track ids).
@@ -63,12 +66,17 @@ impl SearchRequest {
             return Err(invalid("the query vector is empty"));
         }
         if let Some(i) = vector.iter().position(|x| !x.is_finite()) {
-            return Err(invalid(format!("the query vector has a non-finite value at {i}")));
+            return Err(invalid(format!(
+                "the query vector has a non-finite value at {i}"
+            )));
         }
         if vector.iter().all(|x| *x == 0.0) {
             return Err(invalid("the query vector is all zeros"));
         }
-        Ok(Self::base(Some(VectorQuery::Vector { space, vector }), None))
+        Ok(Self::base(
+            Some(VectorQuery::Vector { space, vector }),
+            None,
+        ))
     }
 
     /// Nearest tracks to a text prompt, embedded into the library's text space.
@@ -166,7 +174,9 @@ impl SearchRequest {
     /// The constant of reciprocal rank fusion (hybrid requests).
     pub fn rrf_k(mut self, rrf_k: f32) -> Result<SearchRequest, QueryError> {
         if !(rrf_k.is_finite() && rrf_k >= 0.0) {
-            return Err(invalid(format!("rrf_k must be a non-negative number, got {rrf_k}")));
+            return Err(invalid(format!(
+                "rrf_k must be a non-negative number, got {rrf_k}"
+            )));
         }
         self.rrf_k = rrf_k;
         Ok(self)

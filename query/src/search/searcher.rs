@@ -111,12 +111,19 @@ impl Searcher {
             return Ok(m);
         }
         let ids = self.library.track_ids()?;
-        let m = ids.into_iter().enumerate().map(|(i, id)| (id, i as u64)).collect();
+        let m = ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| (id, i as u64))
+            .collect();
         Ok(self.ids.get_or_init(|| m))
     }
 
     /// Rows allowed by the request's filter (`None`: all rows).
-    pub fn allowed_rows(&self, request: &SearchRequest) -> Result<Option<RoaringBitmap>, QueryError> {
+    pub fn allowed_rows(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<Option<RoaringBitmap>, QueryError> {
         match &request.filter {
             None => Ok(None),
             Some(f) => Ok(Some(f.evaluate(self.filter_columns()?))),
@@ -124,7 +131,10 @@ impl Searcher {
     }
 
     /// Runs `request`: hits best first, and how the search ran.
-    pub fn search(&self, request: &SearchRequest) -> Result<(Vec<SearchHit>, SearchStats), QueryError> {
+    pub fn search(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<(Vec<SearchHit>, SearchStats), QueryError> {
         let start = Instant::now();
         let mut allowed = self.allowed_rows(request)?;
         let mut stats = SearchStats {
@@ -134,7 +144,11 @@ impl Searcher {
         let k = request.k;
         // A hybrid request fuses deeper lists than k, so that a row ranked just below k by one
         // side can still win with the other side's vote.
-        let depth = if request.is_hybrid() { (4 * k).clamp(100, MAX_K) } else { k };
+        let depth = if request.is_hybrid() {
+            (4 * k).clamp(100, MAX_K)
+        } else {
+            k
+        };
         let vector_hits = match &request.vector {
             None => None,
             Some(vq) => {
@@ -158,7 +172,9 @@ impl Searcher {
                 let w: Vec<u64> = w.iter().map(|h| h.row).collect();
                 reciprocal_rank_fusion(&[&v, &w], request.rrf_k, k)
             }
-            (Some(h), None) | (None, Some(h)) => h.into_iter().take(k).map(|h| (h.row, h.score)).collect(),
+            (Some(h), None) | (None, Some(h)) => {
+                h.into_iter().take(k).map(|h| (h.row, h.score)).collect()
+            }
             (None, None) => {
                 return Err(QueryError::InvalidRequest(
                     "nothing to search for: give a vector, track ids, text or a tag query".into(),
@@ -188,11 +204,14 @@ impl Searcher {
         allowed: &mut Option<RoaringBitmap>,
         depth: usize,
     ) -> Result<(Vec<Hit>, Option<Plan>), QueryError> {
-        let ef = request.ef.unwrap_or(segue_index::ann::params::DEFAULT_EF_SEARCH);
+        let ef = request
+            .ef
+            .unwrap_or(segue_index::ann::params::DEFAULT_EF_SEARCH);
         match vq {
             VectorQuery::Vector { space, vector } => {
                 let q = normalise_query(vector, self.dim(*space)?)?;
-                let (hits, plan) = self.nearest(*space, &q, depth, ef, allowed.as_ref(), request.exact)?;
+                let (hits, plan) =
+                    self.nearest(*space, &q, depth, ef, allowed.as_ref(), request.exact)?;
                 Ok((hits, Some(plan)))
             }
             VectorQuery::Text(prompt) => {
@@ -202,12 +221,18 @@ impl Searcher {
                     )
                 })?;
                 self.check_encoder(embedder.as_ref())?;
-                let v = embedder
-                    .embed_query(prompt)
-                    .map_err(|e| QueryError::InvalidRequest(format!("embedding the prompt: {e}")))?;
+                let v = embedder.embed_query(prompt).map_err(|e| {
+                    QueryError::InvalidRequest(format!("embedding the prompt: {e}"))
+                })?;
                 let q = normalise_query(&v, self.dim(EmbeddingKind::Text)?)?;
-                let (hits, plan) =
-                    self.nearest(EmbeddingKind::Text, &q, depth, ef, allowed.as_ref(), request.exact)?;
+                let (hits, plan) = self.nearest(
+                    EmbeddingKind::Text,
+                    &q,
+                    depth,
+                    ef,
+                    allowed.as_ref(),
+                    request.exact,
+                )?;
                 Ok((hits, Some(plan)))
             }
             VectorQuery::Like {
@@ -304,7 +329,11 @@ impl Searcher {
 
     fn rows_of(&self, ids: &[String]) -> Result<Vec<u64>, QueryError> {
         let map = self.rows_by_id()?;
-        let missing: Vec<&str> = ids.iter().filter(|id| !map.contains_key(*id)).map(String::as_str).collect();
+        let missing: Vec<&str> = ids
+            .iter()
+            .filter(|id| !map.contains_key(*id))
+            .map(String::as_str)
+            .collect();
         if !missing.is_empty() {
             return Err(QueryError::UnknownTracks(missing.join(", ")));
         }
@@ -323,7 +352,10 @@ impl Searcher {
             .clone();
         match theirs {
             Some(t) if t == ours => Ok(()),
-            Some(t) => Err(QueryError::EncoderMismatch { library: t, query: ours }),
+            Some(t) => Err(QueryError::EncoderMismatch {
+                library: t,
+                query: ours,
+            }),
             None => Err(QueryError::EncoderMismatch {
                 library: "unknown (text embeddings supplied with the catalogue)".into(),
                 query: ours,

@@ -25,9 +25,14 @@ fn setters_refuse_bad_values_with_the_reason() {
     assert!(SearchRequest::vector(EmbeddingKind::Audio, vec![f32::NAN, 1.0]).is_err());
     assert!(SearchRequest::text("  ").is_err());
     assert!(SearchRequest::words("").is_err());
-    let e = SearchRequest::like(EmbeddingKind::Audio, &["a"], &["a"], LikeStrategy::BestScore)
-        .unwrap_err()
-        .to_string();
+    let e = SearchRequest::like(
+        EmbeddingKind::Audio,
+        &["a"],
+        &["a"],
+        LikeStrategy::BestScore,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("both liked and unliked"), "{e}");
     assert!(SearchRequest::like(EmbeddingKind::Audio, &[], &[], LikeStrategy::default()).is_err());
 }
@@ -52,7 +57,13 @@ fn a_vector_request_with_words_is_hybrid() {
 
 #[test]
 fn like_strategies_parse() {
-    assert_eq!("best-score".parse::<LikeStrategy>(), Ok(LikeStrategy::BestScore));
-    assert_eq!("average-vector".parse::<LikeStrategy>(), Ok(LikeStrategy::AverageVector));
+    assert_eq!(
+        "best-score".parse::<LikeStrategy>(),
+        Ok(LikeStrategy::BestScore)
+    );
+    assert_eq!(
+        "average-vector".parse::<LikeStrategy>(),
+        Ok(LikeStrategy::AverageVector)
+    );
     assert!("median".parse::<LikeStrategy>().is_err());
 }

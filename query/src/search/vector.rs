@@ -49,13 +49,19 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
         None => Rows::All,
     };
     let Some(graph) = s.graph.filter(|g| g.rows() > 0 && !s.exact) else {
-        return (top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads), Plan::Exact);
+        return (
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+            Plan::Exact,
+        );
     };
     let selectivity = allowed_count as f64 / rows.max(1) as f64;
     if allowed_count <= s.k as u64
         || selectivity * selectivity <= COST_RATIO * s.ef as f64 / rows as f64
     {
-        return (top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads), Plan::Exact);
+        return (
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+            Plan::Exact,
+        );
     }
     let in_graph = graph.rows();
     // Allowed rows the graph can return, and those it cannot (appended since it was built).
