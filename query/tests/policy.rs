@@ -685,3 +685,50 @@ fn the_split_is_stable_and_leaves_both_sides_non_empty() {
     assert!(split_videos(&vids, 1.0).is_err());
     let _ = AllTracks;
 }
+
+/// The numbers reported for issue 6 (not run by default: about a minute in a debug build).
+/// `cargo test -p segue-query --test policy -- --ignored --nocapture`; `SEGUE_POLICY_UPDATES`
+/// sets the number of updates (default 60).
+#[test]
+#[ignore]
+fn synthetic_library_experiment() {
+    let updates: u64 = std::env::var("SEGUE_POLICY_UPDATES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let w = world(40, 48, 21);
+    let slots = 16;
+    let cfg = PpoConfig {
+        rollout_steps: 512,
+        eval_every: 5,
+        obs: ObsConfig {
+            slots,
+            whole_segments: false,
+        },
+        ..PpoConfig::default()
+    };
+    let mut t = Trainer::new(w.data(), cfg).unwrap();
+    let dir = std::env::temp_dir().join("segue-policy-experiment");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = TrainOutputs {
+        progress: true,
+        log: Some(dir.join("log.csv")),
+        plot: Some(dir.join("curve")),
+        ..TrainOutputs::default()
+    };
+    train(&mut t, updates * 512, &out).unwrap();
+    for mode in [Mode::Train, Mode::Test] {
+        for (name, vids) in [("train", &w.train), ("test", &w.test)] {
+            let mut policy =
+                NetSequencer::new(t.net().clone(), w.obs(slots), Choice::Greedy).unwrap();
+            let p = w.mean_return(vids, &mut policy, mode);
+            let r = w.mean_return(vids, &mut Random::new(1, Candidates::exact()), mode);
+            let g = w.mean_return(vids, &mut Greedy::all(Candidates::exact()), mode);
+            eprintln!(
+                "{mode:?} objective, {name} videos ({}): random {r:.3}, greedy-all {g:.3}, policy {p:.3}",
+                vids.len()
+            );
+        }
+    }
+    eprintln!("log and plots in {}", dir.display());
+}
