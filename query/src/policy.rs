@@ -9,6 +9,8 @@
 //!   with progress bar, checkpoints ([`checkpoint`]), CSV log ([`log`]) and plot ([`plot()`]).
 //! * [`onnx`]: the export and its documented interface; [`infer`]: [`PolicySequencer`]
 //!   (ONNX Runtime) and [`NetSequencer`] (the trainer's forward pass).
+//! * [`train_policy`]: the whole `train-policy` job (split, budgets, training, export,
+//!   baselines) over any track source and candidate provider.
 //!
 //! Masked actions get the logit −1e8 before the softmax, as in the paper, so their
 //! probability is exactly 0; the samplers and the argmax also skip them explicitly, so no
@@ -26,6 +28,7 @@ pub mod loss;
 pub mod net;
 pub mod obs;
 pub mod onnx;
+mod pipeline;
 pub mod plot;
 pub mod ppo;
 mod rollout;
@@ -40,6 +43,7 @@ pub use infer::{NetSequencer, PolicyModel, PolicySequencer};
 pub use net::{MASKED_LOGIT, NetConfig, PolicyNet};
 pub use obs::{FEATURE_VERSION, ObsConfig, ObsDims, Observation, ObservationBuilder};
 pub use onnx::{PolicyMeta, export};
+pub use pipeline::{SplitReturns, TrainPolicyOptions, TrainPolicyReport, train_policy};
 pub use ppo::{PpoConfig, TrainState, Trainer, TrainingData, UpdateStats};
 pub use rollout::Rollout;
 pub use runtime::environment as onnx_runtime;

@@ -732,3 +732,45 @@ fn synthetic_library_experiment() {
     }
     eprintln!("log and plots in {}", dir.display());
 }
+
+#[test]
+fn train_policy_exports_a_policy_and_reports_it_next_to_the_baselines() {
+    use segue_query::policy::{TrainPolicyOptions, train_policy};
+    let w = world(10, 12, 12);
+    let all: Vec<Video> = w.train.iter().chain(&w.test).cloned().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = TrainPolicyOptions {
+        out: dir.path().join("policy.onnx"),
+        steps: 4 * 128,
+        config: quick(3, 8),
+        objective: ObjectiveConfig::default(),
+        test_fraction: 0.25,
+        checkpoint: Some(dir.path().join("run.ckpt")),
+        checkpoint_every: 1,
+        resume: false,
+        log: Some(dir.path().join("log.csv")),
+        plot: Some(dir.path().join("curve")),
+        progress: false,
+        baselines: true,
+    };
+    let provider = || Box::new(AllTracks);
+    let r = train_policy(&w.tracks, &all, provider(), Box::new(AllRows), &options).unwrap();
+    assert_eq!(r.train_videos + r.test_videos, 12);
+    assert_eq!(r.returns.len(), 4);
+    assert!(
+        r.returns
+            .iter()
+            .all(|s| s.random.is_some() && s.greedy_all.is_some())
+    );
+    let first_steps = r.env_steps;
+    // The exported file plans with the right layout.
+    let model = PolicyModel::open(&options.out, 1).unwrap();
+    PolicySequencer::new(model, w.obs(8), Choice::Greedy).unwrap();
+    // Resume to twice the steps.
+    options.resume = true;
+    options.steps = 8 * 128;
+    let r2 = train_policy(&w.tracks, &all, provider(), Box::new(AllRows), &options).unwrap();
+    assert!(r2.env_steps >= 8 * 128 && r2.env_steps > first_steps);
+    let csv = std::fs::read_to_string(dir.path().join("log.csv")).unwrap();
+    assert_eq!(csv.lines().count() as u64, 1 + r2.updates);
+}

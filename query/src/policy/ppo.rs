@@ -389,17 +389,50 @@ impl<'a> Trainer<'a> {
 
     /// Mean return of the greedy policy on the held-out videos, train-mode objective.
     pub fn evaluate_greedy_on_test(&mut self) -> Result<f64, QueryError> {
+        let (test, budgets) = (self.test, std::mem::take(&mut self.test_budgets));
+        let r = self.evaluate_with_budgets(test, &budgets, Mode::Train);
+        self.test_budgets = budgets;
+        r
+    }
+
+    /// Mean return of the greedy (argmax) policy over `videos` under the objective in `mode`,
+    /// with the trainer's candidates.
+    pub fn evaluate_greedy(
+        &mut self,
+        videos: &[Video],
+        budget_for: &dyn Fn(&Video) -> i64,
+        mode: Mode,
+    ) -> Result<f64, QueryError> {
+        let budgets: Vec<i64> = videos.iter().map(budget_for).collect();
+        self.evaluate_with_budgets(videos, &budgets, mode)
+    }
+
+    fn evaluate_with_budgets(
+        &mut self,
+        videos: &[Video],
+        budgets: &[i64],
+        mode: Mode,
+    ) -> Result<f64, QueryError> {
+        if videos.is_empty() {
+            return Err(QueryError::Policy("no videos to evaluate on".into()));
+        }
+        let o = &self.objective;
+        let cfg = ObjectiveConfig {
+            mode,
+            ..*o.config()
+        };
+        let objective = Objective::new(o.tracks(), o.reference(), cfg)?;
         let mut seq = super::infer::NetStepper::new(&self.state.net);
         let mut total = 0.0;
-        for (v, b) in self.test.iter().zip(&self.test_budgets) {
-            let mut ep = self.objective.start(v, *b)?;
+        for (v, b) in videos.iter().zip(budgets) {
+            let mut ep = objective.start(v, *b)?;
             while !ep.is_done() {
                 let a = seq.choose_greedy(&mut self.builder, &ep)?;
                 ep.step(a)?;
             }
             total += ep.finish().total_reward;
         }
-        Ok(total / self.test.len() as f64)
+        Ok(total / videos.len() as f64)
     }
 
     /// Minibatch epochs over the rollout.
