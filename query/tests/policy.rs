@@ -228,7 +228,7 @@ fn observations_fill_slots_by_reward_and_mask_continue_like_the_objective() {
             );
             assert_eq!(obs.valid(5), ep.continue_valid());
             assert!((0..5).all(|i| obs.valid(i)));
-            let a = if ep.continue_valid() && ep.t() % 2 == 0 {
+            let a = if ep.continue_valid() && ep.t().is_multiple_of(2) {
                 Action::Continue
             } else {
                 Action::Track(all[ep.t() % 5].1)
@@ -730,7 +730,39 @@ fn synthetic_library_experiment() {
             );
         }
     }
-    eprintln!("log and plots in {}", dir.display());
+    // The network part of a step through ONNX Runtime (a release build of the runtime, so
+    // this figure does not depend on our debug build); printed, never asserted.
+    let onnx = dir.join("policy.onnx");
+    export(t.net(), &onnx).unwrap();
+    let mut model = PolicyModel::open(&onnx, 1).unwrap();
+    let obj = w.objective(Mode::Test);
+    let ep = obj.start(&w.test[0], 2).unwrap();
+    let mut o = Observation::default();
+    w.obs(slots).build(&ep, &mut o).unwrap();
+    let (mut l, mut v) = (vec![0.0; slots + 1], [0.0f32]);
+    let mut run = |model: &mut PolicyModel| {
+        model
+            .run(
+                1,
+                slots,
+                &o.context,
+                &o.slots,
+                &o.continue_features,
+                &o.mask,
+                &mut l,
+                &mut v,
+            )
+            .unwrap()
+    };
+    (0..200).for_each(|_| run(&mut model));
+    let n = 5000;
+    let started = std::time::Instant::now();
+    (0..n).for_each(|_| run(&mut model));
+    eprintln!(
+        "ONNX Runtime forward, K = {slots}, batch 1: {:.1} µs per step",
+        started.elapsed().as_secs_f64() * 1e6 / n as f64
+    );
+    eprintln!("log, plots and policy in {}", dir.display());
 }
 
 #[test]

@@ -223,7 +223,9 @@ impl PolicyModel {
         logits: &mut [f32],
         values: &mut [f32],
     ) -> Result<(), QueryError> {
-        let path = self.path.clone();
+        // Disjoint borrows: the session runs while the error path only reads the file name
+        // (no per-step clone of it).
+        let (session, path) = (&mut self.session, &self.path);
         let err = |e: ort::Error| QueryError::Onnx {
             path: path.clone(),
             reason: e.to_string(),
@@ -241,8 +243,7 @@ impl PolicyModel {
                 "input sizes do not match a batch of {b} with {k} slots and context {c}"
             )));
         }
-        let outputs = self
-            .session
+        let outputs = session
             .run(ort::inputs![
                 TensorRef::from_array_view(([b, c], context)).map_err(err)?,
                 TensorRef::from_array_view(([b, k, f], slots)).map_err(err)?,
@@ -254,7 +255,7 @@ impl PolicyModel {
         let (_, v) = outputs["value"].try_extract_tensor::<f32>().map_err(err)?;
         if l.len() != logits.len() || v.len() != values.len() {
             return Err(QueryError::Onnx {
-                path: self.path.clone(),
+                path: path.clone(),
                 reason: format!(
                     "outputs have {} logits and {} values, expected {} and {b}",
                     l.len(),

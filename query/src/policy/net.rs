@@ -438,7 +438,7 @@ impl<T: Scalar> PolicyNet<T> {
         }
         f.count = count.max(T::ONE);
         let inv = T::ONE / f.count;
-        f.pooled.iter_mut().for_each(|x| *x = *x * inv);
+        f.pooled.iter_mut().for_each(|x| *x *= inv);
         resize(&mut f.zv, s_n);
         matvec_acc(&f.h, p.get(Param::WValH), &mut f.zv);
         matvec_acc(&f.pooled, p.get(Param::WValP), &mut f.zv);
@@ -547,8 +547,8 @@ impl<T: Scalar> PolicyNet<T> {
 
         // Slot scorer.
         let w_out = p.get(Param::WSlotOut);
-        for j in 0..k {
-            let dl = dlogits[j] * inp.mask[j];
+        for (j, (dlj, mj)) in dlogits[..k].iter().zip(&inp.mask[..k]).enumerate() {
+            let dl = *dlj * *mj;
             let s = &inp.slots[j * feat..(j + 1) * feat];
             let z = &f.z[j * s_n..(j + 1) * s_n];
             grad.get_mut(Param::BSlotOut)[0] += dl;
