@@ -1,29 +1,15 @@
-//! Charts as SVG and PNG (plotters). Text in PNGs is drawn with DejaVu Sans embedded in the
-//! binary (the `dejavu` crate), so charts render the same on a machine without fonts.
+//! Charts of the engine (the CDF of episode returns), drawn with the shared plumbing of
+//! [`segue_query::plot`] (embedded font, atomic SVG and PNG files).
 
 use std::path::Path;
-use std::sync::Once;
 
 use plotters::prelude::*;
 
-use segue_index::atomic::durable_rename;
+use segue_query::plot::{FONT, register_font, write_svg_and_png};
 
 use crate::error::{Error, Result};
 
-const WIDTH: u32 = 900;
-const HEIGHT: u32 = 600;
-
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // Registration only fails for bytes that are not a font; these are.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-    });
-}
+const SIZE: (u32, u32) = (900, 600);
 
 /// The empirical CDF of each series (label, values) on one chart, written to `svg` and `png`.
 pub fn cdf_plot(
@@ -43,31 +29,17 @@ pub fn cdf_plot(
     }
     let pad = ((hi - lo) * 0.05).max(1e-3);
     let range = (lo - pad)..(hi + pad);
-    // Drawn under temporary names and renamed into place: a reader never sees half a chart.
-    let (svg_tmp, png_tmp) = (temp_path(svg), temp_path(png));
-    let svg_area = SVGBackend::new(&svg_tmp, (WIDTH, HEIGHT)).into_drawing_area();
-    draw_cdf(svg_area, series, title, x_label, range.clone())
-        .map_err(|e| Error::Invalid(format!("{}: {e}", svg.display())))?;
-    let png_area = BitMapBackend::new(&png_tmp, (WIDTH, HEIGHT)).into_drawing_area();
-    draw_cdf(png_area, series, title, x_label, range)
-        .map_err(|e| Error::Invalid(format!("{}: {e}", png.display())))?;
-    durable_rename(&svg_tmp, svg)?;
-    durable_rename(&png_tmp, png)?;
-    Ok(())
-}
-
-/// `dir/.stem.tmp-PID.ext`: the backend picks the image format from the extension, so the
-/// temporary name keeps it.
-fn temp_path(path: &Path) -> std::path::PathBuf {
-    let stem = path
-        .file_stem()
-        .map_or("chart".into(), |s| s.to_string_lossy());
-    let ext = path.extension().map_or("".into(), |s| s.to_string_lossy());
-    path.with_file_name(format!(".{stem}.tmp-{}.{ext}", std::process::id()))
+    Ok(write_svg_and_png(
+        svg,
+        png,
+        SIZE,
+        |root| draw_cdf(root, series, title, x_label, range.clone()),
+        |root| draw_cdf(root, series, title, x_label, range.clone()),
+    )?)
 }
 
 fn draw_cdf<DB: DrawingBackend>(
-    root: DrawingArea<DB, plotters::coord::Shift>,
+    root: &DrawingArea<DB, plotters::coord::Shift>,
     series: &[(String, Vec<f64>)],
     title: &str,
     x_label: &str,
@@ -78,8 +50,8 @@ where
 {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 24))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(50)
@@ -117,6 +89,5 @@ where
         .border_style(BLACK)
         .draw()
         .map_err(e)?;
-    root.present().map_err(e)?;
     Ok(())
 }

@@ -86,6 +86,19 @@ pub enum QueryError {
     )]
     EncoderMismatch { library: String, query: String },
 
+    /// A policy that cannot be trained, loaded or run: bad settings, an observation layout
+    /// that does not match the model, a run that cannot resume.
+    #[error("policy: {0}")]
+    Policy(String),
+
+    /// An ONNX policy file that cannot be written, loaded or run (the path and why).
+    #[error("ONNX policy {}: {reason}", path.display())]
+    Onnx { path: PathBuf, reason: String },
+
+    /// A training checkpoint that is corrupt, of another format version, or for another run.
+    #[error("checkpoint {}: {reason}", path.display())]
+    Checkpoint { path: PathBuf, reason: String },
+
     /// An error of the library on disk.
     #[error(transparent)]
     Index(#[from] segue_index::IndexError),

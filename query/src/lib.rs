@@ -3,13 +3,16 @@
 //! * [`search`]: pointwise retrieval (vector, track ids, tags/words, hybrid) with filters.
 //! * [`video`]: the video input format (segments with embeddings, captions, flags).
 //! * [`objective`]: the RL-Soundtrack reward model.
-//! * [`sequencer`]: per-segment "new track or CONTINUE" decisions (random, greedy, beam, policy).
+//! * [`sequencer`]: per-segment "new track or CONTINUE" decisions (random, greedy, beam).
 //! * [`soundtrack`]: plans for whole videos against a library (fit, planner, plan output).
 //! * [`library_tracks`]: the objective's view of a published library.
+//! * [`policy`]: the masked policy sequencer: Maskable PPO training, ONNX export, inference.
 
 pub mod error;
 pub mod library_tracks;
 pub mod objective;
+pub mod plot;
+pub mod policy;
 pub mod search;
 pub mod sequencer;
 pub mod soundtrack;

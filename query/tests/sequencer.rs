@@ -383,7 +383,11 @@ fn rows_beyond_the_source_and_short_plans_are_errors() {
         run_episode(&obj, &w.videos[0], 1, &mut replay),
         Err(QueryError::InvalidArgument(m)) if m.contains("1 actions")
     ));
-    assert!(baseline("beam", 0, Candidates::exact()).is_err());
+    assert!(baseline("nope", 0, Candidates::exact()).is_err());
+    assert_eq!(
+        baseline("beam", 0, Candidates::exact()).unwrap().name(),
+        "beam"
+    );
     assert_eq!(
         baseline("random", 0, Candidates::exact()).unwrap().name(),
         "random"

@@ -1,0 +1,206 @@
+//! `train-policy` as a library call: split the videos, fit the reference embeddings and the
+//! switch budgets, train (or resume), export the ONNX policy, and compare it with the random
+//! and greedy-all baselines. Takes any [`TrackSource`] and any [`CandidateProvider`], so the
+//! CLI can hand it a library-backed source and an ANN top-K provider.
+
+use std::path::PathBuf;
+
+use super::checkpoint;
+use super::onnx::export;
+use super::plot::PlotFiles;
+use super::ppo::{PpoConfig, Trainer, TrainingData};
+use super::split::split_videos;
+use super::train::{TrainOutputs, train};
+use crate::error::QueryError;
+use crate::objective::{
+    Mode, Objective, ObjectiveConfig, ReferenceEmbeddings, SwitchBudgetModel, TrackSource,
+};
+use crate::sequencer::{CandidateProvider, Candidates, Greedy, Random, RowFilter, run_episode};
+use crate::video::Video;
+
+/// Settings of [`train_policy`].
+#[derive(Debug, Clone)]
+pub struct TrainPolicyOptions {
+    /// Where the ONNX policy is written.
+    pub out: PathBuf,
+    /// Total environment steps of the run (a resumed run counts its earlier steps).
+    pub steps: u64,
+    /// PPO, network and observation settings (seed, slots K, ...). Ignored when resuming:
+    /// the checkpoint's settings continue.
+    pub config: PpoConfig,
+    /// Objective weights (the mode is forced to train for training).
+    pub objective: ObjectiveConfig,
+    /// Share of the videos held out for testing (by a hash of the video id).
+    pub test_fraction: f64,
+    pub checkpoint: Option<PathBuf>,
+    /// Updates between checkpoints (0: only at the end).
+    pub checkpoint_every: u64,
+    /// Continue from `checkpoint` instead of starting afresh.
+    pub resume: bool,
+    pub log: Option<PathBuf>,
+    pub plot: Option<PathBuf>,
+    pub progress: bool,
+    /// Also run the random and greedy-all baselines (exact: they scan every track at every
+    /// step, so leave this off for very large libraries).
+    pub baselines: bool,
+}
+
+/// Mean returns of one (split, objective mode).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitReturns {
+    pub split: &'static str,
+    pub mode: Mode,
+    pub videos: usize,
+    pub policy: f64,
+    pub random: Option<f64>,
+    pub greedy_all: Option<f64>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainPolicyReport {
+    pub train_videos: usize,
+    pub test_videos: usize,
+    pub updates: u64,
+    pub env_steps: u64,
+    pub returns: Vec<SplitReturns>,
+    pub plot: Option<PlotFiles>,
+    pub out: PathBuf,
+}
+
+/// Budgets: a video's own `switch_budget`, else the switch-budget model fitted on the
+/// training videos' `music_change` flags.
+fn budget_model(train: &[Video]) -> Result<Option<SwitchBudgetModel>, QueryError> {
+    match SwitchBudgetModel::fit(train) {
+        Ok(m) => Ok(Some(m)),
+        Err(_) if train.iter().all(|v| v.switch_budget.is_some()) => Ok(None),
+        Err(e) => Err(QueryError::Policy(format!(
+            "videos need a `switch_budget` or `music_change` flags to fit the budget model: {e}"
+        ))),
+    }
+}
+
+fn mean_return(
+    objective: &Objective<'_>,
+    videos: &[Video],
+    budget_for: &dyn Fn(&Video) -> i64,
+    seq: &mut dyn crate::sequencer::Sequencer,
+) -> Result<f64, QueryError> {
+    let mut total = 0.0;
+    for v in videos {
+        total += run_episode(objective, v, budget_for(v), seq)?.total_reward;
+    }
+    Ok(total / videos.len().max(1) as f64)
+}
+
+/// Trains a policy on `videos` with candidates from `provider` (filtered by `filter`), writes
+/// it to `options.out` and reports its returns next to the baselines'.
+pub fn train_policy<'a>(
+    tracks: &'a dyn TrackSource,
+    videos: &[Video],
+    provider: Box<dyn CandidateProvider + 'a>,
+    filter: Box<dyn RowFilter + 'a>,
+    options: &TrainPolicyOptions,
+) -> Result<TrainPolicyReport, QueryError> {
+    let (train_set, test_set) = split_videos(videos, options.test_fraction)?;
+    if train_set.is_empty() {
+        return Err(QueryError::Policy("no training videos".into()));
+    }
+    // The peer fits the references on the whole dataset, before its split.
+    let reference = ReferenceEmbeddings::from_videos(videos)?;
+    let model = budget_model(&train_set)?;
+    let budget_for = |v: &Video| -> i64 {
+        match (&model, v.switch_budget) {
+            (_, Some(b)) => b as i64,
+            (Some(m), None) => m.budget_for(v).unwrap_or(0),
+            (None, None) => 0,
+        }
+    };
+    let data = TrainingData {
+        tracks,
+        reference: &reference,
+        objective: options.objective,
+        train: &train_set,
+        test: &test_set,
+        budget_for: &budget_for,
+        provider,
+        filter,
+    };
+    let mut trainer = if options.resume {
+        let path = options.checkpoint.as_ref().ok_or_else(|| {
+            QueryError::Policy("resuming needs the checkpoint file to resume from".into())
+        })?;
+        Trainer::resume(data, checkpoint::load(path)?)?
+    } else {
+        Trainer::new(data, options.config)?
+    };
+
+    let objective_in = |mode| {
+        let cfg = ObjectiveConfig {
+            mode,
+            ..options.objective
+        };
+        Objective::new(tracks, &reference, cfg)
+    };
+    let seed = trainer.state().config.seed;
+    let mut plot_lines = Vec::new();
+    if options.baselines {
+        let train_obj = objective_in(Mode::Train)?;
+        let mut random = Random::new(seed, Candidates::exact());
+        let r = mean_return(&train_obj, &train_set, &budget_for, &mut random)?;
+        let mut greedy = Greedy::all(Candidates::exact());
+        let g = mean_return(&train_obj, &train_set, &budget_for, &mut greedy)?;
+        plot_lines = vec![
+            ("random (train videos)".to_string(), r),
+            ("greedy-all (train videos)".to_string(), g),
+        ];
+    }
+    let outputs = TrainOutputs {
+        progress: options.progress,
+        checkpoint: options.checkpoint.clone(),
+        checkpoint_every: options.checkpoint_every,
+        log: options.log.clone(),
+        plot: options.plot.clone(),
+        baselines: plot_lines,
+    };
+    let (_, plot) = train(&mut trainer, options.steps, &outputs)?;
+    export(trainer.net(), &options.out)?;
+
+    let mut returns = Vec::new();
+    for mode in [Mode::Train, Mode::Test] {
+        let objective = objective_in(mode)?;
+        for (split, set) in [("train", &train_set), ("test", &test_set)] {
+            if set.is_empty() {
+                continue;
+            }
+            let policy = trainer.evaluate_greedy(set, &budget_for, mode)?;
+            let (random, greedy_all) = if options.baselines {
+                let mut r = Random::new(seed, Candidates::exact());
+                let mut g = Greedy::all(Candidates::exact());
+                (
+                    Some(mean_return(&objective, set, &budget_for, &mut r)?),
+                    Some(mean_return(&objective, set, &budget_for, &mut g)?),
+                )
+            } else {
+                (None, None)
+            };
+            returns.push(SplitReturns {
+                split,
+                mode,
+                videos: set.len(),
+                policy,
+                random,
+                greedy_all,
+            });
+        }
+    }
+    Ok(TrainPolicyReport {
+        train_videos: train_set.len(),
+        test_videos: test_set.len(),
+        updates: trainer.state().updates,
+        env_steps: trainer.env_steps(),
+        returns,
+        plot,
+        out: options.out.clone(),
+    })
+}
