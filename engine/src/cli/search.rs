@@ -26,8 +26,15 @@ pub struct SearchArgs {
     /// How --like ranks: average-vector or best-score.
     #[arg(long, default_value = "average-vector")]
     strategy: String,
-    /// Tag/word query (BM25), e.g. "calm AND piano", "tag:\"mood:calm\"". With a vector or
-    /// --like it makes the search hybrid (reciprocal rank fusion).
+    /// A text prompt, embedded with the library's text encoder, e.g. "uplifting acoustic
+    /// travel montage".
+    #[arg(long, value_name = "PROMPT")]
+    text: Option<String>,
+    /// The models folder for --text (default: $SEGUE_MODELS_DIR, then ../shared/models).
+    #[arg(long)]
+    models_dir: Option<PathBuf>,
+    /// Tag/word query (BM25), e.g. "calm AND piano", "tag:\"mood:calm\"". With a vector, a
+    /// text prompt or --like it makes the search hybrid (reciprocal rank fusion).
     #[arg(long, value_name = "QUERY")]
     tags: Option<String>,
     /// Embedding space of the vector or --like: audio or text (default: from the dimension;
@@ -54,12 +61,31 @@ pub struct SearchArgs {
 }
 
 pub fn search(args: SearchArgs) -> anyhow::Result<()> {
-    let searcher = segue::search::open_searcher(&args.library)?;
+    let mut searcher = segue::search::open_searcher(&args.library)?;
     let space = args.space.as_deref().map(parse_space).transpose()?;
-    let mut request = if let Some(path) = &args.vector_file {
-        if !args.like.is_empty() {
-            bail!("give either --vector-file or --like, not both");
-        }
+    let vector_inputs = [
+        args.vector_file.is_some(),
+        !args.like.is_empty(),
+        args.text.is_some(),
+    ];
+    if vector_inputs.iter().filter(|x| **x).count() > 1 {
+        bail!("give one of --vector-file, --like and --text");
+    }
+    let mut request = if let Some(prompt) = &args.text {
+        let encoders = segue::text::EncoderOptions {
+            models_dir: args.models_dir.clone(),
+            threads: 0,
+        };
+        let embedder = segue::text::library_text_embedder(searcher.library(), &encoders)?
+            .with_context(|| {
+                format!(
+                    "{} has no text space made by a known encoder (ingest with --embed-text fp32 to give it one)",
+                    args.library.display()
+                )
+            })?;
+        searcher = searcher.with_text_embedder(embedder);
+        SearchRequest::text(prompt)?
+    } else if let Some(path) = &args.vector_file {
         let v = segue::search::read_vector_file(path)?;
         let space = segue::search::space_for(searcher.library(), v.len(), space)?;
         SearchRequest::vector(space, v)?
@@ -71,7 +97,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     } else if let Some(q) = &args.tags {
         SearchRequest::words(q)?
     } else {
-        bail!("nothing to search for: give --vector-file, --like or --tags");
+        bail!("nothing to search for: give --vector-file, --like, --text or --tags");
     };
     if !args.unlike.is_empty() && args.like.is_empty() {
         bail!("--unlike needs --like");
@@ -106,7 +132,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
 }
 
 fn request_is_words(args: &SearchArgs) -> bool {
-    args.vector_file.is_none() && args.like.is_empty()
+    args.vector_file.is_none() && args.like.is_empty() && args.text.is_none()
 }
 
 fn parse_space(s: &str) -> anyhow::Result<EmbeddingKind> {

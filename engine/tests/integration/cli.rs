@@ -90,3 +90,75 @@ fn a_bad_row_through_the_cli_names_file_row_and_field() {
         "nothing may be published"
     );
 }
+
+#[test]
+fn search_by_text_prompt_through_the_cli() {
+    if segue_models::find_model_dir(None, segue_models::text::MINILM_DIR).is_err() {
+        eprintln!("skipped: the MiniLM model is not present");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,caption\n\
+         piano,Still Water,120,mood:calm;instrument:piano,a slow gentle solo piano lullaby\n\
+         metal,Iron Storm,200,genre:metal,aggressive distorted guitars and pounding drums\n\
+         samba,Carnival,180,genre:latin,festive brazilian samba with bright percussion\n",
+    )
+    .unwrap();
+    let lib = tmp.path().join("lib");
+    let out = segue()
+        .args(["ingest", "--embed-text", "fp32", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let search = |extra: &[&str]| {
+        segue()
+            .args(["search", "--json", "--library"])
+            .arg(&lib)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = search(&["--text", "soft piano music to fall asleep"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"][0]["track_id"], "piano", "{v}");
+    // With a filter, and fused with a tag query.
+    let out = search(&["--text", "soft piano music", "--filter", "duration_s > 150"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["track_id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"piano") && ids.len() == 2, "{ids:?}");
+    let out = search(&[
+        "--text",
+        "party",
+        "--tags",
+        "tag:\"genre:latin\"",
+        "--k",
+        "1",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"][0]["track_id"], "samba", "{v}");
+    // An empty prompt and two vector inputs are clear errors.
+    let out = search(&["--text", "  "]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("prompt is empty"));
+    let out = search(&["--text", "x", "--like", "piano"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one of"));
+}
