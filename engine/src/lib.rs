@@ -25,7 +25,7 @@ pub mod text;
 
 pub use error::{Error, Result};
 pub use segue_index::exact::{Hit, top_k};
-pub use segue_index::{Dims, EmbeddingKind, IndexError, Library, Manifest};
+pub use segue_index::{Dims, EmbeddingKind, IndexError, IndexPlan, Library, Manifest};
 pub use segue_ingest::{
     CatalogFormat, IngestError, IngestOptions, IngestSummary, OnDuplicate, RowError, ingest,
 };

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use segue_index::IndexPlan;
 use segue_models::{AudioAnalyzer, TextEncoder};
 
 pub use crate::sources::CatalogFormat;
@@ -61,6 +62,10 @@ pub struct IngestOptions {
     pub text_encoder: Option<Arc<TextEncoder>>,
     /// Analyse each track's audio file and fill what the catalogue lacks.
     pub audio: Option<AudioIngest>,
+    /// Which derived indexes (HNSW graphs, text index) the new version gets. The default
+    /// builds them all; [`IndexPlan::none`] defers them to `segue reindex` (what is still valid
+    /// is carried over; searches scan exactly what no graph covers).
+    pub index: IndexPlan,
 }
 
 /// Audio analysis during an ingest.
@@ -102,6 +107,7 @@ impl IngestOptions {
             progress: false,
             text_encoder: None,
             audio: None,
+            index: IndexPlan::default(),
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn ingest(library: &Path, opts: &IngestOptions) -> Result<IngestSummary> {
         sources::open_for(&opts.catalog, opts.format, opts.audio.is_some())?
     };
     let mut writer = LibraryWriter::open(library)?;
+    writer.set_index_plan(opts.index.clone());
     let result = run(&mut writer, source, opts, started);
     if !matches!(
         result,

@@ -67,6 +67,10 @@ pub struct IngestArgs {
     /// Threads for audio analysis and model inference.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Build no new HNSW graph or text index (run `segue reindex` later); what the previous
+    /// version had and is still valid is carried over.
+    #[arg(long)]
+    no_index: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -162,6 +166,11 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         progress: std::io::stderr().is_terminal(),
         text_encoder,
         audio,
+        index: if a.no_index {
+            segue::IndexPlan::none()
+        } else {
+            segue::IndexPlan::default()
+        },
         ..IngestOptions::new(catalog)
     };
     let s = segue::ingest(&a.library, &opts)?;

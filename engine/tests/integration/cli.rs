@@ -162,3 +162,46 @@ fn search_by_text_prompt_through_the_cli() {
     let out = search(&["--text", "x", "--like", "piano"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("one of"));
 }
+
+#[test]
+fn ingest_can_defer_the_indexes_to_reindex() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,audio_emb\n\
+         a,First,120,mood:calm,1;0;0\n\
+         b,Second,95,genre:rock,0;1;0\n\
+         c,Third,80,genre:rock,0;0;1\n",
+    )
+    .unwrap();
+    let lib = tmp.path().join("lib");
+    let run = |args: &[&str]| {
+        let out = segue()
+            .args(args)
+            .arg("--library")
+            .arg(&lib)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["ingest", "--no-index", "--catalog", csv.to_str().unwrap()]);
+    let info = |lib: &std::path::Path| -> serde_json::Value {
+        let m = std::fs::read_to_string(lib.join("MANIFEST.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
+        v["manifest"].clone()
+    };
+    let m = info(&lib);
+    assert!(m["ann"].as_object().unwrap().is_empty(), "{m}");
+    assert!(m["text_index"].is_null(), "{m}");
+    // Searches still work (exactly), and reindex builds what was deferred.
+    run(&["search", "--like", "a", "--k", "2"]);
+    run(&["reindex"]);
+    let m = info(&lib);
+    assert_eq!(m["ann"]["audio_emb"]["rows"], 3, "{m}");
+    assert_eq!(m["text_index"]["docs"], 3, "{m}");
+}
