@@ -77,3 +77,83 @@ pub fn disk_bytes(p: &Path) -> u64 {
         .map(|rd| rd.flatten().map(|e| disk_bytes(&e.path())).sum())
         .unwrap_or(0)
 }
+
+/// A generated library of `tracks` tracks (audio `audio_dim`-d, text `text_dim`-d, seed 42)
+/// with its HNSW graphs and text index, built once under `work` with the `segue` binary and
+/// reused by later runs (a million rows take minutes to index on two cores). Returns its path.
+pub fn scale_library(
+    work: &Path,
+    tracks: u64,
+    audio_dim: usize,
+    text_dim: usize,
+) -> anyhow::Result<PathBuf> {
+    let name = format!("lib-{tracks}-a{audio_dim}-t{text_dim}");
+    let lib = work.join(&name);
+    // Written after the build succeeded, so a half-built library is never reused.
+    let done = work.join(format!("{name}.built"));
+    if done.exists() {
+        return Ok(lib);
+    }
+    std::fs::create_dir_all(work)?;
+    let segue = segue_bin()?;
+    let catalog = work.join(format!("{name}.parquet"));
+    if lib.exists() {
+        std::fs::remove_dir_all(&lib)?;
+    }
+    eprintln!("building {}", lib.display());
+    measure(
+        Command::new(&segue)
+            .args(["fixtures", "catalog", "--seed", "42"])
+            .args(["--tracks", &tracks.to_string()])
+            .args(["--audio-dim", &audio_dim.to_string()])
+            .args(["--text-dim", &text_dim.to_string()])
+            .arg("--out")
+            .arg(&catalog)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    let m = measure(
+        Command::new(&segue)
+            .args(["ingest", "--library"])
+            .arg(&lib)
+            .arg("--catalog")
+            .arg(&catalog)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    eprintln!(
+        "built {} in {:.0} s (ingest with graphs and text index), peak RSS {:.2} GiB",
+        lib.display(),
+        m.seconds,
+        gib(m.peak_rss_bytes)
+    );
+    std::fs::remove_file(&catalog)?;
+    std::fs::write(&done, format!("{:.1} s\n", m.seconds))?;
+    Ok(lib)
+}
+
+/// `count` generated videos for `lib` (seed `seed`, `min..=max` segments), written once.
+pub fn scale_videos(
+    lib: &Path,
+    count: usize,
+    seed: u64,
+    segments: (usize, usize),
+) -> anyhow::Result<PathBuf> {
+    let out = PathBuf::from(format!(
+        "{}.videos-{count}-s{seed}-{}-{}.jsonl",
+        lib.display(),
+        segments.0,
+        segments.1
+    ));
+    if out.exists() {
+        return Ok(out);
+    }
+    let lib_handle = segue::Library::open(lib)?;
+    let anchors = segue::soundtrack::video_anchors(&lib_handle, 256)?;
+    let spec = segue::fixtures::VideoSpec {
+        count,
+        seed,
+        min_segments: segments.0,
+        max_segments: segments.1,
+    };
+    segue::fixtures::write_videos_jsonl(&spec, &anchors, &out)?;
+    Ok(out)
+}
