@@ -62,6 +62,10 @@ impl LibraryInfo {
                 a.m, a.ef_construction, a.rows
             ));
         }
+        for (name, rel) in &m.attachments {
+            let bytes = m.file(rel).map_or(0, |f| f.bytes);
+            built.push(format!("{name} ({bytes} bytes)"));
+        }
         if let Some(t) = &m.text_index {
             built.push(format!("text index ({} docs)", t.docs));
         }

@@ -489,3 +489,37 @@ fn soundtrack_and_eval_commands_write_what_they_say() {
         "{err}"
     );
 }
+
+#[test]
+fn a_format_2_golden_library_still_opens_and_plans() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden");
+    // Copied: opening for planning never writes, but a test must not risk the golden files.
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("v2-library");
+    copy_dir(&root.join("v2-library"), &lib);
+    let l = Library::open(&lib).unwrap();
+    assert_eq!((l.version(), l.rows()), (2, 40));
+    l.verify().unwrap();
+    let audio = l.vectors(segue::EmbeddingKind::Audio).unwrap();
+    assert_eq!(audio.norms().map(|n| n.len()), Some(40));
+    assert!(l.ann(segue::EmbeddingKind::Audio).is_some() && l.text_index().is_some());
+    let p = Planner::open(Arc::new(l)).unwrap();
+    let fit = p.fit().expect("the golden library has a fit");
+    assert_eq!((fit.videos, fit.labelled_videos), (4, 4));
+    let videos = read_videos_for(&p, &root.join("v2-videos.jsonl")).unwrap();
+    let plan = p.plan(&videos[0], &PlanOptions::default()).unwrap();
+    assert_eq!(plan.segments.len(), videos[0].segments.len());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
