@@ -142,7 +142,7 @@ impl TrackSource for LibraryTracks {
 
 fn lance_error(library: &Library, message: String) -> QueryError {
     QueryError::Index(IndexError::corrupt(
-        &library.dir().join(&library.manifest().lance.path),
+        library.dir().join(&library.manifest().lance.path),
         message,
     ))
 }

@@ -63,6 +63,9 @@ pub struct SearchArgs {
 pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     let mut searcher = segue::search::open_searcher(&args.library)?;
     let space = args.space.as_deref().map(parse_space).transpose()?;
+    if !args.unlike.is_empty() && args.like.is_empty() {
+        bail!("--unlike needs --like");
+    }
     let vector_inputs = [
         args.vector_file.is_some(),
         !args.like.is_empty(),
@@ -99,9 +102,6 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     } else {
         bail!("nothing to search for: give --vector-file, --like, --text or --tags");
     };
-    if !args.unlike.is_empty() && args.like.is_empty() {
-        bail!("--unlike needs --like");
-    }
     if let (Some(q), false) = (&args.tags, request.is_hybrid() || request_is_words(&args)) {
         request = request.with_words(q)?;
     }

@@ -244,7 +244,7 @@ pub fn read_graph(path: &Path) -> Result<GraphData> {
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
-    if (bytes.len() - HEADER_BYTES) % 4 != 0 {
+    if !(bytes.len() - HEADER_BYTES).is_multiple_of(4) {
         return Err(IndexError::corrupt(
             path,
             "graph body is not whole u32 words",

@@ -109,7 +109,7 @@ impl AnnGraph {
                 ),
             ));
         }
-        if (map.len() - HEADER_BYTES) % 4 != 0 {
+        if !(map.len() - HEADER_BYTES).is_multiple_of(4) {
             return Err(IndexError::corrupt(
                 path,
                 "graph body is not whole u32 words",
@@ -254,8 +254,7 @@ impl AnnGraph {
         let mut ep = self.header.entry;
         let mut ep_sim = sim(ep);
         for u in (0..self.layout.upper.len()).rev() {
-            loop {
-                let Some(slot) = self.slot(u, ep) else { break };
+            while let Some(slot) = self.slot(u, ep) {
                 let mut improved = false;
                 for &nb in self.links_upper(u, slot) {
                     let s = sim(nb);

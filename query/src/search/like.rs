@@ -15,8 +15,9 @@ pub enum LikeStrategy {
     #[default]
     AverageVector,
     /// Candidates are the nearest tracks of each positive; each scores its best similarity to a
-    /// positive, or, when some negative is closer than every positive, minus the square of that
-    /// negative similarity (so it sinks below every candidate nearer a positive). Keeps the
+    /// positive, or, when some negative is closer than every positive, `−2 − that negative
+    /// similarity` (so it sinks below every candidate nearer a positive, the more the closer it
+    /// is to the negative). Keeps the
     /// examples' variety: a track close to any one of them ranks high.
     BestScore,
 }
@@ -79,5 +80,7 @@ pub fn best_score(vectors: &VectorFile, row: u64, positives: &[u64], negatives: 
     };
     let pos = best(positives);
     let neg = best(negatives);
-    if pos >= neg { pos } else { -(neg * neg) }
+    // Similarities lie in [-1, 1]; a penalised candidate maps to [-3, -1), below every
+    // unpenalised one, and the closer it is to the negative the lower it sinks.
+    if pos >= neg { pos } else { -2.0 - neg }
 }

@@ -1,4 +1,4 @@
-//! Request validation. Searches against real libraries are tested in `engine/tests/search.rs`
+//! Request validation. Searches against real libraries are tested in `engine/tests/integration/search.rs`
 //! (building a library needs the ingest crate, which this crate does not depend on).
 
 use segue_index::EmbeddingKind;

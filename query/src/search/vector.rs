@@ -54,21 +54,24 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
             Plan::Exact,
         );
     };
-    let selectivity = allowed_count as f64 / rows.max(1) as f64;
-    if allowed_count <= s.k as u64
-        || selectivity * selectivity <= COST_RATIO * s.ef as f64 / rows as f64
-    {
-        return (
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
-            Plan::Exact,
-        );
-    }
     let in_graph = graph.rows();
     // Allowed rows the graph can return, and those it cannot (appended since it was built).
     let (graph_allowed, tail_rows): (u64, Rows<'_>) = match s.allowed {
         None => (in_graph, Rows::Range(in_graph, rows)),
         Some(a) => (a.range_cardinality(..in_graph as u32), Rows::Set(a)),
     };
+    // The walk's cost depends on how many of the graph's own rows pass the filter: a filter
+    // that allows mostly appended rows would make it walk the graph for nothing.
+    let selectivity = graph_allowed as f64 / in_graph.max(1) as f64;
+    if allowed_count <= s.k as u64
+        || graph_allowed <= s.k as u64
+        || selectivity * selectivity <= COST_RATIO * s.ef as f64 / in_graph as f64
+    {
+        return (
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+            Plan::Exact,
+        );
+    }
     let want = (s.k as u64).min(graph_allowed) as usize;
     let filter = s.allowed.map(|a| move |r: u32| a.contains(r));
     let filter_ref: Option<&(dyn Fn(u32) -> bool + Sync)> =

@@ -9,6 +9,9 @@
 //! (This is an optimistic bound, so a path that can still meet the budget is never ranked
 //! down for not having met it yet.)
 //!
+//! Of several plans that reach the same playback state (track, position in it, switches made)
+//! only the best is kept: they share every future, so the others would waste the beam.
+//!
 //! The greedy-all path (the same candidates, the same float32 values and tie-breaking as
 //! [`super::Greedy::all`]) is always kept in the beam, so the plan's return is never below
 //! greedy-all's on the same video: the planner only ever replaces it with something better.
@@ -50,7 +53,12 @@ struct Expansion {
     action: Action,
     ret: f64,
     priority: f64,
+    state: StateKey,
 }
+
+/// The playback state after an expansion: track, seconds played (as bits, to compare
+/// exactly), switches made.
+type StateKey = (u64, u64, u32);
 
 impl<'p> Beam<'p> {
     /// Keeps `width` plans (at least 1) per segment.
@@ -103,11 +111,13 @@ impl<'p> Beam<'p> {
                         let gap = (s - budget).max(budget - s - remaining as i64).max(0);
                         weights.switch * gap as f64
                     };
+                    let tr = report.transition;
                     expansions.push(Expansion {
                         parent: i,
                         action,
                         ret,
                         priority: ret - certain,
+                        state: (tr.track, tr.track_offset_after.to_bits(), tr.switch_count),
                     });
                     if node.greedy {
                         greedy_scored.push((action, self.greedy.value(&report)));
@@ -120,7 +130,20 @@ impl<'p> Beam<'p> {
             let greedy_action = best(&greedy_scored);
             // Best first; ties by parent then action order, so the search is deterministic.
             expansions.sort_by(|a, b| b.priority.total_cmp(&a.priority));
-            let mut chosen: Vec<Expansion> = expansions.iter().take(self.width).copied().collect();
+            // Keep one plan per playback state (track, position in it, switches so far): two
+            // plans in the same state differ only in their past, and the weaker one would
+            // spend a slot of the beam on the same futures.
+            let mut chosen: Vec<Expansion> = Vec::with_capacity(self.width);
+            let mut seen: Vec<StateKey> = Vec::with_capacity(self.width);
+            for e in &expansions {
+                if chosen.len() == self.width {
+                    break;
+                }
+                if !seen.contains(&e.state) {
+                    seen.push(e.state);
+                    chosen.push(*e);
+                }
+            }
             let is_greedy =
                 |e: &Expansion| Some(e.parent) == greedy_parent && Some(e.action) == greedy_action;
             if !chosen.iter().any(is_greedy)
