@@ -4,9 +4,13 @@
 //! * With the real Spotify catalogue (`../shared/data`) and the MiniLM model
 //!   (`../shared/models`): every tenth row of the catalogue (all genres), captions composed from
 //!   each track's title, artist, tags, BPM and mood embedded into a text space; a text search;
-//!   and a soundtrack for `fixtures/samples/demo-video.json`, a vlog described by captions.
+//!   the soundtrack model fitted on generated videos; and a soundtrack for
+//!   `fixtures/samples/demo-video.json`, a vlog described by captions.
 //! * Otherwise: a generated catalogue with audio and text embeddings, a similar-tracks search,
-//!   a switch-budget model fitted on generated videos, and a soundtrack for one of them.
+//!   the soundtrack model fitted on generated videos, and a soundtrack for one of them.
+//!
+//! Each soundtrack is planned by beam search, greedy-all and the shipped trained policy of
+//! that demo source (`fixtures/policy/`, made by `scripts/train-default-policy`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -53,6 +57,8 @@ pub struct DemoOptions {
     pub real_every: usize,
     /// The models folder (default: `$SEGUE_MODELS_DIR`, then `../shared/models`).
     pub models_dir: Option<PathBuf>,
+    /// Where the shipped policies are (default: the workspace's `fixtures/policy`).
+    pub policy_dir: PathBuf,
     pub progress: bool,
 }
 
@@ -64,6 +70,7 @@ impl Default for DemoOptions {
             generated_tracks: 5_000,
             real_every: 10,
             models_dir: None,
+            policy_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/policy")),
             progress: true,
         }
     }
@@ -164,10 +171,13 @@ fn real(
     .ok();
     out.push_str(&crate::search::render_hits(&hits));
     out.push('\n');
+    drop(searcher);
+    drop(lib);
+    fit_on_generated_videos(opts, out)?;
     let video: Video = serde_json::from_str(DEMO_VIDEO)
         .map_err(|e| Error::Invalid(format!("fixtures/samples/demo-video.json: {e}")))?;
-    let planner = Planner::open(lib)?.with_text_embedder(embedder);
-    soundtrack(&planner, &video, out)
+    let planner = Planner::open(Arc::new(Library::open(&opts.dir)?))?.with_text_embedder(embedder);
+    soundtrack(&planner, &video, opts, out)
 }
 
 /// A generated catalogue; a similar-tracks search; a fitted budget and a generated video.
@@ -193,9 +203,21 @@ fn generated(opts: &DemoOptions, out: &mut String) -> Result<()> {
     out.push('\n');
     out.push_str(&similar_tracks(&lib)?);
     out.push('\n');
-    // Videos near the library's tracks, with music_change flags to fit the switch budget on.
+    drop(lib);
+    let video = fit_on_generated_videos(opts, out)?;
+    let planner = Planner::open(Arc::new(Library::open(&opts.dir)?))?;
+    soundtrack(&planner, &video, opts, out)
+}
+
+/// Fits the soundtrack model (reference embeddings, switch budget) on 24 generated videos
+/// whose segments wander near the library's tracks, with `music_change` flags; returns the
+/// first of them. `scripts/train-default-policy` trains the shipped policies on the library
+/// this leaves, so the demo plans with the references they were trained with.
+fn fit_on_generated_videos(opts: &DemoOptions, out: &mut String) -> Result<Video> {
     let videos_path = sibling(&opts.dir, "videos.jsonl");
+    let lib = Library::open(&opts.dir)?;
     let anchors = crate::soundtrack::video_anchors(&lib, 64)?;
+    drop(lib);
     let spec = segue_fixtures::VideoSpec {
         count: 24,
         seed: 7,
@@ -203,7 +225,6 @@ fn generated(opts: &DemoOptions, out: &mut String) -> Result<()> {
         max_segments: 20,
     };
     segue_fixtures::write_videos_jsonl(&spec, &anchors, &videos_path)?;
-    drop(lib);
     let fitted = crate::soundtrack::fit(&opts.dir, &videos_path);
     let videos = segue_query::video::read_videos(&videos_path, Default::default());
     let _ = std::fs::remove_file(&videos_path);
@@ -214,13 +235,27 @@ fn generated(opts: &DemoOptions, out: &mut String) -> Result<()> {
         fit.videos, fit.labelled_videos, manifest.library_version
     )
     .ok();
-    let video = videos?.into_iter().next().expect("24 videos were written");
-    let planner = Planner::open(Arc::new(Library::open(&opts.dir)?))?;
-    soundtrack(&planner, &video, out)
+    Ok(videos?.into_iter().next().expect("24 videos were written"))
 }
 
-/// The beam plan of `video`, and how it compares with greedy-all.
-fn soundtrack(planner: &Planner, video: &Video, out: &mut String) -> Result<()> {
+/// The shipped policy for a demo library: one per demo source, as its embedding dimensions
+/// differ (`scripts/train-default-policy` makes both).
+pub fn default_policy_file(opts: &DemoOptions, lib: &Library) -> PathBuf {
+    let name = if lib.dims().audio.is_some() {
+        "demo-generated.onnx"
+    } else {
+        "demo-real.onnx"
+    };
+    opts.policy_dir.join(name)
+}
+
+/// The beam plan of `video`, and how it compares with greedy-all and the trained policy.
+fn soundtrack(
+    planner: &Planner,
+    video: &Video,
+    opts: &DemoOptions,
+    out: &mut String,
+) -> Result<()> {
     let beam = planner.plan(video, &PlanOptions::default())?;
     let greedy = planner.plan(
         video,
@@ -246,6 +281,35 @@ fn soundtrack(planner: &Planner, video: &Video, out: &mut String) -> Result<()> 
         beam.total_reward,
         beam.total_reward - greedy.total_reward
     )
+    .ok();
+    let policy = default_policy_file(opts, planner.library());
+    if !policy.is_file() {
+        writeln!(
+            out,
+            "No trained policy at {} (scripts/train-default-policy trains one).",
+            policy.display()
+        )
+        .ok();
+        return Ok(());
+    }
+    let trained = PlanOptions {
+        policy: PolicyChoice::Trained(policy.clone()),
+        ..PlanOptions::default()
+    };
+    match planner.plan(video, &trained) {
+        Ok(p) => writeln!(
+            out,
+            "The trained masked policy ({}): return {:.3} ({:+.3} vs greedy-all), {} switches, {:.2} ms per step.",
+            policy.display(),
+            p.total_reward,
+            p.total_reward - greedy.total_reward,
+            p.switches,
+            p.timing.ms_per_step
+        ),
+        // A policy file that does not fit (another build's features, a broken file) is
+        // reported, not fatal: the rest of the demo stands.
+        Err(e) => writeln!(out, "The trained policy {} could not plan: {e}", policy.display()),
+    }
     .ok();
     Ok(())
 }

@@ -90,7 +90,7 @@ pub fn evaluate(
             let plan = match policy {
                 EvalPolicy::Builtin(p) => {
                     let o = PlanOptions {
-                        policy: *p,
+                        policy: p.clone(),
                         ..opts.clone()
                     };
                     planner.plan_allowed(video, &o, allowed.as_ref())?

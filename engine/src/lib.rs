@@ -19,6 +19,7 @@ pub mod eval;
 pub mod info;
 pub mod paths;
 mod plot;
+pub mod policy;
 pub mod search;
 pub mod soundtrack;
 pub mod text;

@@ -104,12 +104,9 @@ fn choose_library(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Opens an ONNX model with `intra_threads` threads for its operators (0 = ONNX Runtime's
-/// default, one per core). Sessions are meant to be built once and reused.
-pub(crate) fn open_session(
-    path: &Path,
-    what: &'static str,
-    intra_threads: usize,
-) -> Result<Session> {
+/// default, one per core). Sessions are meant to be built once and reused. `what` names the
+/// model in errors ("the policy", "the MiniLM model", ...).
+pub fn open_session(path: &Path, what: &'static str, intra_threads: usize) -> Result<Session> {
     let rt = runtime(None)?;
     if !path.is_file() {
         return Err(ModelError::ModelMissing {

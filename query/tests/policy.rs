@@ -784,6 +784,7 @@ fn train_policy_exports_a_policy_and_reports_it_next_to_the_baselines() {
         plot: Some(dir.path().join("curve")),
         progress: false,
         baselines: true,
+        fit: None,
     };
     let provider = || Box::new(AllTracks);
     let r = train_policy(&w.tracks, &all, provider(), Box::new(AllRows), &options).unwrap();

@@ -3,6 +3,7 @@
 mod fixtures;
 mod ingest;
 mod library;
+mod policy;
 mod search;
 mod soundtrack;
 
@@ -51,6 +52,8 @@ enum Command {
     Soundtrack(soundtrack::SoundtrackArgs),
     /// Compare policies on many videos: returns per video (CSV), CDF plot, summary.
     Eval(soundtrack::EvalArgs),
+    /// Train the masked policy (Maskable PPO) on a library and videos; export it as ONNX.
+    TrainPolicy(policy::TrainPolicyArgs),
     /// Write deterministic synthetic catalogues and videos.
     #[command(subcommand)]
     Fixtures(fixtures::FixturesCommand),
@@ -71,5 +74,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => soundtrack::fit(args),
         Command::Soundtrack(args) => soundtrack::soundtrack(args),
         Command::Eval(args) => soundtrack::eval(args),
+        Command::TrainPolicy(args) => policy::train_policy(args),
     }
 }

@@ -83,9 +83,13 @@ pub struct PlanArgs {
     /// segment may outlast it) and new tracks shorter than their first segment.
     #[arg(long)]
     allow_partial_segments: bool,
-    /// Seed of the random policy.
+    /// Seed of the random policy (and of a trained policy's draws with --sample).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// A trained policy (policy:FILE.onnx) samples its actions instead of taking the most
+    /// probable one.
+    #[arg(long)]
+    sample: bool,
     /// Objective mode: test (the reference's evaluation) or train (gates continued alignment).
     #[arg(long, default_value = "test")]
     mode: String,
@@ -98,28 +102,11 @@ pub struct PlanArgs {
 }
 
 impl PlanArgs {
-    fn options(&self, policy: PolicyChoice) -> anyhow::Result<PlanOptions> {
+    pub(super) fn options(&self, policy: PolicyChoice) -> anyhow::Result<PlanOptions> {
         let mode: Mode = self.mode.parse()?;
         let weights = match &self.weights {
             None => Weights::default(),
-            Some(w) => {
-                let v: Vec<f64> = w
-                    .split(',')
-                    .map(|x| x.trim().parse::<f64>())
-                    .collect::<Result<_, _>>()
-                    .with_context(|| format!("--weights {w:?}: expected four numbers"))?;
-                let [alignment, smoothness, switch, theme] = v[..] else {
-                    bail!(
-                        "--weights {w:?}: expected four numbers (alignment,smoothness,switch,theme)"
-                    );
-                };
-                Weights {
-                    alignment,
-                    smoothness,
-                    switch,
-                    theme,
-                }
-            }
+            Some(w) => parse_weights(w)?,
         };
         Ok(PlanOptions {
             policy,
@@ -129,16 +116,35 @@ impl PlanArgs {
             beam_width: self.beam_width,
             whole_segments: !self.allow_partial_segments,
             seed: self.seed,
+            sample: self.sample,
             objective: ObjectiveConfig { weights, mode },
         })
     }
 
-    fn encoders(&self) -> EncoderOptions {
+    pub(super) fn encoders(&self) -> EncoderOptions {
         EncoderOptions {
             models_dir: self.models_dir.clone(),
             threads: 0,
         }
     }
+}
+
+/// `--weights A,S,W,T`: alignment, smoothness, switch and theme weights.
+pub(super) fn parse_weights(w: &str) -> anyhow::Result<Weights> {
+    let v: Vec<f64> = w
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--weights {w:?}: expected four numbers"))?;
+    let [alignment, smoothness, switch, theme] = v[..] else {
+        bail!("--weights {w:?}: expected four numbers (alignment,smoothness,switch,theme)");
+    };
+    Ok(Weights {
+        alignment,
+        smoothness,
+        switch,
+        theme,
+    })
 }
 
 #[derive(Debug, Args)]
@@ -148,7 +154,7 @@ pub struct SoundtrackArgs {
     /// The video: a .json file (one video) or .jsonl (each video planned).
     #[arg(long)]
     video: PathBuf,
-    /// random, greedy-aligned, greedy-all or beam.
+    /// random, greedy-aligned, greedy-all, beam, or policy:FILE.onnx (a trained policy).
     #[arg(long, default_value = "beam")]
     policy: String,
     /// Print the plan(s) as JSON.
@@ -197,7 +203,7 @@ pub struct EvalArgs {
     /// Videos (JSON Lines).
     #[arg(long)]
     videos: PathBuf,
-    /// Policies to compare (comma-separated).
+    /// Policies to compare (comma-separated; policy:FILE.onnx for a trained policy).
     #[arg(
         long,
         value_delimiter = ',',

@@ -30,6 +30,8 @@ fn the_generated_demo_builds_a_library_and_finds_similar_tracks() {
         out.contains("switches") && out.contains("greedy-all"),
         "{out}"
     );
+    // The shipped policy of this demo source plans it too.
+    assert!(out.contains("The trained masked policy"), "{out}");
     // Re-running rebuilds the same directory (version 2: the ingest, then the fit).
     let again = run(&opts).unwrap();
     assert!(
@@ -87,6 +89,7 @@ fn the_real_demo_uses_the_spotify_catalogue_when_present() {
             "{out}"
         );
         assert!(out.contains("vs budget 4"), "{out}");
+        assert!(out.contains("The trained masked policy"), "{out}");
     } else {
         assert!(out.contains("genre:rock"), "{out}");
     }

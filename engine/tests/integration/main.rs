@@ -2,5 +2,6 @@
 
 mod cli;
 mod demo;
+mod policy;
 mod search;
 mod soundtrack;

@@ -26,7 +26,7 @@ const AUDIO: usize = 32;
 const TEXT: usize = 16;
 
 /// A library of `tracks` generated tracks and `videos` generated videos for it.
-fn fixture(dir: &Path, tracks: u64, videos: usize) -> (PathBuf, PathBuf) {
+pub(crate) fn fixture(dir: &Path, tracks: u64, videos: usize) -> (PathBuf, PathBuf) {
     let catalog = dir.join("catalog.parquet");
     let spec = CatalogSpec {
         tracks,
@@ -241,7 +241,7 @@ fn every_policy_places_only_tracks_the_filter_allows() {
                     .plan(
                         v,
                         &PlanOptions {
-                            policy,
+                            policy: policy.clone(),
                             exact,
                             filter: Some(filter.into()),
                             ..PlanOptions::default()
@@ -294,7 +294,7 @@ fn whole_segments_are_covered_by_their_tracks() {
                 .plan(
                     v,
                     &PlanOptions {
-                        policy,
+                        policy: policy.clone(),
                         ..PlanOptions::default()
                     },
                 )

@@ -280,6 +280,8 @@ pub struct PolicySequencer<'p> {
     value: [f32; 1],
     choice: Choice,
     rng: ChaCha8Rng,
+    network: std::time::Duration,
+    steps: u64,
 }
 
 impl<'p> PolicySequencer<'p> {
@@ -307,12 +309,25 @@ impl<'p> PolicySequencer<'p> {
             builder,
             choice,
             rng: ChaCha8Rng::seed_from_u64(0),
+            network: std::time::Duration::ZERO,
+            steps: 0,
         })
     }
 
     /// The masked logits of the last step.
     pub fn last_logits(&self) -> &[f32] {
         &self.logits
+    }
+
+    /// The model back, for the next video (its session is the costly part to build).
+    pub fn into_model(self) -> PolicyModel {
+        self.model
+    }
+
+    /// The ONNX model's part of the last steps: the time spent in ONNX Runtime, and the
+    /// number of steps, since the sequencer was made.
+    pub fn network_time(&self) -> (std::time::Duration, u64) {
+        (self.network, self.steps)
     }
 
     /// The observation of the last step.
@@ -336,6 +351,7 @@ impl Sequencer for PolicySequencer<'_> {
         self.builder.build(ep, &mut self.obs)?;
         let k = self.builder.dims().slots;
         let o = &self.obs;
+        let start = std::time::Instant::now();
         self.model.run(
             1,
             k,
@@ -346,6 +362,8 @@ impl Sequencer for PolicySequencer<'_> {
             &mut self.logits,
             &mut self.value,
         )?;
+        self.network += start.elapsed();
+        self.steps += 1;
         let i = match self.choice {
             Choice::Greedy => argmax_valid(&self.logits, &o.mask),
             Choice::Sample(_) => sample_valid(&self.logits, &o.mask, &mut self.rng),

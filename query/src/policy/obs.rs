@@ -103,7 +103,8 @@ pub struct ObsConfig {
     /// Candidate slots K.
     pub slots: usize,
     /// The request wants whole segments: CONTINUE only when the playing track's remaining
-    /// length covers the whole segment (on top of the objective's mask).
+    /// length covers the whole segment (on top of the objective's mask), and no new track
+    /// shorter than its first segment.
     pub whole_segments: bool,
 }
 
@@ -242,8 +243,16 @@ impl<'p> ObservationBuilder<'p> {
         self.rows.sort_unstable();
         self.rows.dedup();
         self.scored.clear();
+        // Under the whole-segment rule a new track must also last through its first segment
+        // (as for the other sequencers).
+        let min_seconds = if self.config.whole_segments {
+            ep.next_segment_seconds().unwrap_or(0.0)
+        } else {
+            0.0
+        };
         for &r in &self.rows {
-            if self.filter.allows(r) {
+            let long_enough = min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds;
+            if long_enough && self.filter.allows(r) {
                 self.scored.push((eval.evaluate(Action::Track(r))?, r));
             }
         }

@@ -16,6 +16,7 @@ use crate::objective::{
     Mode, Objective, ObjectiveConfig, ReferenceEmbeddings, SwitchBudgetModel, TrackSource,
 };
 use crate::sequencer::{CandidateProvider, Candidates, Greedy, Random, RowFilter, run_episode};
+use crate::soundtrack::SoundtrackFit;
 use crate::video::Video;
 
 /// Settings of [`train_policy`].
@@ -43,6 +44,10 @@ pub struct TrainPolicyOptions {
     /// Also run the random and greedy-all baselines (exact: they scan every track at every
     /// step, so leave this off for very large libraries).
     pub baselines: bool,
+    /// The library's fitted soundtrack model (`segue fit`): its reference embeddings and
+    /// switch budgets are what planning uses, so training uses them too. Without one, the
+    /// references are fitted on all the videos and the budget model on the training split.
+    pub fit: Option<SoundtrackFit>,
 }
 
 /// Mean returns of one (split, objective mode).
@@ -106,14 +111,19 @@ pub fn train_policy<'a>(
     if train_set.is_empty() {
         return Err(QueryError::Policy("no training videos".into()));
     }
-    // The peer fits the references on the whole dataset, before its split.
-    let reference = ReferenceEmbeddings::from_videos(videos)?;
-    let model = budget_model(&train_set)?;
+    let (reference, model) = match &options.fit {
+        Some(fit) => (fit.reference.clone(), fit.budget.clone()),
+        // The peer fits the references on the whole dataset, before its split.
+        None => (
+            ReferenceEmbeddings::from_videos(videos)?,
+            budget_model(&train_set)?,
+        ),
+    };
     let budget_for = |v: &Video| -> i64 {
         match (&model, v.switch_budget) {
             (_, Some(b)) => b as i64,
             (Some(m), None) => m.budget_for(v).unwrap_or(0),
-            (None, None) => 0,
+            (None, None) => crate::soundtrack::default_budget(v),
         }
     };
     let data = TrainingData {

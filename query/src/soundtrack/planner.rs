@@ -1,7 +1,9 @@
 //! Plans soundtracks against one opened library version.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use roaring::RoaringBitmap;
@@ -14,9 +16,11 @@ use super::plan::{PlanTiming, SoundtrackPlan};
 use crate::error::QueryError;
 use crate::library_tracks::LibraryTracks;
 use crate::objective::{EpisodeOutcome, Objective, ObjectiveConfig, ReferenceEmbeddings};
+use crate::policy::{Choice, ObsConfig, ObservationBuilder, PolicyModel, PolicySequencer};
 use crate::search::{Field, Searcher, TextEmbedder};
 use crate::sequencer::{
-    AnnCandidates, Beam, Candidates, DEFAULT_BEAM_WIDTH, Greedy, Random, Sequencer, run_episode,
+    AllRows, AllTracks, AnnCandidates, Beam, CandidateProvider, Candidates, DEFAULT_BEAM_WIDTH,
+    Greedy, Random, RowFilter, Sequencer, run_episode,
 };
 use crate::video::Video;
 
@@ -24,7 +28,7 @@ use crate::video::Video;
 pub const DEFAULT_CANDIDATES: usize = 64;
 
 /// Which sequencer plans the soundtrack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyChoice {
     /// Uniform over the valid actions (seeded).
     Random,
@@ -34,22 +38,37 @@ pub enum PolicyChoice {
     GreedyAll,
     /// Beam search over whole soundtracks (never below greedy-all).
     Beam,
+    /// A masked policy trained by `segue train-policy` (or elsewhere with the same interface),
+    /// run through ONNX Runtime over the model's K candidate slots. Spelled `policy:FILE.onnx`.
+    Trained(PathBuf),
 }
 
 impl PolicyChoice {
-    pub const ALL: [PolicyChoice; 4] = [
+    /// The built-in sequencers.
+    pub const BUILTIN: [PolicyChoice; 4] = [
         PolicyChoice::Random,
         PolicyChoice::GreedyAligned,
         PolicyChoice::GreedyAll,
         PolicyChoice::Beam,
     ];
 
-    pub fn name(self) -> &'static str {
+    /// The built-in sequencers (kept for callers that iterate them).
+    pub const ALL: [PolicyChoice; 4] = Self::BUILTIN;
+
+    /// The name plans and reports carry: the built-in's name, or `policy:<file stem>`.
+    pub fn name(&self) -> String {
         match self {
-            PolicyChoice::Random => "random",
-            PolicyChoice::GreedyAligned => "greedy-aligned",
-            PolicyChoice::GreedyAll => "greedy-all",
-            PolicyChoice::Beam => "beam",
+            PolicyChoice::Random => "random".into(),
+            PolicyChoice::GreedyAligned => "greedy-aligned".into(),
+            PolicyChoice::GreedyAll => "greedy-all".into(),
+            PolicyChoice::Beam => "beam".into(),
+            PolicyChoice::Trained(path) => format!(
+                "policy:{}",
+                path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into()
+                )
+            ),
         }
     }
 }
@@ -58,12 +77,22 @@ impl std::str::FromStr for PolicyChoice {
     type Err = QueryError;
 
     fn from_str(s: &str) -> Result<Self, QueryError> {
-        PolicyChoice::ALL
+        if let Some(file) = s.strip_prefix("policy:") {
+            if file.trim().is_empty() {
+                return Err(QueryError::InvalidArgument(
+                    "`policy:` needs the ONNX file, e.g. policy:fixtures/policy/demo-real.onnx"
+                        .into(),
+                ));
+            }
+            return Ok(PolicyChoice::Trained(PathBuf::from(file)));
+        }
+        PolicyChoice::BUILTIN
             .into_iter()
             .find(|p| p.name() == s)
             .ok_or_else(|| {
                 QueryError::InvalidArgument(format!(
-                    "unknown policy `{s}`; expected random, greedy-aligned, greedy-all or beam"
+                    "unknown policy `{s}`; expected random, greedy-aligned, greedy-all, beam or \
+                     policy:FILE.onnx"
                 ))
             })
     }
@@ -84,8 +113,11 @@ pub struct PlanOptions {
     /// Every segment is covered by its track: no CONTINUE past a track's end, no new track
     /// shorter than its first segment (the reference's mask allows both).
     pub whole_segments: bool,
-    /// Seed of the random policy.
+    /// Seed of the random policy, and of a trained policy's draws when it samples.
     pub seed: u64,
+    /// A trained policy samples its actions (seeded by `seed` and the video id) instead of
+    /// taking the most probable one.
+    pub sample: bool,
     pub objective: ObjectiveConfig,
 }
 
@@ -99,6 +131,7 @@ impl Default for PlanOptions {
             beam_width: DEFAULT_BEAM_WIDTH,
             whole_segments: true,
             seed: 0,
+            sample: false,
             objective: ObjectiveConfig::default(),
         }
     }
@@ -113,6 +146,9 @@ pub struct Planner {
     no_reference: ReferenceEmbeddings,
     searcher: Searcher,
     embedder: Option<Arc<dyn TextEmbedder>>,
+    /// Trained policies opened so far, by file: an ONNX session is built once and reused for
+    /// every video (building one costs milliseconds, a step tens of microseconds).
+    policies: Mutex<HashMap<PathBuf, PolicyModel>>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -134,6 +170,7 @@ impl Planner {
             no_reference: ReferenceEmbeddings::default(),
             searcher: Searcher::new(library.clone()),
             embedder: None,
+            policies: Mutex::new(HashMap::new()),
             library,
         })
     }
@@ -266,14 +303,88 @@ impl Planner {
         opts: &PlanOptions,
         allowed: Option<&RoaringBitmap>,
     ) -> Result<SoundtrackPlan, QueryError> {
+        if let PolicyChoice::Trained(path) = &opts.policy {
+            return self.plan_trained(video, opts, allowed, path);
+        }
         let candidates = self.candidates(opts, allowed)?;
-        let mut sequencer: Box<dyn Sequencer + '_> = match opts.policy {
+        let mut sequencer: Box<dyn Sequencer + '_> = match &opts.policy {
             PolicyChoice::Random => Box::new(Random::new(opts.seed, candidates)),
             PolicyChoice::GreedyAligned => Box::new(Greedy::aligned(candidates)),
             PolicyChoice::GreedyAll => Box::new(Greedy::all(candidates)),
             PolicyChoice::Beam => Box::new(Beam::new(opts.beam_width, candidates)?),
+            PolicyChoice::Trained(_) => unreachable!("planned above"),
         };
         self.plan_with(video, opts, sequencer.as_mut())
+    }
+
+    /// Opens the policy file (once per planner) and returns its session, taken out of the
+    /// cache for the caller to give back.
+    fn take_policy(&self, path: &Path) -> Result<PolicyModel, QueryError> {
+        let cached = self
+            .policies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(path);
+        match cached {
+            Some(m) => Ok(m),
+            // One intra-op thread: the network is tiny and threads only add hand-off cost.
+            None => PolicyModel::open(path, 1),
+        }
+    }
+
+    /// A trained policy over its K slots: the top-K tracks by alignment from the index
+    /// (every track in exact mode), the request's filter and whole-segment rule in its mask.
+    pub fn policy_sequencer<'s>(
+        &'s self,
+        model: PolicyModel,
+        opts: &PlanOptions,
+        allowed: Option<&'s RoaringBitmap>,
+    ) -> Result<PolicySequencer<'s>, QueryError> {
+        let slots = model.meta().dims.slots;
+        let provider: Box<dyn CandidateProvider + 's> = if opts.exact {
+            Box::new(AllTracks)
+        } else {
+            Box::new(AnnCandidates::new(
+                &self.library,
+                self.reference(),
+                allowed,
+                slots,
+            )?)
+        };
+        let filter: Box<dyn RowFilter + 's> = match allowed {
+            Some(a) => Box::new(a),
+            None => Box::new(AllRows),
+        };
+        let config = ObsConfig {
+            slots,
+            whole_segments: opts.whole_segments,
+        };
+        let builder = ObservationBuilder::new(&self.tracks, config, provider, filter)?;
+        let choice = if opts.sample {
+            Choice::Sample(opts.seed)
+        } else {
+            Choice::Greedy
+        };
+        PolicySequencer::new(model, builder, choice)
+    }
+
+    fn plan_trained(
+        &self,
+        video: &Video,
+        opts: &PlanOptions,
+        allowed: Option<&RoaringBitmap>,
+        path: &Path,
+    ) -> Result<SoundtrackPlan, QueryError> {
+        let model = self.take_policy(path)?;
+        let mut sequencer = self.policy_sequencer(model, opts, allowed)?;
+        let plan = self.plan_with(video, opts, &mut sequencer);
+        self.policies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), sequencer.into_model());
+        let mut plan = plan?;
+        plan.policy = opts.policy.name();
+        Ok(plan)
     }
 
     /// The candidates a sequencer of `opts` considers: every allowed track (exact) or the top
