@@ -19,10 +19,12 @@ Input files
 --base, --queries: Segue vector files (index/src/vectors.rs): a 64-byte little-endian header
 
     offset 0  magic b"SEGUEVEC"          offset 16  rows (u64)
-    offset 8  format version (u32) = 1   offset 24  CRC-32 (IEEE, as zlib) of the data section
-    offset 12 dim (u32)                  offset 28  flags (bit 0: rows are L2-normalised)
+    offset 8  format version (u32) 1|2   offset 24  CRC-32 (IEEE, as zlib) of the data section
+    offset 12 dim (u32)                  offset 28  flags (bit 0: rows are L2-normalised,
+                                                    bit 1: a norms section follows the data)
 
-  then rows x dim little-endian f32, row-major. The file is memory-mapped, never copied; its CRC
+  then rows x dim little-endian f32, row-major, then (format 2 with flag bit 1) rows f32 norms,
+  which this script does not need. The file is memory-mapped, never copied; its CRC
   is checked unless --no-verify. Rows are expected to be L2-normalised (so inner product =
   cosine); a file without the flag is used as is, with a warning.
 
@@ -52,9 +54,10 @@ from importlib import metadata
 import numpy as np
 
 MAGIC = b"SEGUEVEC"
-FORMAT_VERSION = 1
+FORMAT_VERSIONS = (1, 2)
 HEADER_BYTES = 64
 FLAG_NORMALISED = 1
+FLAG_HAS_NORMS = 2
 M = 16
 EF_CONSTRUCTION = 200
 RANDOM_SEED = 100
@@ -81,16 +84,18 @@ def open_vectors(path: str, verify: bool) -> np.ndarray:
     if head[0:8] != MAGIC:
         raise InputError(f"{path}: not a Segue vector file (bad magic {head[0:8]!r})")
     version, dim, rows, crc, flags = struct.unpack_from("<IIQII", head, 8)
-    if version != FORMAT_VERSION:
-        raise InputError(f"{path}: vector file format version {version}, this script reads {FORMAT_VERSION}")
+    if version not in FORMAT_VERSIONS:
+        raise InputError(f"{path}: vector file format version {version}, this script reads {FORMAT_VERSIONS}")
     if dim == 0:
         raise InputError(f"{path}: dimension 0")
     if rows == 0:
         raise InputError(f"{path}: no rows")
-    want = HEADER_BYTES + rows * dim * 4
+    norms = rows * 4 if version >= 2 and flags & FLAG_HAS_NORMS else 0
+    want = HEADER_BYTES + rows * dim * 4 + norms
     if size != want:
         raise InputError(
-            f"{path}: {size} bytes, but the header says {rows} rows of dimension {dim} ({want} bytes)"
+            f"{path}: {size} bytes, but the header says {rows} rows of dimension {dim} ({want} bytes"
+            f"{' with norms' if norms else ''})"
         )
     data = np.memmap(path, dtype="<f4", mode="r", offset=HEADER_BYTES, shape=(rows, dim))
     if verify:

@@ -97,6 +97,13 @@ write_segue(f"{out}/small.f32", small)
 small_truth = exact_top_k(small)
 small_truth.astype("<i4").tofile(f"{out}/small-truth.i32")
 np.save(f"{out}/small-truth.npy", small_truth)
+# The same small base in format 2 with a norms section (what segue writes now).
+body = np.ascontiguousarray(small, dtype="<f4").tobytes()
+norms = np.ones(len(small), dtype="<f4").tobytes()
+head = struct.pack("<8sIIQIII28x", b"SEGUEVEC", 2, dim, len(small), zlib.crc32(body), 3, zlib.crc32(norms))
+assert len(head) == 64
+with open(f"{out}/small-v2.f32", "wb") as f:
+    f.write(head + body + norms)
 
 # Bad inputs for the refusal checks.
 raw = open(f"{out}/queries.f32", "rb").read()
@@ -154,7 +161,7 @@ done < <(check_json)
 # The .npy ground truth must give the same recall as the raw int32 file. With one thread and a
 # fixed seed both runs build the same graph, so the recall at ef=64 is identical, not just close.
 npy_run() {
-  "$PY" "$REF" --base "$DIR/small.f32" --queries "$DIR/queries.f32" --truth "$1" \
+  "$PY" "$REF" --base "$DIR/${2:-small.f32}" --queries "$DIR/queries.f32" --truth "$1" \
     --k "$K" --efs 64 --threads 1 --no-verify |
     "$PY" -c "import json,sys; print(json.load(sys.stdin)['runs'][0]['recall_at_$K'])"
 }
@@ -164,6 +171,13 @@ if [ "$raw_recall" = "$npy_recall" ]; then
   pass "raw int32 and .npy ground truth give the same recall at ef=64 ($raw_recall)"
 else
   fail "raw int32 gives recall $raw_recall, .npy gives $npy_recall"
+fi
+
+v2_recall=$(npy_run "$DIR/small-truth.i32" small-v2.f32)
+if [ "$raw_recall" = "$v2_recall" ]; then
+  pass "a format-2 vector file with norms gives the same recall as format 1 ($v2_recall)"
+else
+  fail "format 2 gives recall $v2_recall, format 1 gives $raw_recall"
 fi
 
 # Bad files: exit status 2 and an error naming the file.
