@@ -56,7 +56,8 @@ pub fn fit(a: FitArgs) -> anyhow::Result<()> {
             }
         }
         None => println!(
-            "no video has music_change flags: budgets default to one switch per scene change"
+            "no switch-budget model (it needs music_change flags on videos with audio embeddings): \
+             budgets default to one switch per scene change"
         ),
     }
     Ok(())

@@ -57,7 +57,12 @@ impl SoundtrackFit {
             .iter()
             .filter(|v| v.music_changes().is_some())
             .count();
-        let budget = if labelled > 0 {
+        // Visual variability is measured in the audio (video-shared) space; a text-only
+        // library fits its references and keeps the default budgets.
+        let has_audio = videos.iter().any(|v| {
+            v.music_changes().is_some() && v.segments.iter().any(|s| s.audio_emb.is_some())
+        });
+        let budget = if labelled > 0 && has_audio {
             Some(SwitchBudgetModel::fit(videos)?)
         } else {
             None
