@@ -43,7 +43,9 @@ pub use net::{MASKED_LOGIT, NetConfig, PolicyNet};
 pub use obs::{FEATURE_VERSION, ObsConfig, ObsDims, Observation, ObservationBuilder};
 pub use onnx::{PolicyMeta, export};
 pub use pipeline::{SplitReturns, TrainPolicyOptions, TrainPolicyReport, train_policy};
-pub use ppo::{PpoConfig, TrainState, Trainer, TrainingData, UpdateStats};
+pub use ppo::{
+    DEFAULT_STEP_REWARD_PRIOR, PpoConfig, TrainState, Trainer, TrainingData, UpdateStats,
+};
 pub use rollout::Rollout;
 pub use runtime::environment as onnx_runtime;
 pub use scalar::Scalar;

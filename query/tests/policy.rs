@@ -16,9 +16,9 @@ use segue_query::objective::{
 };
 use segue_query::policy::net::{Forward, Input, Param};
 use segue_query::policy::{
-    Choice, MASKED_LOGIT, NetConfig, NetSequencer, ObsConfig, Observation, ObservationBuilder,
-    PolicyModel, PolicyNet, PolicySequencer, PpoConfig, TrainOutputs, Trainer, TrainingData,
-    checkpoint, export, split_videos, train,
+    Choice, DEFAULT_STEP_REWARD_PRIOR, MASKED_LOGIT, NetConfig, NetSequencer, ObsConfig,
+    Observation, ObservationBuilder, PolicyModel, PolicyNet, PolicySequencer, PpoConfig,
+    TrainOutputs, Trainer, TrainingData, checkpoint, export, split_videos, train,
 };
 use segue_query::sequencer::{
     AllRows, AllTracks, CandidateProvider, Candidates, Greedy, Random, Sequencer, run_episode,
@@ -157,7 +157,8 @@ impl World {
     }
 }
 
-/// Small and fast settings for debug-build tests.
+/// Small and fast settings for debug-build tests. The policy starts uniform (no step-reward
+/// prior), so what the tests see it do after training it learned.
 fn quick(seed: u64, slots: usize) -> PpoConfig {
     PpoConfig {
         seed,
@@ -165,6 +166,7 @@ fn quick(seed: u64, slots: usize) -> PpoConfig {
         epochs: 3,
         minibatch: 32,
         eval_every: 2,
+        step_reward_prior: 0.0,
         net: NetConfig {
             hidden: 16,
             head_hidden: 16,
@@ -668,6 +670,38 @@ fn a_short_run_beats_the_random_policy_and_writes_its_log_and_plots() {
             .contains("<svg")
     );
     assert!(is_png(&files.png));
+}
+
+#[test]
+fn the_step_reward_prior_starts_training_from_a_soft_greedy_policy() {
+    let w = world(12, 16, 10);
+    let mode = Mode::Train;
+    let g = w.mean_return(&w.train, &mut Greedy::all(Candidates::exact()), mode);
+    let r = w.mean_return(&w.train, &mut Random::new(1, Candidates::exact()), mode);
+    let untrained = |prior: f64| {
+        let cfg = PpoConfig {
+            step_reward_prior: prior,
+            ..quick(1, 12)
+        };
+        let t = Trainer::new(w.data(), cfg).unwrap();
+        let mut seq = NetSequencer::new(t.net().clone(), w.obs(12), Choice::Greedy).unwrap();
+        w.mean_return(&w.train, &mut seq, mode)
+    };
+    let (uniform, prior) = (untrained(0.0), untrained(DEFAULT_STEP_REWARD_PRIOR));
+    eprintln!(
+        "random {r:.3}, greedy-all {g:.3}, untrained: uniform {uniform:.3}, prior {prior:.3}"
+    );
+    // Argmax over the prior is greedy over the slots (up to the small random MLP terms).
+    assert!(
+        (prior - g).abs() <= 0.02 * g.abs(),
+        "prior {prior} vs greedy-all {g}"
+    );
+    assert!(prior > uniform, "prior {prior} vs uniform start {uniform}");
+    let bad = PpoConfig {
+        step_reward_prior: f64::NAN,
+        ..quick(1, 12)
+    };
+    assert!(Trainer::new(w.data(), bad).is_err());
 }
 
 #[test]

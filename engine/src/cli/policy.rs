@@ -56,6 +56,10 @@ pub struct TrainPolicyArgs {
     /// Term weights as alignment,smoothness,switch,theme (default 1,0.5,0.3,0.3).
     #[arg(long, value_name = "A,S,W,T")]
     weights: Option<String>,
+    /// Initial weight of the immediate reward in the logits: the policy starts as a soft
+    /// greedy one (0: uniform over the valid actions).
+    #[arg(long, default_value_t = segue::query::policy::DEFAULT_STEP_REWARD_PRIOR)]
+    step_reward_prior: f64,
     /// Continue the run saved in the checkpoint (OUT.ckpt unless --checkpoint says otherwise).
     #[arg(long)]
     resume: bool,
@@ -86,6 +90,7 @@ pub fn train_policy(a: TrainPolicyArgs) -> anyhow::Result<()> {
         seed: a.seed,
         rollout_steps: a.rollout_steps,
         learning_rate: a.learning_rate,
+        step_reward_prior: a.step_reward_prior,
         net: NetConfig {
             hidden: a.hidden,
             head_hidden: a.hidden,

@@ -12,8 +12,8 @@ use crate::error::QueryError;
 use segue_index::atomic::atomic_write;
 
 const MAGIC: &[u8; 8] = b"SEGUEPPO";
-/// Bumped whenever `TrainState`'s serialised form changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever `TrainState`'s serialised form changes (v2: `PpoConfig::step_reward_prior`).
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 4 + 8;
 
 fn bad(path: &Path, reason: impl Into<String>) -> QueryError {

@@ -378,6 +378,18 @@ impl<T: Scalar> PolicyNet<T> {
         }
     }
 
+    /// Sets the linear weight of the `step_reward` feature (slot feature 0) in both the slot
+    /// scorer and the CONTINUE head to `w`: the policy then starts as a softmax over the
+    /// objective's immediate rewards at temperature `1 / w`, greedy under argmax, and PPO
+    /// learns where looking ahead pays more. Both heads get the same weight so that a new
+    /// track and CONTINUE are compared on one scale from the first update.
+    pub fn set_step_reward_prior(&mut self, w: f64) {
+        debug_assert_eq!(super::obs::SLOT_FEATURE_NAMES[0], "step_reward");
+        for p in [Param::WSlotLin, Param::WContLin] {
+            self.params.get_mut(p)[0] = T::from_f64(w);
+        }
+    }
+
     /// Forward pass over one observation. `inp` must match the network's dims.
     pub fn forward(&self, inp: Input<'_, T>, f: &mut Forward<T>) {
         let l = self.params.layout;

@@ -41,9 +41,19 @@ pub struct PpoConfig {
     pub max_grad_norm: f64,
     /// Evaluate the greedy policy on the held-out videos every this many updates (0: never).
     pub eval_every: u64,
+    /// Initial weight of the `step_reward` feature in the slot and CONTINUE logits (0: a
+    /// policy that starts uniform over its valid actions). See [`PolicyNet::set_step_reward_prior`].
+    pub step_reward_prior: f64,
     pub net: NetConfig,
     pub obs: ObsConfig,
 }
+
+/// The default [`PpoConfig::step_reward_prior`]: immediate-reward differences of 0.1 between
+/// two candidates start as a logit difference of 1, so training begins from a soft greedy
+/// policy (which explores near-equal candidates and rarely tries clearly worse ones) instead
+/// of a uniform one. From a uniform start, 300k steps on the generated demo library were mostly
+/// spent learning what greedy knows (switch at a scene change) and ended 13% below greedy-all.
+pub const DEFAULT_STEP_REWARD_PRIOR: f64 = 10.0;
 
 impl Default for PpoConfig {
     fn default() -> Self {
@@ -60,6 +70,7 @@ impl Default for PpoConfig {
             entropy_coef: 0.01,
             max_grad_norm: 0.5,
             eval_every: 1,
+            step_reward_prior: DEFAULT_STEP_REWARD_PRIOR,
             net: NetConfig::default(),
             obs: ObsConfig::default(),
         }
@@ -80,10 +91,12 @@ impl PpoConfig {
             self.value_coef,
             self.entropy_coef,
             self.max_grad_norm,
+            self.step_reward_prior,
         ];
         if finite.iter().any(|x| !x.is_finite() || *x < 0.0) {
             return bad(
-                "learning rate, gamma, lambda, clip and coefficients must be finite and ≥ 0",
+                "learning rate, gamma, lambda, clip, coefficients and the step-reward prior must \
+                 be finite and ≥ 0",
             );
         }
         if self.gamma > 1.0 || self.gae_lambda > 1.0 {
@@ -248,6 +261,7 @@ impl<'a> Trainer<'a> {
         let (trainer_parts, dims) = Self::parts(data, config.obs)?;
         let mut net = PolicyNet::new(dims, config.net)?;
         net.init(&mut rng);
+        net.set_step_reward_prior(config.step_reward_prior);
         let n = net.layout().total();
         let state = TrainState {
             feature_version: FEATURE_VERSION,
