@@ -201,16 +201,24 @@ impl EvalReport {
     /// A readable table of the summaries.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        // Wide enough for `policy:<file stem>` names.
+        let w = self
+            .summaries
+            .iter()
+            .map(|s| s.policy.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
         writeln!(
             out,
-            "{:<16} {:>6} {:>12} {:>12} {:>10} {:>10} {:>10}",
+            "{:<w$} {:>6} {:>12} {:>12} {:>10} {:>10} {:>10}",
             "policy", "videos", "mean return", "median", "align cos", "switch err", "ms/step"
         )
         .ok();
         for s in &self.summaries {
             writeln!(
                 out,
-                "{:<16} {:>6} {:>12.3} {:>12.3} {:>10.3} {:>10.2} {:>10.3}",
+                "{:<w$} {:>6} {:>12.3} {:>12.3} {:>10.3} {:>10.2} {:>10.3}",
                 s.policy,
                 s.videos,
                 s.mean_return,
