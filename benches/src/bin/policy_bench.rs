@@ -72,7 +72,7 @@ enum Cmd {
         #[arg(long, default_value = "/var/tmp/segue-scale")]
         work: PathBuf,
         /// Environment steps to train the policy for (on the smallest library).
-        #[arg(long, default_value_t = 40_000)]
+        #[arg(long, default_value_t = 300_000)]
         train_steps: u64,
         /// Videos per size for the timing and the returns.
         #[arg(long, default_value_t = 30)]
