@@ -78,15 +78,24 @@ pub fn visual_variability(video: &Video) -> Option<f64> {
     Some(sum / (segs.len() - 1) as f64)
 }
 
+/// A video's training record for the budget model — (visual variability, music changes) —
+/// when it is labelled (at least one `music_change` flag) and has a visual variability (≥ 2
+/// segments, audio embeddings). A video without any flag is unlabelled and left out; the
+/// reference's data has every video labelled.
+fn budget_record(v: &Video) -> Option<(f64, f64)> {
+    let changes = v.music_changes()?;
+    Some((visual_variability(v)?, changes as f64))
+}
+
 impl SwitchBudgetModel {
-    /// Fits the model on labelled videos: those with ≥ 2 segments, a visual variability and at
-    /// least one `music_change` flag (a video without any flag is unlabelled and left out; the
-    /// reference's data has every video labelled).
+    /// Whether [`SwitchBudgetModel::fit`] has any video to fit on.
+    pub fn can_fit(videos: &[Video]) -> bool {
+        videos.iter().any(|v| budget_record(v).is_some())
+    }
+
+    /// Fits the model on the videos that have a [`budget_record`].
     pub fn fit(videos: &[Video]) -> Result<Self, QueryError> {
-        let records: Vec<(f64, f64)> = videos
-            .iter()
-            .filter_map(|v| Some((visual_variability(v)?, v.music_changes()? as f64)))
-            .collect();
+        let records: Vec<(f64, f64)> = videos.iter().filter_map(budget_record).collect();
         if records.is_empty() {
             return Err(QueryError::InvalidArgument(
                 "cannot fit the switch budget: no video has ≥ 2 segments, audio embeddings and \
@@ -210,6 +219,41 @@ mod tests {
             assert!((g - w).abs() < 1e-12, "{got:?}");
         }
         assert_eq!(quantile(&[3.0], 0.4), 3.0);
+    }
+
+    fn video(segments: &[(Option<Vec<f32>>, Option<bool>)]) -> Video {
+        Video {
+            id: "v".into(),
+            segments: segments
+                .iter()
+                .enumerate()
+                .map(|(i, (audio, change))| crate::video::Segment {
+                    start: i as f64,
+                    end: i as f64 + 1.0,
+                    audio_emb: audio.clone(),
+                    text_emb: Some(vec![1.0, 0.0]),
+                    caption: None,
+                    music_change: *change,
+                })
+                .collect(),
+            switch_budget: None,
+        }
+    }
+
+    #[test]
+    fn only_labelled_videos_with_a_visual_variability_can_be_fitted_on() {
+        let (a, b) = (Some(vec![1.0, 0.0]), Some(vec![0.0, 1.0]));
+        let text_only = video(&[(None, Some(false)), (None, Some(true))]);
+        let one_segment = video(&[(a.clone(), Some(true))]);
+        let unlabelled = video(&[(a.clone(), None), (b.clone(), None)]);
+        for bad in [&text_only, &one_segment, &unlabelled] {
+            assert!(!SwitchBudgetModel::can_fit(std::slice::from_ref(bad)));
+            assert!(SwitchBudgetModel::fit(std::slice::from_ref(bad)).is_err());
+        }
+        let good = video(&[(a, Some(false)), (b, Some(true))]);
+        let all = [text_only, one_segment, unlabelled, good];
+        assert!(SwitchBudgetModel::can_fit(&all));
+        assert!(SwitchBudgetModel::fit(&all).is_ok());
     }
 
     #[test]

@@ -57,12 +57,10 @@ impl SoundtrackFit {
             .iter()
             .filter(|v| v.music_changes().is_some())
             .count();
-        // Visual variability is measured in the audio (video-shared) space; a text-only
-        // library fits its references and keeps the default budgets.
-        let has_audio = videos.iter().any(|v| {
-            v.music_changes().is_some() && v.segments.iter().any(|s| s.audio_emb.is_some())
-        });
-        let budget = if labelled > 0 && has_audio {
+        // The budget model needs labelled videos with a visual variability (measured in the
+        // audio, video-shared space); without any, e.g. in a text-only library, the
+        // references are fitted and the default budgets apply.
+        let budget = if SwitchBudgetModel::can_fit(videos) {
             Some(SwitchBudgetModel::fit(videos)?)
         } else {
             None
