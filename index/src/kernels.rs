@@ -41,7 +41,7 @@ impl std::fmt::Debug for Kernel {
 }
 
 impl Kernel {
-    /// Short name such as `"avx2+fma"` or `"scalar"`, for logs and benchmarks.
+    /// Short name such as `"avx512f"`, `"avx2+fma"` or `"scalar"`, for logs and benchmarks.
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -135,6 +135,8 @@ pub const SCALAR: Kernel = Kernel {
 /// Every kernel this CPU can run, fastest first; `SCALAR` is always last.
 pub fn available() -> Vec<Kernel> {
     let mut kernels = Vec::new();
+    #[cfg(target_arch = "x86_64")]
+    kernels.extend(x86::avx512());
     #[cfg(target_arch = "x86_64")]
     kernels.extend(x86::avx2_fma());
     #[cfg(target_arch = "x86_64")]

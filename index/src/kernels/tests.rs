@@ -55,7 +55,9 @@ fn the_best_kernel_is_selected_and_scalar_is_last() {
     assert_eq!(selected().name(), all[0].name());
     assert_eq!(all.last().map(Kernel::name), Some("scalar"));
     #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+    if is_x86_feature_detected!("avx512f") {
+        assert_eq!(selected().name(), "avx512f");
+    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
         assert_eq!(selected().name(), "avx2+fma");
     }
 }

@@ -1,9 +1,82 @@
-//! x86_64 kernels: AVX2 with fused multiply-add (8 lanes, detected at run time) and SSE
-//! (4 lanes, part of the x86_64 baseline so always present).
+//! x86_64 kernels: AVX-512 (16 lanes) and AVX2 with fused multiply-add (8 lanes), both
+//! detected at run time, and SSE (4 lanes, part of the x86_64 baseline so always present).
 
 use std::arch::x86_64::*;
 
 use super::Kernel;
+
+/// The AVX-512 kernel, if this CPU has AVX-512F (Intel since Skylake-SP, AMD since Zen 4).
+pub(super) fn avx512() -> Option<Kernel> {
+    if is_x86_feature_detected!("avx512f") {
+        Some(Kernel {
+            name: "avx512f",
+            dot: avx512_dot_entry,
+            dot_many: avx512_dot_many_entry,
+        })
+    } else {
+        None
+    }
+}
+
+fn avx512_dot_entry(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: only reachable via `avx512()`, which checked the CPU has AVX-512F.
+    unsafe { avx512_dot(a, b) }
+}
+
+fn avx512_dot_many_entry(query: &[f32], matrix: &[f32], dim: usize, out: &mut [f32]) {
+    // SAFETY: only reachable via `avx512()`, which checked the CPU has AVX-512F.
+    unsafe { avx512_dot_many(query, matrix, dim, out) }
+}
+
+#[target_feature(enable = "avx512f")]
+fn avx512_dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    // Four accumulators hide the FMA latency, as in the AVX2 kernel.
+    let mut acc = [_mm512_setzero_ps(); 4];
+    let (ca, cb) = (a.chunks_exact(64), b.chunks_exact(64));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for (k, acc) in acc.iter_mut().enumerate() {
+            let (xs, ys) = (&x[16 * k..16 * k + 16], &y[16 * k..16 * k + 16]);
+            // SAFETY: `xs` and `ys` hold 16 floats each; `loadu` has no alignment requirement.
+            let (vx, vy) = unsafe { (_mm512_loadu_ps(xs.as_ptr()), _mm512_loadu_ps(ys.as_ptr())) };
+            *acc = _mm512_fmadd_ps(vx, vy, *acc);
+        }
+    }
+    let (ca, cb) = (ra.chunks_exact(16), rb.chunks_exact(16));
+    let (ta, tb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        // SAFETY: chunks of exactly 16 floats; `loadu` has no alignment requirement.
+        let (vx, vy) = unsafe { (_mm512_loadu_ps(x.as_ptr()), _mm512_loadu_ps(y.as_ptr())) };
+        acc[0] = _mm512_fmadd_ps(vx, vy, acc[0]);
+    }
+    if !ta.is_empty() {
+        // The last 1..=15 floats through a mask: lanes past the end are neither read nor
+        // faulted on.
+        let mask: __mmask16 = (1u16 << ta.len()) - 1;
+        // SAFETY: the mask enables exactly the `ta.len()` lanes that are in bounds.
+        let (vx, vy) = unsafe {
+            (
+                _mm512_maskz_loadu_ps(mask, ta.as_ptr()),
+                _mm512_maskz_loadu_ps(mask, tb.as_ptr()),
+            )
+        };
+        acc[1] = _mm512_fmadd_ps(vx, vy, acc[1]);
+    }
+    let sum = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
+    _mm512_reduce_add_ps(sum)
+}
+
+#[target_feature(enable = "avx512f")]
+fn avx512_dot_many(query: &[f32], matrix: &[f32], dim: usize, out: &mut [f32]) {
+    if dim == 0 {
+        return;
+    }
+    for (row, o) in matrix.chunks_exact(dim).zip(out.iter_mut()) {
+        *o = avx512_dot(query, row);
+    }
+}
 
 /// The AVX2+FMA kernel, if this CPU has both features.
 pub(super) fn avx2_fma() -> Option<Kernel> {
