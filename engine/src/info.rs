@@ -58,8 +58,11 @@ impl LibraryInfo {
                 format!(", {} newer rows scanned exactly", m.rows - a.rows)
             };
             built.push(format!(
-                "{space} HNSW graph (m {}, ef_construction {}, {} rows{coverage})",
-                a.m, a.ef_construction, a.rows
+                "{space} HNSW graph ({} build, m {}, ef_construction {}, {} rows{coverage})",
+                a.builder.name(),
+                a.m,
+                a.ef_construction,
+                a.rows
             ));
         }
         for (name, rel) in &m.attachments {

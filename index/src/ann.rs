@@ -1,8 +1,9 @@
 //! Approximate nearest-neighbour search: an HNSW graph per embedding space, versioned with the
 //! library.
 //!
-//! The graph is *built* by `hnsw_rs` (with our SIMD dot-product kernels as its distance) and then
-//! copied into a compact, read-only file of our own format that queries memory-map and search
+//! The graph is *built* by our own insert loop (`native`, hnswlib's algorithm; hnsw_rs with our
+//! SIMD dot-product kernels as its distance is the selectable reference) and written as a
+//! compact, read-only file of our own format that queries memory-map and search
 //! with our own search loop. Why not search hnsw_rs's structure directly: its graph is a web of
 //! `Arc`s behind read-write locks, its native dump is native-endian and needs a full reload
 //! (deserialising every point) before the first query, and its search path allocates per query.
@@ -11,14 +12,18 @@
 //!
 //! * [`params`] — build and search parameters, validated before hnsw_rs sees them (it exits the
 //!   process on some bad values).
-//! * [`build`] — runs hnsw_rs over rows `0..n` of a vector file and extracts the graph.
+//! * [`build`] — checks the parameters and runs a builder over rows `0..n` of a vector file.
+//! * [`native`] — our builder; [`via_hnsw_rs`] — hnsw_rs's, with the graph copied out.
 //! * [`format`] — the on-disk file (`ann/<space>.vNNNNNN.hnsw`).
 //! * [`graph`] — the memory-mapped graph and its (optionally filtered) search.
 
 pub mod build;
 pub mod format;
 pub mod graph;
+pub mod native;
 pub mod params;
+mod scored;
+pub mod via_hnsw_rs;
 mod visited;
 
 #[cfg(test)]
@@ -26,4 +31,4 @@ mod tests;
 
 pub use build::{GraphData, build_graph};
 pub use graph::AnnGraph;
-pub use params::{HnswParams, SearchParams};
+pub use params::{GraphBuilder, HnswParams, SearchParams};

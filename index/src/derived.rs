@@ -158,6 +158,7 @@ fn ann_for(
             vectors_crc32: vectors.data_crc32(),
             m: params.m as u32,
             ef_construction: params.ef_construction as u32,
+            builder: params.builder,
             built_in_version: v.version,
             build_seconds: start.elapsed().as_secs_f64(),
         },

@@ -65,6 +65,9 @@ pub struct AnnInfo {
     pub vectors_crc32: u32,
     pub m: u32,
     pub ef_construction: u32,
+    /// Which builder made it (manifests from before the choice existed: hnsw_rs).
+    #[serde(default = "crate::ann::GraphBuilder::legacy")]
+    pub builder: crate::ann::GraphBuilder,
     /// Library version in which it was built (a graph is carried over by appends).
     pub built_in_version: u64,
     pub build_seconds: f64,

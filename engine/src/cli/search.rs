@@ -156,6 +156,10 @@ pub struct ReindexArgs {
     /// Build threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Graph builder: `segue` (ours, hnswlib's algorithm) or `hnsw_rs` (the reference crate,
+    /// about 3x slower to build).
+    #[arg(long, default_value = "segue")]
+    builder: segue::index::ann::GraphBuilder,
     /// Do not build HNSW graphs (searches scan exactly).
     #[arg(long)]
     no_ann: bool,
@@ -172,6 +176,7 @@ pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
         m: args.m,
         ef_construction: args.ef_construction,
         threads,
+        builder: args.builder,
     };
     params.validate()?;
     let plan = IndexPlan {

@@ -1387,9 +1387,14 @@ fn assert_open_fails_naming(lib: &Path, file: &Path) {
 }
 
 fn reindex_cli(lib: &Path) {
+    reindex_cli_with(lib, &[]);
+}
+
+fn reindex_cli_with(lib: &Path, extra: &[&str]) {
     let out = segue_cmd()
         .args(["reindex", "--library"])
         .arg(lib)
+        .args(extra)
         .output()
         .unwrap();
     let (stdout, stderr) = out_text(&out);
@@ -1436,15 +1441,20 @@ fn a_damaged_or_mismatched_index_fails_to_open_until_segue_reindex_repairs_it() 
     reindex_cli(&lib);
     assert_eq!(baseline(&lib), before);
 
-    // A graph of the same space from an earlier version in place of the current one.
+    // A graph of the same space from an earlier version in place of the current one. The
+    // first 1024 rows are inserted on one thread, so rebuilding these 600 with the same
+    // parameters gives the same bytes (a valid graph, however it got there); a rebuild with
+    // other parameters does not.
     let stale_path = ann_file(&lib, "audio_emb");
     let stale = std::fs::read(&stale_path).unwrap();
     reindex_cli(&lib);
+    assert_eq!(std::fs::read(ann_file(&lib, "audio_emb")).unwrap(), stale);
+    reindex_cli_with(&lib, &["--m", "8"]);
     let current = ann_file(&lib, "audio_emb");
     assert_ne!(
         std::fs::read(&current).unwrap(),
         stale,
-        "reindex built the same graph bytes"
+        "reindex --m 8 built the same graph bytes"
     );
     std::fs::write(&current, &stale).unwrap();
     assert_open_fails_naming(&lib, &current);

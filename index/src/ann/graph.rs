@@ -1,6 +1,5 @@
 //! The memory-mapped graph and its search.
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -9,6 +8,7 @@ use memmap2::Mmap;
 
 use crate::ann::build::NO_NODE;
 use crate::ann::format::{GraphHeader, GraphLayout, HEADER_BYTES, layout};
+use crate::ann::scored::{Scored, Worst, prefetch};
 use crate::ann::visited::{Visited, with_visited};
 use crate::error::{IndexError, IoContext, Result};
 use crate::exact::Hit;
@@ -24,33 +24,6 @@ pub struct AnnGraph {
     map: Option<Mmap>,
     layout: GraphLayout,
 }
-
-/// A node and its similarity to the query, ordered by similarity (ties: lower row first).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Scored {
-    sim: f32,
-    node: u32,
-}
-
-impl Eq for Scored {}
-
-impl Ord for Scored {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.sim
-            .total_cmp(&other.sim)
-            .then(other.node.cmp(&self.node))
-    }
-}
-
-impl PartialOrd for Scored {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Min-heap wrapper: the worst result on top.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Worst(std::cmp::Reverse<Scored>);
 
 impl AnnGraph {
     /// Maps the graph at `path` and checks it against the manifest entry (`expected`), against
@@ -208,10 +181,16 @@ impl AnnGraph {
         &self.words()[..self.layout.level0_words]
     }
 
+    /// The layer-0 record of `node`: link count, then links.
+    #[inline]
+    fn record0(&self, node: u32) -> &[u32] {
+        let stride = 1 + self.header.m0 as usize;
+        &self.words()[node as usize * stride..(node as usize + 1) * stride]
+    }
+
     #[inline]
     fn links0(&self, node: u32) -> &[u32] {
-        let stride = 1 + self.header.m0 as usize;
-        let rec = &self.words()[node as usize * stride..(node as usize + 1) * stride];
+        let rec = self.record0(node);
         &rec[1..=rec[0] as usize]
     }
 
@@ -240,8 +219,28 @@ impl AnnGraph {
         ef: usize,
         allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
     ) -> Vec<Hit> {
+        let mut unlimited = usize::MAX;
+        self.search_within(vectors, query, k, ef, allowed, &mut unlimited)
+            .unwrap_or_default()
+    }
+
+    /// [`AnnGraph::search`], giving up (`None`) once the walk has computed more than `budget`
+    /// similarities; `budget` is decreased by what the walk computed, so that a caller that
+    /// widens `ef` and walks again spends one budget over all its attempts. A walk under a
+    /// filter that is correlated with the vectors can wander through most of the graph before
+    /// it finds `ef` allowed rows; with the budget set to what an exact scan of the allowed rows
+    /// costs, the caller can fall back to that scan having lost at most as much time again.
+    pub fn search_within(
+        &self,
+        vectors: &VectorFile,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
+        budget: &mut usize,
+    ) -> Option<Vec<Hit>> {
         if k == 0 || self.header.entry == NO_NODE || query.len() != vectors.dim() as usize {
-            return vec![];
+            return Some(vec![]);
         }
         let kernel = kernels::selected();
         let data = vectors.as_slice();
@@ -269,27 +268,41 @@ impl AnnGraph {
                 }
             }
         }
-        let ef = ef.max(k);
-        let mut results = with_visited(self.header.rows as usize, |visited| {
-            self.search_layer0(kernel, data, dim, query, ep, ep_sim, ef, allowed, visited)
+        let walk = Walk {
+            kernel,
+            data,
+            dim,
+            query,
+            ef: ef.max(k),
+            allowed,
+            budget: *budget,
+        };
+        let (results, computed) = with_visited(self.header.rows as usize, |visited| {
+            self.search_layer0(&walk, ep, ep_sim, visited)
         });
+        *budget = budget.saturating_sub(computed);
+        let mut results = results?;
         results.truncate(k);
-        results
+        Some(results)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn search_layer0(
         &self,
-        kernel: &Kernel,
-        data: &[f32],
-        dim: usize,
-        query: &[f32],
+        w: &Walk<'_>,
         ep: u32,
         ep_sim: f32,
-        ef: usize,
-        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
         visited: &mut Visited,
-    ) -> Vec<Hit> {
+    ) -> (Option<Vec<Hit>>, usize) {
+        let Walk {
+            kernel,
+            data,
+            dim,
+            query,
+            ef,
+            allowed,
+            budget,
+        } = *w;
+        let mut computed = 0usize;
         let ok = |n: u32| allowed.is_none_or(|f| f(n));
         let mut candidates: BinaryHeap<Scored> = BinaryHeap::with_capacity(ef * 2);
         let mut results: BinaryHeap<Worst> = BinaryHeap::with_capacity(ef + 1);
@@ -299,14 +312,14 @@ impl AnnGraph {
             node: ep,
         });
         if ok(ep) {
-            results.push(Worst(std::cmp::Reverse(Scored {
+            results.push(Worst::new(Scored {
                 sim: ep_sim,
                 node: ep,
-            })));
+            }));
         }
         let mut fresh: Vec<u32> = Vec::with_capacity(self.header.m0 as usize);
         while let Some(c) = candidates.pop() {
-            let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.0.0.sim);
+            let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.get().sim);
             if results.len() >= ef && c.sim < worst {
                 break;
             }
@@ -317,50 +330,51 @@ impl AnnGraph {
                     fresh.push(nb);
                 }
             }
+            computed += fresh.len();
+            if computed > budget {
+                return (None, computed);
+            }
             for &nb in &fresh {
                 let s = nb as usize * dim;
                 let sim = kernel.dot(query, &data[s..s + dim]);
-                let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.0.0.sim);
+                let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.get().sim);
                 if results.len() < ef || sim > worst {
                     candidates.push(Scored { sim, node: nb });
                     if ok(nb) {
-                        results.push(Worst(std::cmp::Reverse(Scored { sim, node: nb })));
+                        results.push(Worst::new(Scored { sim, node: nb }));
                         if results.len() > ef {
                             results.pop();
                         }
                     }
                 }
             }
+            // The links live apart from the vectors (unlike hnswlib's interleaved layout), so
+            // start loading the next candidate's record while this iteration ends.
+            if let Some(next) = candidates.peek() {
+                prefetch(self.record0(next.node));
+            }
         }
         let mut hits: Vec<Hit> = results
             .into_iter()
             .map(|w| Hit {
-                row: u64::from(w.0.0.node),
-                score: w.0.0.sim,
+                row: u64::from(w.get().node),
+                score: w.get().sim,
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
-        hits
+        (Some(hits), computed)
     }
 }
 
-/// Asks the CPU to start loading a vector we are about to read (the graph walk is bound by
-/// memory latency, not arithmetic).
-#[inline(always)]
-fn prefetch(v: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = v.as_ptr() as *const i8;
-        // Two cache lines cover 32 floats; the hardware prefetcher follows the rest.
-        // SAFETY: prefetch is a hint and never faults, even for invalid addresses; SSE is part
-        // of the x86_64 baseline.
-        #[allow(unused_unsafe)]
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(p);
-            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = v;
+/// What one layer-0 walk needs besides the graph.
+#[derive(Clone, Copy)]
+struct Walk<'a> {
+    kernel: &'a Kernel,
+    data: &'a [f32],
+    dim: usize,
+    query: &'a [f32],
+    ef: usize,
+    allowed: Option<&'a (dyn Fn(u32) -> bool + Sync)>,
+    /// Similarities the walk may compute before it gives up.
+    budget: usize,
 }

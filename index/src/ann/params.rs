@@ -1,4 +1,4 @@
-//! HNSW parameters, checked before they reach hnsw_rs.
+//! HNSW parameters, checked before they reach a builder.
 //!
 //! hnsw_rs calls `std::process::exit` for some bad values (more than 256 connections) and
 //! misbehaves silently for others (ef below k, zero threads), so every value is validated here
@@ -7,6 +7,46 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IndexError, Result};
+
+/// Which code inserts the rows into the graph. Both write the same file format and are searched
+/// by the same loop; see `ann/native.rs` for why there are two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GraphBuilder {
+    /// Our builder (`ann/native.rs`): hnswlib's algorithm over flat link arrays.
+    #[default]
+    Segue,
+    /// hnsw_rs 0.3.5, the reference implementation named by the design.
+    HnswRs,
+}
+
+impl GraphBuilder {
+    /// Manifests written before there was a choice were built by hnsw_rs.
+    pub fn legacy() -> GraphBuilder {
+        GraphBuilder::HnswRs
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GraphBuilder::Segue => "segue",
+            GraphBuilder::HnswRs => "hnsw_rs",
+        }
+    }
+}
+
+impl std::str::FromStr for GraphBuilder {
+    type Err = IndexError;
+
+    fn from_str(s: &str) -> Result<GraphBuilder> {
+        match s {
+            "segue" => Ok(GraphBuilder::Segue),
+            "hnsw_rs" | "hnsw-rs" => Ok(GraphBuilder::HnswRs),
+            other => Err(bad(format!(
+                "unknown HNSW builder {other:?} (segue or hnsw_rs)"
+            ))),
+        }
+    }
+}
 
 /// How a graph is built. Stored in the manifest with the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +58,8 @@ pub struct HnswParams {
     /// Build threads (not stored: it does not change the graph's quality, only the time).
     #[serde(skip, default = "default_threads")]
     pub threads: usize,
+    #[serde(default = "GraphBuilder::legacy")]
+    pub builder: GraphBuilder,
 }
 
 /// Defaults reach recall@10 >= 0.95 at the default search ef on the clustered fixtures (see
@@ -39,6 +81,7 @@ impl Default for HnswParams {
             m: DEFAULT_M,
             ef_construction: DEFAULT_EF_CONSTRUCTION,
             threads: default_threads(),
+            builder: GraphBuilder::default(),
         }
     }
 }

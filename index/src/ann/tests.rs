@@ -6,6 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use roaring::RoaringBitmap;
 
+use super::build::NO_NODE;
 use super::format::{read_graph, write_graph};
 use super::*;
 use crate::exact::{Rows, top_k_normalised};
@@ -41,6 +42,7 @@ fn params(threads: usize) -> HnswParams {
         m: 12,
         ef_construction: 80,
         threads,
+        builder: GraphBuilder::Segue,
     }
 }
 
@@ -53,9 +55,13 @@ struct Fixture {
 }
 
 fn fixture(n: usize, dim: usize, threads: usize) -> Fixture {
+    fixture_with(n, dim, &params(threads))
+}
+
+fn fixture_with(n: usize, dim: usize, params: &HnswParams) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let vectors = write_vectors(dir.path(), &clustered(n, dim, 12, 7));
-    let data = build_graph(&vectors, n as u64, &params(threads), &|_| {}).unwrap();
+    let data = build_graph(&vectors, n as u64, params, &|_| {}).unwrap();
     let path = dir.path().join("g.hnsw");
     let fref = write_graph(&path, "g.hnsw", &data, vectors.data_crc32()).unwrap();
     let graph = AnnGraph::open(&path, &fref, &vectors, vectors.data_crc32()).unwrap();
@@ -166,12 +172,13 @@ fn empty_and_single_row_graphs() {
 }
 
 #[test]
-fn bad_parameters_are_refused_before_hnsw_rs_sees_them() {
+fn bad_parameters_are_refused_before_a_builder_sees_them() {
     for (m, efc, threads) in [(0, 100, 1), (1000, 2000, 1), (16, 4, 1), (16, 100, 0)] {
         let p = HnswParams {
             m,
             ef_construction: efc,
             threads,
+            builder: GraphBuilder::Segue,
         };
         let err = p.validate().unwrap_err().to_string();
         assert!(err.contains("HNSW"), "{err}");
@@ -242,4 +249,133 @@ fn parallel_exact_scan_equals_serial() {
     let parallel = top_k_normalised(&vectors, &q, 25, Rows::Set(&set), 2);
     assert_eq!(serial, parallel);
     assert!(serial.iter().all(|h| h.row % 3 == 0));
+}
+
+/// Nodes reachable from the entry by layer-0 links (a search with ef >= rows visits them all).
+fn reachable_on_layer0(g: &GraphData) -> usize {
+    let stride = 1 + g.m0 as usize;
+    let mut seen = vec![false; g.rows as usize];
+    let mut stack = vec![g.entry];
+    seen[g.entry as usize] = true;
+    let mut count = 1;
+    while let Some(node) = stack.pop() {
+        let rec = &g.level0[node as usize * stride..(node as usize + 1) * stride];
+        for &nb in &rec[1..=rec[0] as usize] {
+            if !seen[nb as usize] {
+                seen[nb as usize] = true;
+                count += 1;
+                stack.push(nb);
+            }
+        }
+    }
+    count
+}
+
+#[test]
+fn our_builder_makes_a_well_formed_connected_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = write_vectors(dir.path(), &clustered(4000, 24, 12, 5));
+    for threads in [1, 2] {
+        let g = build_graph(&vectors, 4000, &params(threads), &|_| {}).unwrap();
+        let stride = 1 + g.m0 as usize;
+        for (node, rec) in g.level0.chunks(stride).enumerate() {
+            let links = &rec[1..=rec[0] as usize];
+            assert!(!links.is_empty(), "node {node} has no links");
+            assert!(
+                !links.contains(&(node as u32)),
+                "node {node} links to itself"
+            );
+            let mut sorted = links.to_vec();
+            sorted.sort_unstable();
+            sorted.dedup();
+            assert_eq!(
+                sorted.len(),
+                links.len(),
+                "node {node} has a duplicate link"
+            );
+            assert!(rec[1 + links.len()..].iter().all(|&w| w == NO_NODE));
+        }
+        assert_eq!(reachable_on_layer0(&g), 4000, "{threads} threads");
+        // About 1/m of the rows on layer 1, and the entry on the top layer.
+        assert!(!g.upper.is_empty());
+        let on_layer1 = g.upper[0].ids.len() as f64 / 4000.0;
+        assert!((0.04..0.14).contains(&on_layer1), "{on_layer1}");
+        assert!(g.upper.last().unwrap().ids.contains(&g.entry));
+    }
+}
+
+#[test]
+fn a_one_thread_build_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = write_vectors(dir.path(), &clustered(2500, 16, 8, 21));
+    let a = build_graph(&vectors, 2500, &params(1), &|_| {}).unwrap();
+    let b = build_graph(&vectors, 2500, &params(1), &|_| {}).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn our_builder_is_at_least_as_good_as_hnsw_rs() {
+    let ours = fixture_with(5000, 32, &params(2));
+    let reference = fixture_with(
+        5000,
+        32,
+        &HnswParams {
+            builder: GraphBuilder::HnswRs,
+            ..params(2)
+        },
+    );
+    for ef in [16, 64] {
+        let (a, b) = (recall(&ours, ef, None), recall(&reference, ef, None));
+        assert!(a >= b - 0.01, "ef {ef}: ours {a}, hnsw_rs {b}");
+    }
+}
+
+#[test]
+fn progress_reaches_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = write_vectors(dir.path(), &clustered(10_000, 8, 4, 2));
+    let last = std::sync::Mutex::new(0u64);
+    build_graph(&vectors, 10_000, &params(2), &|done| {
+        let mut l = last.lock().unwrap();
+        assert!(done > *l, "progress went from {} to {done}", *l);
+        *l = done;
+    })
+    .unwrap();
+    assert_eq!(*last.lock().unwrap(), 10_000);
+}
+
+#[test]
+fn builder_names_parse_and_bad_ones_are_refused() {
+    assert_eq!(
+        "segue".parse::<GraphBuilder>().unwrap(),
+        GraphBuilder::Segue
+    );
+    assert_eq!(
+        "hnsw-rs".parse::<GraphBuilder>().unwrap(),
+        GraphBuilder::HnswRs
+    );
+    let err = "faiss".parse::<GraphBuilder>().unwrap_err().to_string();
+    assert!(err.contains("faiss") && err.contains("segue"), "{err}");
+}
+
+#[test]
+fn a_walk_over_its_budget_gives_up_and_reports_what_it_spent() {
+    let f = fixture(3000, 16, 1);
+    let q = &queries(&f, 1)[0];
+    let full = f.graph.search(&f.vectors, q, 10, 64, None);
+    let mut plenty = 1_000_000usize;
+    let within = f
+        .graph
+        .search_within(&f.vectors, q, 10, 64, None, &mut plenty)
+        .unwrap();
+    assert_eq!(within, full);
+    let spent = 1_000_000 - plenty;
+    assert!(spent > 64 && spent < 3000, "{spent} similarities");
+    let mut tight = spent / 2;
+    assert!(
+        f.graph
+            .search_within(&f.vectors, q, 10, 64, None, &mut tight)
+            .is_none()
+    );
+    assert_eq!(tight, 0);
 }

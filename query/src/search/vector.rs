@@ -15,7 +15,8 @@ pub enum Plan {
     Exact,
     /// The graph walked with this final `ef` (after any widening), the tail scanned.
     Graph { ef: usize },
-    /// The graph could not find `k` allowed rows even at its widest: allowed rows scanned.
+    /// The walk gave up — it could not find `k` allowed rows even at its widest, or it would
+    /// have cost more than scanning the allowed rows — and the allowed rows were scanned.
     GraphThenExact,
 }
 
@@ -39,6 +40,14 @@ pub struct VectorSearch<'a> {
 /// `allowed <= COST_RATIO * ef / selectivity`, i.e. `selectivity² <= COST_RATIO * ef / rows`
 /// (about 2% of a million rows at ef 64; measured crossover in `benches/RESULTS.md`).
 pub const COST_RATIO: f64 = 8.0;
+
+/// The estimate above assumes the allowed rows are spread over the graph. A filter correlated
+/// with the vectors (a BPM range, when tempo follows the style) leaves them in a few regions,
+/// and the walk can pass through most of the graph before it finds them. So a filtered walk
+/// may compute at most this many similarities per allowed row, the cost of scanning them;
+/// beyond it the walk stops and the allowed rows are scanned, which bounds a filtered query at
+/// about twice the scan's cost and never loses recall to a bad estimate.
+pub const WALK_BUDGET_PER_ALLOWED_ROW: f64 = 1.0;
 
 /// `k` best rows (fewer only if fewer are allowed), best first, and how they were found.
 pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
@@ -76,22 +85,33 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
     let filter = s.allowed.map(|a| move |r: u32| a.contains(r));
     let filter_ref: Option<&(dyn Fn(u32) -> bool + Sync)> =
         filter.as_ref().map(|f| f as &(dyn Fn(u32) -> bool + Sync));
+    let mut budget = match s.allowed {
+        Some(_) => (graph_allowed as f64 * WALK_BUDGET_PER_ALLOWED_ROW) as usize,
+        None => usize::MAX,
+    };
     let mut ef = s.ef.max(s.k);
-    let mut hits = graph.search(s.vectors, s.query, s.k, ef, filter_ref);
+    let walk = |ef: usize, budget: &mut usize| {
+        graph.search_within(s.vectors, s.query, s.k, ef, filter_ref, budget)
+    };
+    let mut hits = walk(ef, &mut budget);
     // Widen until k allowed rows are found; a filter correlated with the embedding can leave
     // the allowed rows far from where the walk starts.
-    while hits.len() < want && (ef as u64) < graph_allowed.max(1) * 4 && ef < 1 << 16 {
+    while hits.as_ref().is_some_and(|h| h.len() < want)
+        && (ef as u64) < graph_allowed.max(1) * 4
+        && ef < 1 << 16
+    {
         ef *= 4;
-        hits = graph.search(s.vectors, s.query, s.k, ef, filter_ref);
+        hits = walk(ef, &mut budget);
     }
-    let mut plan = Plan::Graph { ef };
-    if hits.len() < want {
-        // The walk cannot reach k allowed rows (a disconnected corner of the graph): scan.
+    let Some(mut hits) = hits.filter(|h| h.len() >= want) else {
+        // Over budget, or the walk cannot reach k allowed rows (a disconnected corner of the
+        // graph): scan.
         return (
             top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
             Plan::GraphThenExact,
         );
-    }
+    };
+    let mut plan = Plan::Graph { ef };
     if in_graph < rows {
         let tail = match tail_rows {
             Rows::Set(a) => {
@@ -110,3 +130,7 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
     }
     (hits, plan)
 }
+
+#[cfg(test)]
+#[path = "vector_tests.rs"]
+mod tests;
