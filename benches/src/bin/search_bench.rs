@@ -4,8 +4,8 @@
 //!
 //! ```sh
 //! scripts/bench-setup                                   # hnswlib in .bench-venv (once)
-//! CARGO_TARGET_DIR=/var/tmp/segue-target-release cargo build --release -p segue-benches
-//! /var/tmp/segue-target-release/release/search_bench --sets 100000x384,1000000x128
+//! CARGO_TARGET_DIR=/var/tmp/segue-target-release cargo build --profile search-bench -p segue-benches
+//! /var/tmp/segue-target-release/search-bench/search_bench --sets 100000x384,1000000x128 --ef-construction 200
 //! ```
 //! Data: the clustered catalogue fixture (`segue fixtures catalog`), audio embeddings only;
 //! queries are further tracks of the same generator, not in the base set. Filters are `bpm`
@@ -26,7 +26,7 @@ use roaring::RoaringBitmap;
 use segue_benches::{gib, measure};
 use segue_fixtures::{CatalogSpec, catalog_batches};
 use segue_index::ann::format::write_graph;
-use segue_index::ann::{AnnGraph, HnswParams, build_graph};
+use segue_index::ann::{AnnGraph, GraphBuilder, HnswParams, build_graph};
 use segue_index::exact::{Rows, top_k_normalised};
 use segue_index::manifest::FileRef;
 use segue_index::vectors::{VectorFile, VectorFileWriter};
@@ -53,6 +53,9 @@ struct Cli {
     m: usize,
     #[arg(long, default_value_t = segue_index::ann::params::DEFAULT_EF_CONSTRUCTION)]
     ef_construction: usize,
+    /// Graph builders to time (`segue`, `hnsw_rs`); the first one's graph is searched.
+    #[arg(long, value_delimiter = ',', default_value = "segue")]
+    builders: Vec<GraphBuilder>,
     /// Skip hnswlib (when .bench-venv is missing).
     #[arg(long)]
     no_hnswlib: bool,
@@ -72,6 +75,8 @@ enum Cmd {
         m: usize,
         #[arg(long)]
         ef_construction: usize,
+        #[arg(long)]
+        builder: GraphBuilder,
     },
 }
 
@@ -85,9 +90,16 @@ fn main() -> anyhow::Result<()> {
         threads,
         m,
         ef_construction,
+        builder,
     }) = &cli.cmd
     {
-        return build_child(vectors, out, *threads, *m, *ef_construction);
+        let params = HnswParams {
+            m: *m,
+            ef_construction: *ef_construction,
+            threads: *threads,
+            builder: *builder,
+        };
+        return build_child(vectors, out, &params);
     }
     std::fs::create_dir_all(&cli.work)?;
     println!(
@@ -193,26 +205,17 @@ fn open_vectors(path: &Path) -> anyhow::Result<VectorFile> {
     Ok(VectorFile::open(path, dim, &fref)?)
 }
 
-fn build_child(
-    vectors: &Path,
-    out: &Path,
-    threads: usize,
-    m: usize,
-    efc: usize,
-) -> anyhow::Result<()> {
+fn build_child(vectors: &Path, out: &Path, params: &HnswParams) -> anyhow::Result<()> {
     let v = open_vectors(vectors)?;
-    let params = HnswParams {
-        m,
-        ef_construction: efc,
-        threads,
-    };
     let t = Instant::now();
-    let g = build_graph(&v, v.rows(), &params, &|_| {})?;
+    let g = build_graph(&v, v.rows(), params, &|_| {})?;
     let secs = t.elapsed().as_secs_f64();
     write_graph(out, "graph", &g, v.data_crc32())?;
     eprintln!(
-        "built {} rows with {threads} threads in {secs:.1} s",
-        v.rows()
+        "{} built {} rows with {} threads in {secs:.1} s",
+        params.builder.name(),
+        v.rows(),
+        params.threads
     );
     Ok(())
 }
@@ -292,29 +295,34 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     f.flush()?;
     drop(f);
 
-    // Builds, each in a child process: wall time and peak RSS of the build alone.
+    // Builds, each in a child process: wall time and peak RSS of the build alone. The first
+    // builder's graph is the one searched below, so it is built last.
     let exe = std::env::current_exe()?;
     let graph_path = cli.work.join(format!("graph-{rows}x{dim}.hnsw"));
     println!("\n| build | threads | seconds | peak RSS |\n|---|---:|---:|---:|");
-    for threads in [1usize, 2] {
-        let m = measure(
-            Command::new(&exe)
-                .arg("build")
-                .arg("--vectors")
-                .arg(&data.vectors_path)
-                .arg("--out")
-                .arg(&graph_path)
-                .args(["--threads", &threads.to_string()])
-                .args(["--m", &cli.m.to_string()])
-                .args(["--ef-construction", &cli.ef_construction.to_string()]),
-        )?;
-        println!(
-            "| segue (hnsw_rs build, M={}, efC={}) | {threads} | {:.1} | {:.2} GiB |",
-            cli.m,
-            cli.ef_construction,
-            m.seconds,
-            gib(m.peak_rss_bytes)
-        );
+    for builder in cli.builders.iter().rev() {
+        for threads in [1usize, 2] {
+            let m = measure(
+                Command::new(&exe)
+                    .arg("build")
+                    .arg("--vectors")
+                    .arg(&data.vectors_path)
+                    .arg("--out")
+                    .arg(&graph_path)
+                    .args(["--threads", &threads.to_string()])
+                    .args(["--m", &cli.m.to_string()])
+                    .args(["--ef-construction", &cli.ef_construction.to_string()])
+                    .args(["--builder", builder.name()]),
+            )?;
+            println!(
+                "| {} build, M={}, efC={} | {threads} | {:.1} | {:.2} GiB |",
+                builder.name(),
+                cli.m,
+                cli.ef_construction,
+                m.seconds,
+                gib(m.peak_rss_bytes)
+            );
+        }
     }
     let graph = open_graph(&graph_path, v)?;
 
@@ -322,6 +330,11 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     println!("\n| ef | recall@10 | QPS (1 thread) |\n|---:|---:|---:|");
     let mut ours_at_095: Option<(usize, f64)> = None;
     for &ef in &cli.efs {
+        // Warm-up, as on hnswlib's side: the first timed queries should not pay for page
+        // faults and cold caches.
+        for q in data.queries.iter().take(100) {
+            std::hint::black_box(graph.search(v, q, K, ef, None));
+        }
         let t = Instant::now();
         let got: Vec<Vec<u64>> = data
             .queries
