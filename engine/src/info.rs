@@ -57,8 +57,11 @@ impl LibraryInfo {
             } else {
                 format!(", {} newer rows scanned exactly", m.rows - a.rows)
             };
+            let ef = a
+                .search_ef
+                .map_or(String::new(), |ef| format!(", search ef {ef}"));
             built.push(format!(
-                "{space} HNSW graph ({} build, m {}, ef_construction {}, {} rows{coverage})",
+                "{space} HNSW graph ({} build, m {}, ef_construction {}{ef}, {} rows{coverage})",
                 a.builder.name(),
                 a.m,
                 a.ef_construction,

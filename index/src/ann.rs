@@ -16,6 +16,7 @@
 //! * [`native`] — our builder; [`via_hnsw_rs`] — hnsw_rs's, with the graph copied out.
 //! * [`format`] — the on-disk file (`ann/<space>.vNNNNNN.hnsw`).
 //! * [`graph`] — the memory-mapped graph and its (optionally filtered) search.
+//! * [`tune`] — the search ef a graph needs for recall@10 >= 0.95, measured when it is built.
 
 pub mod build;
 pub mod format;
@@ -23,6 +24,7 @@ pub mod graph;
 pub mod native;
 pub mod params;
 mod scored;
+pub mod tune;
 pub mod via_hnsw_rs;
 mod visited;
 

@@ -21,7 +21,8 @@ use arrow_array::{Array, ListArray, RecordBatch, StringArray};
 use futures::StreamExt;
 use lance::Dataset;
 
-use crate::ann::{HnswParams, build_graph, format::write_graph};
+use crate::ann::tune::tune_search_ef;
+use crate::ann::{AnnGraph, HnswParams, build_graph, format::write_graph};
 use crate::error::{IndexError, IoContext, Result};
 use crate::layout::{self, ANN_DIR, TEXT_DIR};
 use crate::manifest::{AnnInfo, FileRef, Manifest, TextIndexInfo};
@@ -151,6 +152,9 @@ fn ann_for(
     std::fs::create_dir_all(&ann_dir).at(&ann_dir)?;
     crate::failpoint::hit("index-before-graph-written");
     let file = write_graph(&v.dir.join(&rel), &rel, &graph, vectors.data_crc32())?;
+    drop(graph);
+    let written = AnnGraph::open(&v.dir.join(&rel), &file, vectors, vectors.data_crc32())?;
+    let search_ef = tune_search_ef(&written, vectors, params.threads);
     Ok(Some((
         AnnInfo {
             file: rel,
@@ -159,6 +163,7 @@ fn ann_for(
             m: params.m as u32,
             ef_construction: params.ef_construction as u32,
             builder: params.builder,
+            search_ef: Some(search_ef as u32),
             built_in_version: v.version,
             build_seconds: start.elapsed().as_secs_f64(),
         },

@@ -68,6 +68,11 @@ pub struct AnnInfo {
     /// Which builder made it (manifests from before the choice existed: hnsw_rs).
     #[serde(default = "crate::ann::GraphBuilder::legacy")]
     pub builder: crate::ann::GraphBuilder,
+    /// The search ef measured at build time to reach recall@10 >= 0.95 on this graph
+    /// (`ann::tune`); searches that set no ef use it. Absent in manifests from before tuning:
+    /// the fixed default applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_ef: Option<u32>,
     /// Library version in which it was built (a graph is carried over by appends).
     pub built_in_version: u64,
     pub build_seconds: f64,

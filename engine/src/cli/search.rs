@@ -46,7 +46,8 @@ pub struct SearchArgs {
     filter: Option<String>,
     #[arg(long, default_value_t = 10)]
     k: usize,
-    /// Graph search candidate list size (recall vs speed).
+    /// Graph search candidate list size (recall vs speed; default: the ef measured for the
+    /// library's graph when it was built, see `segue info`).
     #[arg(long)]
     ef: Option<usize>,
     /// Scan every allowed track instead of searching the graph.

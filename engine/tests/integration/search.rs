@@ -363,6 +363,12 @@ fn graph_search_recalls_the_exact_top_k_and_exact_search_is_the_reference() {
     let s = searcher(&lib_dir);
     let lib = s.library();
     assert_eq!(lib.manifest().ann["audio_emb"].rows, 3000);
+    // The ef measured at build time is the default, and it is what the graph needs.
+    let tuned = s.default_ef(EmbeddingKind::Audio);
+    assert_eq!(
+        lib.manifest().ann["audio_emb"].search_ef,
+        Some(tuned as u32)
+    );
     let mut rng = Rng(7);
     let queries = 50;
     let (mut found, mut found_wide) = (0, 0);
@@ -373,7 +379,7 @@ fn graph_search_recalls_the_exact_top_k_and_exact_search_is_the_reference() {
         let (graph, gs) = run(&s, &req);
         let (exact, es) = run(&s, &req.clone().exact(true));
         let (wide, ws) = run(&s, &req.clone().ef(256).unwrap());
-        assert_eq!(gs.plan, Some(Plan::Graph { ef: 64 }), "query {i}");
+        assert_eq!(gs.plan, Some(Plan::Graph { ef: tuned }), "query {i}");
         assert_eq!(ws.plan, Some(Plan::Graph { ef: 256 }), "query {i}");
         assert_eq!(es.plan, Some(Plan::Exact), "query {i}");
         assert_eq!(gs.allowed_rows, None);
@@ -396,8 +402,10 @@ fn graph_search_recalls_the_exact_top_k_and_exact_search_is_the_reference() {
     }
     let recall = found as f64 / (queries * K) as f64;
     let recall_wide = found_wide as f64 / (queries * K) as f64;
-    eprintln!("recall@10 over {queries} queries: ef 64 {recall:.3}, ef 256 {recall_wide:.3}");
-    assert!(recall >= 0.9, "recall@10 {recall}");
+    eprintln!(
+        "recall@10 over {queries} queries: tuned ef {tuned} {recall:.3}, ef 256 {recall_wide:.3}"
+    );
+    assert!(recall >= 0.95, "recall@10 at the default ef: {recall}");
     assert!(recall_wide >= 0.95, "recall@10 at ef 256: {recall_wide}");
 }
 
@@ -631,7 +639,13 @@ fn filtered_searches_return_only_matching_rows_and_k_of_them_whenever_k_match() 
     for i in 0..20 {
         let q = rng.near_random_row(lib, 0.05);
         let (hits, stats) = run(&s, &audio_query(q.clone()).filter(broad).unwrap());
-        assert_eq!(stats.plan, Some(Plan::Graph { ef: 64 }), "broad query {i}");
+        assert_eq!(
+            stats.plan,
+            Some(Plan::Graph {
+                ef: s.default_ef(EmbeddingKind::Audio)
+            }),
+            "broad query {i}"
+        );
         assert_eq!(hits.len(), K);
         assert!(hits.iter().all(|h| all[h.row as usize].energy >= Some(0.5)));
         let want = brute_force(lib, &q, |r| all[r as usize].energy >= Some(0.5), K);
@@ -658,17 +672,20 @@ fn filtered_searches_return_only_matching_rows_and_k_of_them_whenever_k_match() 
     let calm: Vec<u64> = (0..n as u64)
         .filter(|&r| all[r as usize].has_tag("mood:calm"))
         .collect();
-    let mut mid_found = 0;
+    let (mut mid_found, mut walked) = (0, 0);
     for i in 0..10 {
         let q = rng.near_random_row(lib, 0.05);
         let (hits, stats) = run(
             &s,
             &audio_query(q.clone()).filter(mid).unwrap().ef(16).unwrap(),
         );
-        assert!(
-            matches!(stats.plan, Some(Plan::Graph { .. })),
-            "mid query {i}: {stats:?}"
-        );
+        // The walk may give up on its budget (BPM follows the clusters, so this filter is
+        // correlated with the vectors) and scan instead; most of these queries walk.
+        match stats.plan {
+            Some(Plan::Graph { .. }) => walked += 1,
+            Some(Plan::GraphThenExact) => {}
+            other => panic!("mid query {i}: {other:?}"),
+        }
         assert_eq!(hits.len(), K);
         assert!(hits.iter().all(|h| all[h.row as usize].bpm >= Some(110.0)));
         let want = brute_force(lib, &q, |r| all[r as usize].bpm >= Some(110.0), K);
@@ -691,6 +708,10 @@ fn filtered_searches_return_only_matching_rows_and_k_of_them_whenever_k_match() 
         );
     }
 
+    assert!(
+        walked >= 7,
+        "only {walked} of 10 mid queries walked the graph"
+    );
     let mid_recall = mid_found as f64 / (10 * K) as f64;
     eprintln!("recall@10 with a {mid_rows}-row filter at ef 16: {mid_recall:.3}");
     assert!(mid_recall >= 0.8, "{mid_recall}");
@@ -755,7 +776,8 @@ fn appended_tracks_are_searchable_at_once_beside_the_carried_over_graph() {
     for (i, v) in new_vectors.iter().enumerate() {
         let id = format!("new-{i:03}");
         // Its own embedding finds it first, through the graph plan (tail scanned and merged).
-        let (hits, stats) = run(&s, &audio_query(v.clone()));
+        // (ef 64: at the default ef, a library this small is scanned exactly.)
+        let (hits, stats) = run(&s, &audio_query(v.clone()).ef(64).unwrap());
         assert_eq!(stats.plan, Some(Plan::Graph { ef: 64 }));
         assert_eq!(hits.len(), K);
         assert_eq!(hits[0].track_id, id, "{:?}", hit_ids(&hits));
@@ -1410,7 +1432,8 @@ fn a_damaged_or_mismatched_index_fails_to_open_until_segue_reindex_repairs_it() 
     let baseline = |lib: &Path| {
         let s = searcher(lib);
         let (exact, _) = run(&s, &audio_query(q.clone()).exact(true));
-        let (graph, stats) = run(&s, &audio_query(q.clone()));
+        // (ef 64: at the default ef, a library this small is scanned exactly.)
+        let (graph, stats) = run(&s, &audio_query(q.clone()).ef(64).unwrap());
         assert_eq!(stats.plan, Some(Plan::Graph { ef: 64 }));
         assert_eq!(graph.len(), K);
         assert_eq!(graph[0].row, 12);

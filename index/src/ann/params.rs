@@ -62,10 +62,14 @@ pub struct HnswParams {
     pub builder: GraphBuilder,
 }
 
-/// Defaults reach recall@10 >= 0.95 at the default search ef on the clustered fixtures (see
-/// `benches/RESULTS.md` for the measured curve).
+/// Build defaults: hnswlib's customary M = 16, ef_construction = 200, the setting the benchmark
+/// compares at (`benches/RESULTS.md`).
 pub const DEFAULT_M: usize = 16;
-pub const DEFAULT_EF_CONSTRUCTION: usize = 100;
+pub const DEFAULT_EF_CONSTRUCTION: usize = 200;
+/// Search ef for a graph that carries no tuned one (built before `ann::tune` existed). Every
+/// graph built now is given the ef it needs for recall@10 >= 0.95 (`AnnInfo::search_ef`): no
+/// single value does that for every library (ef 192 at 100k × 384, ef 768 at 1M × 128 on the
+/// clustered fixtures).
 pub const DEFAULT_EF_SEARCH: usize = 64;
 
 const MAX_M: usize = 128;

@@ -379,3 +379,43 @@ fn a_walk_over_its_budget_gives_up_and_reports_what_it_spent() {
     );
     assert_eq!(tight, 0);
 }
+
+#[test]
+fn the_tuned_ef_reaches_the_promised_recall_on_queries_it_never_saw() {
+    // A harder fixture than the others (more spread, a weaker graph), so that ef matters.
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = write_vectors(dir.path(), &clustered(6000, 48, 4, 21));
+    let p = HnswParams {
+        m: 6,
+        ef_construction: 40,
+        threads: 1,
+        builder: GraphBuilder::Segue,
+    };
+    let g = build_graph(&vectors, vectors.rows(), &p, &|_| {}).unwrap();
+    let path = dir.path().join("g.hnsw");
+    let fref = write_graph(&path, "g.hnsw", &g, vectors.data_crc32()).unwrap();
+    let graph = AnnGraph::open(&path, &fref, &vectors, vectors.data_crc32()).unwrap();
+    let f = Fixture {
+        _dir: dir,
+        vectors,
+        graph,
+        fref,
+        path,
+    };
+    let tuned = tune::tune_search_ef(&f.graph, &f.vectors, 2);
+    let at_tuned = recall(&f, tuned, None);
+    assert!(
+        at_tuned >= 0.95,
+        "held-out recall@10 {at_tuned} at tuned ef {tuned}"
+    );
+    // Not simply the largest ef: the smallest one that reaches the target on the graph's rows.
+    assert!(tuned < 2048, "{tuned}");
+    assert_eq!(
+        tune::tune_search_ef(&f.graph, &f.vectors, 2),
+        tuned,
+        "deterministic"
+    );
+    // A graph of a handful of rows needs no tuning.
+    let tiny = fixture(8, 8, 1);
+    assert_eq!(tune::tune_search_ef(&tiny.graph, &tiny.vectors, 1), 32);
+}

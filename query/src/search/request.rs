@@ -157,6 +157,8 @@ impl SearchRequest {
     }
 
     /// The graph search's candidate list size (recall vs speed); raised to `k` when smaller.
+    /// Unset, the ef tuned for the space's graph at build time is used
+    /// ([`Searcher::default_ef`](crate::search::Searcher::default_ef)).
     pub fn ef(mut self, ef: usize) -> Result<SearchRequest, QueryError> {
         segue_index::ann::SearchParams { ef }
             .validate()

@@ -14,7 +14,6 @@ use std::collections::HashMap;
 
 use roaring::RoaringBitmap;
 
-use segue_index::ann::params::DEFAULT_EF_SEARCH;
 use segue_index::{EmbeddingKind, Library};
 
 use super::candidates::CandidateProvider;
@@ -26,6 +25,12 @@ use crate::search::vector::{self, VectorSearch};
 /// `((va_audio − ref) + 0.2) · 3.0 + ((va_text − ref) + 0.3) · 2.5`, halved.
 const AUDIO_WEIGHT: f32 = 1.5;
 const TEXT_WEIGHT: f32 = 1.25;
+
+/// Search ef for a candidate pool (at least the pool size). Lower than the library's default
+/// search ef, which is set for recall@10 >= 0.95 of a top-10: a pool of candidates that the
+/// sequencer ranks again does not need every one of the exact best, and the soundtrack figures in
+/// `benches/RESULTS.md` were measured with it.
+const CANDIDATE_EF: usize = 64;
 
 /// Top-`count` rows by alignment per segment, from the HNSW graphs (exact scans where the
 /// filter leaves few rows or a space has no graph).
@@ -88,7 +93,7 @@ impl<'a> AnnCandidates<'a> {
             allowed,
             count,
             fetch: count,
-            ef: DEFAULT_EF_SEARCH.max(count),
+            ef: CANDIDATE_EF.max(count),
             cache: HashMap::new(),
             cached_video: None,
             scratch: Vec::new(),
