@@ -26,11 +26,12 @@ use roaring::RoaringBitmap;
 use segue_benches::{gib, measure};
 use segue_fixtures::{CatalogSpec, catalog_batches};
 use segue_index::ann::format::write_graph;
+use segue_index::ann::tune::tune_search_ef;
 use segue_index::ann::{AnnGraph, GraphBuilder, HnswParams, build_graph};
 use segue_index::exact::{Rows, top_k_normalised};
 use segue_index::manifest::FileRef;
 use segue_index::vectors::{VectorFile, VectorFileWriter};
-use segue_query::search::vector::{self, VectorSearch};
+use segue_query::search::vector::{self, Plan, VectorSearch};
 
 #[derive(Debug, Parser)]
 struct Cli {
@@ -46,7 +47,7 @@ struct Cli {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "10,16,24,32,48,64,96,128,192,256"
+        default_value = "10,16,24,32,48,64,96,128,192,256,384,512,768,1024"
     )]
     efs: Vec<usize>,
     #[arg(long, default_value_t = 16)]
@@ -56,6 +57,10 @@ struct Cli {
     /// Graph builders to time (`segue`, `hnsw_rs`); the first one's graph is searched.
     #[arg(long, value_delimiter = ',', default_value = "segue")]
     builders: Vec<GraphBuilder>,
+    /// Search the graphs an earlier run left in `--work` instead of building them again (no
+    /// build table; for a wider ef sweep of the same graph).
+    #[arg(long)]
+    reuse_graphs: bool,
     /// Skip hnswlib (when .bench-venv is missing).
     #[arg(long)]
     no_hnswlib: bool,
@@ -299,8 +304,13 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     // builder's graph is the one searched below, so it is built last.
     let exe = std::env::current_exe()?;
     let graph_path = cli.work.join(format!("graph-{rows}x{dim}.hnsw"));
-    println!("\n| build | threads | seconds | peak RSS |\n|---|---:|---:|---:|");
-    for builder in cli.builders.iter().rev() {
+    let reuse = cli.reuse_graphs && graph_path.exists();
+    if reuse {
+        println!("\nreusing {} (not rebuilt)", graph_path.display());
+    } else {
+        println!("\n| build | threads | seconds | peak RSS |\n|---|---:|---:|---:|");
+    }
+    for builder in cli.builders.iter().rev().filter(|_| !reuse) {
         for threads in [1usize, 2] {
             let m = measure(
                 Command::new(&exe)
@@ -328,8 +338,18 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
 
     // Single-thread QPS and recall per ef.
     println!("\n| ef | recall@10 | QPS (1 thread) |\n|---:|---:|---:|");
+    // The ef the library would give this graph (leave-one-out on its own rows), checked here
+    // against the held-out queries.
+    let t = Instant::now();
+    let tuned = tune_search_ef(&graph, v, 2);
+    let tune_secs = t.elapsed().as_secs_f64();
+    let mut efs = cli.efs.clone();
+    if !efs.contains(&tuned) {
+        efs.push(tuned);
+        efs.sort_unstable();
+    }
     let mut ours_at_095: Option<(usize, f64)> = None;
-    for &ef in &cli.efs {
+    for &ef in &efs {
         // Warm-up, as on hnswlib's side: the first timed queries should not pay for page
         // faults and cold caches.
         for q in data.queries.iter().take(100) {
@@ -349,7 +369,8 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
             .collect();
         let qps = data.queries.len() as f64 / t.elapsed().as_secs_f64();
         let r = recall(&exact_truth, &got);
-        println!("| {ef} | {r:.4} | {qps:.0} |");
+        let mark = if ef == tuned { " (tuned)" } else { "" };
+        println!("| {ef}{mark} | {r:.4} | {qps:.0} |");
         if r >= 0.95 && ours_at_095.is_none_or(|(_, q)| qps > q) {
             ours_at_095 = Some((ef, qps));
         }
@@ -358,8 +379,10 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         Some((ef, qps)) => println!("\nsegue: {qps:.0} QPS at recall@10 >= 0.95 (ef {ef})"),
         None => println!("\nsegue: recall@10 >= 0.95 not reached at these ef"),
     }
+    println!("tuned search ef: {tuned} (measured in {tune_secs:.1} s on 2 threads)");
 
-    // Filtered search through the query planner (exact scan or graph walk, chosen per query).
+    // Filtered search through the query planner (exact scan or graph walk, chosen per query),
+    // at the tuned ef, as a library search that sets no ef would run.
     println!(
         "\n| filter | rows allowed | plan | recall@10 | QPS (1 thread) |\n|---|---:|---|---:|---:|"
     );
@@ -367,7 +390,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         let (set, lo, hi) = bpm_filter(&data.bpm, fraction);
         let t_truth = truth(v, &data.queries, Some(&set));
         let t = Instant::now();
-        let mut plan = None;
+        let mut plans = Vec::with_capacity(data.queries.len());
         let got: Vec<Vec<u64>> = data
             .queries
             .iter()
@@ -377,12 +400,12 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
                     graph: Some(&graph),
                     query: q,
                     k: K,
-                    ef: segue_index::ann::params::DEFAULT_EF_SEARCH,
+                    ef: tuned,
                     allowed: Some(&set),
                     exact: false,
                     threads: 1,
                 });
-                plan = Some(p);
+                plans.push(p);
                 hits.iter().map(|h| h.row).collect()
             })
             .collect();
@@ -392,18 +415,113 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
             bail!("{short} filtered queries returned fewer than k results");
         }
         println!(
-            "| bpm {lo:.1}..={hi:.1} ({:.0}%) | {} | {:?} | {:.4} | {qps:.0} |",
+            "| bpm {lo:.1}..={hi:.1} ({:.0}%) | {} | {} | {:.4} | {qps:.0} |",
             fraction * 100.0,
             set.len(),
-            plan.context("no queries")?,
+            plan_mix(&plans),
             recall(&t_truth, &got)
         );
     }
+
+    calibrate_planner(&data, &graph);
 
     if !cli.no_hnswlib {
         hnswlib(cli, &data, &truth_path)?;
     }
     Ok(())
+}
+
+/// How the planner answered a set of queries, e.g. `Graph { ef: 64 } 71%, GraphThenExact 29%`.
+fn plan_mix(plans: &[Plan]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for p in plans {
+        let name = format!("{p:?}");
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(n, c)| format!("{n} {:.0}%", 100.0 * *c as f64 / plans.len().max(1) as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A filter keeping about `fraction` of the rows, independent of the vectors (a hash of the row).
+fn random_filter(rows: u64, fraction: f64) -> RoaringBitmap {
+    let cut = (fraction * u64::MAX as f64) as u64;
+    (0..rows as u32)
+        .filter(|&r| {
+            // splitmix64: a fixed, well-mixed hash, so the set is the same in every run.
+            let mut z = u64::from(r).wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31) < cut
+        })
+        .collect()
+}
+
+/// The measurements behind the planner's constants (`segue_query::search::vector`): for each
+/// filter, both plans forced on one thread — an exact scan of the allowed rows, and a filtered
+/// graph walk at the default ef with no budget — and what each costs per row scanned and per
+/// similarity the walk computed.
+fn calibrate_planner(data: &Data, graph: &AnnGraph) {
+    let v = &data.vectors;
+    let ef = segue_index::ann::params::DEFAULT_EF_SEARCH;
+    let queries = &data.queries[..data.queries.len().min(200)];
+    println!(
+        "\nplanner calibration (forced plans, ef {ef}, {} queries, 1 thread)\n\n\
+         | filter | allowed | scan µs | walk µs | walk recall@10 | walk sims | scan ns/row | walk ns/sim | sims·s/ef |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        queries.len()
+    );
+    let mut filters: Vec<(String, RoaringBitmap)> = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+        .iter()
+        .map(|&f| {
+            (
+                format!("random {:.0}%", f * 100.0),
+                random_filter(v.rows(), f),
+            )
+        })
+        .collect();
+    for f in [0.01, 0.1] {
+        let (set, _, _) = bpm_filter(&data.bpm, f);
+        filters.push((format!("bpm {:.0}%", f * 100.0), set));
+    }
+    for (name, set) in &filters {
+        let t_truth = truth(v, queries, Some(set));
+        let t = Instant::now();
+        for q in queries {
+            std::hint::black_box(top_k_normalised(v, q, K, Rows::Set(set), 1));
+        }
+        let scan_us = t.elapsed().as_secs_f64() * 1e6 / queries.len() as f64;
+        let allowed = |r: u32| set.contains(r);
+        let mut sims = 0usize;
+        let t = Instant::now();
+        let got: Vec<Vec<u64>> = queries
+            .iter()
+            .map(|q| {
+                let mut budget = usize::MAX;
+                let hits = graph
+                    .search_within(v, q, K, ef, Some(&allowed), &mut budget)
+                    .unwrap_or_default();
+                sims += usize::MAX - budget;
+                hits.iter().map(|h| h.row).collect()
+            })
+            .collect();
+        let walk_us = t.elapsed().as_secs_f64() * 1e6 / queries.len() as f64;
+        let mean_sims = sims as f64 / queries.len() as f64;
+        let selectivity = set.len() as f64 / v.rows() as f64;
+        println!(
+            "| {name} | {} | {scan_us:.0} | {walk_us:.0} | {:.4} | {mean_sims:.0} | {:.1} | {:.1} | {:.1} |",
+            set.len(),
+            recall(&t_truth, &got),
+            scan_us * 1e3 / set.len().max(1) as f64,
+            walk_us * 1e3 / mean_sims.max(1.0),
+            mean_sims * selectivity / ef as f64
+        );
+    }
 }
 
 fn hnswlib(cli: &Cli, data: &Data, truth_path: &Path) -> anyhow::Result<()> {

@@ -38,7 +38,8 @@ pub struct VectorSearch<'a> {
 /// The graph walk visits roughly `ef / selectivity` nodes and computes a distance for each of
 /// their new neighbours; an exact scan computes one per allowed row. Scanning wins when
 /// `allowed <= COST_RATIO * ef / selectivity`, i.e. `selectivity² <= COST_RATIO * ef / rows`
-/// (about 2% of a million rows at ef 64; measured crossover in `benches/RESULTS.md`).
+/// (about 2% of a million rows at ef 64; measured at 1M × 128 with a filter independent of the
+/// vectors, the crossover lies between 2% and 5%: `benches/RESULTS.md`, planner calibration).
 pub const COST_RATIO: f64 = 8.0;
 
 /// The estimate above assumes the allowed rows are spread over the graph. A filter correlated
