@@ -204,7 +204,6 @@ impl Searcher {
         allowed: &mut Option<RoaringBitmap>,
         depth: usize,
     ) -> Result<(Vec<Hit>, Option<Plan>), QueryError> {
-        let ef = |space: EmbeddingKind| request.ef.unwrap_or_else(|| self.default_ef(space));
         match vq {
             VectorQuery::Vector { space, vector } => {
                 let q = normalise_query(vector, self.dim(*space)?)?;
@@ -212,7 +211,7 @@ impl Searcher {
                     *space,
                     &q,
                     depth,
-                    ef(*space),
+                    request.ef,
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -233,7 +232,7 @@ impl Searcher {
                     EmbeddingKind::Text,
                     &q,
                     depth,
-                    ef(EmbeddingKind::Text),
+                    request.ef,
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -269,7 +268,7 @@ impl Searcher {
                             *space,
                             &q,
                             depth,
-                            ef(*space),
+                            request.ef,
                             allowed.as_ref(),
                             request.exact,
                         )?;
@@ -285,7 +284,7 @@ impl Searcher {
                                 *space,
                                 &q,
                                 per,
-                                ef(*space),
+                                request.ef,
                                 allowed.as_ref(),
                                 request.exact,
                             )?;
@@ -310,17 +309,19 @@ impl Searcher {
         }
     }
 
-    /// Nearest rows to the normalised `q` in `space` among `allowed`.
+    /// Nearest rows to the normalised `q` in `space` among `allowed`; `ef` unset: the ef tuned
+    /// for the space's graph ([`Searcher::default_ef`]).
     pub fn nearest(
         &self,
         space: EmbeddingKind,
         q: &[f32],
         k: usize,
-        ef: usize,
+        ef: Option<usize>,
         allowed: Option<&RoaringBitmap>,
         exact: bool,
     ) -> Result<(Vec<Hit>, Plan), QueryError> {
         let vectors = self.vectors(space)?;
+        let ef = ef.unwrap_or_else(|| self.default_ef(space));
         Ok(vector::search(&VectorSearch {
             vectors,
             graph: self.library.ann(space),
