@@ -1,9 +1,6 @@
 //! `segue eval`: every policy on every video, the per-video returns, and the CDF of episode
 //! returns per policy (the RL-Soundtrack paper's Figures 3–4).
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
 use serde::Serialize;
 
 use segue_query::sequencer::Sequencer;
@@ -15,14 +12,19 @@ use crate::error::{Error, Result};
 /// A policy to evaluate: a built-in sequencer, or any sequencer the caller makes per video
 /// (e.g. a trained policy).
 pub enum EvalPolicy<'a> {
+    /// One of the planner's sequencers (random, greedy, beam, a trained policy file).
     Builtin(PolicyChoice),
+    /// A sequencer the caller builds afresh for each video.
     Custom {
+        /// The name the report uses.
         name: String,
+        /// Makes the sequencer for one video.
         make: Box<dyn Fn() -> Result<Box<dyn Sequencer + 'a>> + 'a>,
     },
 }
 
 impl EvalPolicy<'_> {
+    /// The name the report uses (`beam`, `policy:FILE`, a custom name).
     pub fn name(&self) -> String {
         match self {
             EvalPolicy::Builtin(p) => p.name().to_string(),
@@ -40,34 +42,53 @@ impl std::fmt::Debug for EvalPolicy<'_> {
 /// One video under one policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalRow {
+    /// The video's id.
     pub video_id: String,
+    /// The policy's name.
     pub policy: String,
+    /// Segments planned.
     pub segments: usize,
+    /// The objective's return of the plan.
     pub episode_return: f64,
+    /// Music changes in the plan.
     pub switches: u32,
+    /// The switch budget the plan was scored against.
     pub switch_budget: i64,
+    /// `|switches − budget|`.
     pub switch_error: u64,
+    /// Mean cosine between each segment and its track.
     pub mean_alignment_cosine: f64,
+    /// Different tracks used.
     pub distinct_tracks: usize,
+    /// Planning time per segment.
     pub ms_per_step: f64,
 }
 
 /// One policy over all videos.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicySummary {
+    /// The policy's name.
     pub policy: String,
+    /// Videos planned.
     pub videos: usize,
+    /// Mean return over the videos.
     pub mean_return: f64,
+    /// Median return over the videos.
     pub median_return: f64,
+    /// Mean of the videos' mean alignment cosines.
     pub mean_alignment_cosine: f64,
+    /// Mean `|switches − budget|`.
     pub mean_switch_error: f64,
+    /// Planning time per segment over all segments.
     pub ms_per_step: f64,
 }
 
 /// Everything `segue eval` measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// One row per video and policy, policies in the order given.
     pub rows: Vec<EvalRow>,
+    /// One summary per policy.
     pub summaries: Vec<PolicySummary>,
 }
 
@@ -148,87 +169,5 @@ fn summarise(policy: &str, rows: &[EvalRow]) -> PolicySummary {
         mean_alignment_cosine: mean(|r| r.mean_alignment_cosine),
         mean_switch_error: mean(|r| r.switch_error as f64),
         ms_per_step: ms / steps.max(1.0),
-    }
-}
-
-impl EvalReport {
-    /// Writes `returns.csv` (one row per video and policy), `summary.json`, and the CDF of
-    /// returns as `returns-cdf.svg` and `returns-cdf.png` into `dir`. Returns the paths.
-    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            path: dir.into(),
-            source: e,
-        })?;
-        let mut csv = csv::Writer::from_writer(Vec::new());
-        for r in &self.rows {
-            csv.serialize(r)
-                .map_err(|e| Error::Invalid(format!("returns.csv: {e}")))?;
-        }
-        let csv = csv
-            .into_inner()
-            .map_err(|e| Error::Invalid(format!("returns.csv: {e}")))?;
-        let csv_path = dir.join("returns.csv");
-        segue_index::atomic::atomic_write(&csv_path, &csv)?;
-        let json_path = dir.join("summary.json");
-        let json = serde_json::to_vec_pretty(&self.summaries)
-            .map_err(|e| Error::Invalid(format!("summary.json: {e}")))?;
-        segue_index::atomic::atomic_write(&json_path, &json)?;
-        let series: Vec<(String, Vec<f64>)> = self
-            .summaries
-            .iter()
-            .map(|s| {
-                let v = self
-                    .rows
-                    .iter()
-                    .filter(|r| r.policy == s.policy)
-                    .map(|r| r.episode_return)
-                    .collect();
-                (s.policy.clone(), v)
-            })
-            .collect();
-        let svg = dir.join("returns-cdf.svg");
-        let png = dir.join("returns-cdf.png");
-        crate::plot::cdf_plot(
-            &series,
-            "CDF of episode returns",
-            "episode return",
-            &svg,
-            &png,
-        )?;
-        Ok(vec![csv_path, json_path, svg, png])
-    }
-
-    /// A readable table of the summaries.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        // Wide enough for `policy:<file stem>` names.
-        let w = self
-            .summaries
-            .iter()
-            .map(|s| s.policy.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(16);
-        writeln!(
-            out,
-            "{:<w$} {:>6} {:>12} {:>12} {:>10} {:>10} {:>10}",
-            "policy", "videos", "mean return", "median", "align cos", "switch err", "ms/step"
-        )
-        .ok();
-        for s in &self.summaries {
-            writeln!(
-                out,
-                "{:<w$} {:>6} {:>12.3} {:>12.3} {:>10.3} {:>10.2} {:>10.3}",
-                s.policy,
-                s.videos,
-                s.mean_return,
-                s.median_return,
-                s.mean_alignment_cosine,
-                s.mean_switch_error,
-                s.ms_per_step
-            )
-            .ok();
-        }
-        out
     }
 }

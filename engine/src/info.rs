@@ -7,32 +7,49 @@ use segue_index::{EmbeddingKind, Library, Result};
 /// A library's description, printed by `segue info` (readable or `--json`).
 #[derive(Debug, Serialize)]
 pub struct LibraryInfo {
+    /// The library directory.
     pub path: String,
+    /// The published version.
     pub library_version: u64,
+    /// The manifest's format version.
     pub format_version: u32,
+    /// The Lance dataset version the library version names.
     pub lance_version: u64,
+    /// Tracks in this version.
     pub tracks: u64,
+    /// The embedding spaces.
     pub embeddings: Vec<EmbeddingInfo>,
+    /// Bytes of the Lance dataset's files of this version.
     pub lance_bytes: u64,
+    /// Bytes of the derived files (vectors, graphs, text index, attachments).
     pub derived_bytes: u64,
     /// Derived structures present in this version.
     pub built: Vec<String>,
+    /// The Segue build that published this version.
     pub written_by: String,
+    /// When it was published (seconds since the Unix epoch).
     pub published_unix: u64,
+    /// Every ingest in the library's history.
     pub ingests: Vec<segue_index::IngestRecord>,
     /// Set by `--verify`: every checksum was re-read and matched.
     pub verified: bool,
 }
 
+/// One embedding space of a library.
 #[derive(Debug, Serialize)]
 pub struct EmbeddingInfo {
+    /// The column (`audio_emb`, `text_emb`).
     pub name: String,
+    /// Dimensions.
     pub dim: u32,
+    /// Bytes of its vector file.
     pub bytes: u64,
+    /// The encoder that made it, when Segue knows it.
     pub encoder: Option<String>,
 }
 
 impl LibraryInfo {
+    /// Describes `lib`; with `verify`, every checksum is re-read first.
     pub fn of(lib: &Library, verify: bool) -> Result<LibraryInfo> {
         if verify {
             lib.verify()?;
@@ -90,80 +107,5 @@ impl LibraryInfo {
             ingests: m.build.ingests.clone(),
             verified: verify,
         })
-    }
-
-    /// The human-readable form.
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        let mut line = |k: &str, v: String| s.push_str(&format!("{k:<16} {v}\n"));
-        line("library", self.path.clone());
-        line(
-            "version",
-            format!(
-                "{} (format {}, lance version {})",
-                self.library_version, self.format_version, self.lance_version
-            ),
-        );
-        line("tracks", self.tracks.to_string());
-        if self.embeddings.is_empty() {
-            line("embeddings", "none".into());
-        }
-        for e in &self.embeddings {
-            let enc = e
-                .encoder
-                .as_deref()
-                .map(|x| format!(", encoder {x}"))
-                .unwrap_or_default();
-            line(
-                &e.name,
-                format!("{}-d, {}{enc}", e.dim, human_bytes(e.bytes)),
-            );
-        }
-        line(
-            "size",
-            format!(
-                "{} lance + {} derived",
-                human_bytes(self.lance_bytes),
-                human_bytes(self.derived_bytes)
-            ),
-        );
-        line("built", self.built.join(", "));
-        line("written by", self.written_by.clone());
-        if self.verified {
-            line("checksums", "verified".into());
-        }
-        for i in &self.ingests {
-            line(
-                &format!("ingest v{}", i.library_version),
-                format!(
-                    "{} ({}): {} read, {} added, {} replaced, {} duplicates skipped, {} rejected, {:.1} s",
-                    i.source,
-                    i.format,
-                    i.rows_read,
-                    i.rows_added,
-                    i.rows_replaced,
-                    i.rows_skipped_duplicate,
-                    i.rows_rejected,
-                    i.seconds
-                ),
-            );
-        }
-        s
-    }
-}
-
-/// 1536 → "1.5 KiB".
-pub fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
     }
 }

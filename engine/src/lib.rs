@@ -3,22 +3,35 @@
 //!
 //! This crate is the public face: it re-exports what applications need from the layered crates
 //! (`segue-index` for the on-disk library, `segue-ingest` for building it, `segue-query` for
-//! asking it) and hosts the `segue` command-line program.
+//! asking it, `segue-train` for training its policy) and adds the few calls that tie them
+//! together (opening a searcher or a planner with the library's own text encoder, fitting,
+//! evaluating, training on a library).
 //!
 //! ```no_run
-//! use segue::{ingest, IngestOptions, Library};
-//! let summary = ingest(std::path::Path::new("my-library"), &IngestOptions::new("catalog.parquet"))?;
-//! let library = Library::open(std::path::Path::new("my-library"))?;
+//! use std::path::Path;
+//! use segue::search::{SearchRequest, open_searcher};
+//! use segue::{EncoderOptions, IngestOptions, Library, ingest};
+//!
+//! let summary = ingest(Path::new("my-library"), &IngestOptions::new("catalog.parquet"))?;
+//! let library = Library::open(Path::new("my-library"))?;
 //! println!("version {} with {} tracks", library.version(), library.rows());
+//!
+//! let searcher = open_searcher(Path::new("my-library"), &EncoderOptions::default())?;
+//! let request = SearchRequest::text("calm piano for a rainy morning")?
+//!     .filter("bpm >= 60 AND bpm <= 90")?
+//!     .k(10)?;
+//! let (hits, _stats) = searcher.search(&request)?;
+//! for hit in hits {
+//!     println!("{:.3} {} {:?}", hit.score, hit.track_id, hit.fields.title);
+//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![warn(missing_docs)]
 
-pub mod demo;
 pub mod error;
 pub mod eval;
 pub mod info;
 pub mod paths;
-mod plot;
 pub mod policy;
 pub mod search;
 pub mod soundtrack;
@@ -30,9 +43,12 @@ pub use segue_index::{Dims, EmbeddingKind, IndexError, IndexPlan, Library, Manif
 pub use segue_ingest::{
     CatalogFormat, IngestError, IngestOptions, IngestSummary, OnDuplicate, RowError, ingest,
 };
+pub use text::EncoderOptions;
 
 /// The layered crates, for callers that need more than the facade.
 pub use segue_fixtures as fixtures;
 pub use segue_index as index;
 pub use segue_ingest as ingest_crate;
+pub use segue_models as models;
 pub use segue_query as query;
+pub use segue_train as train_crate;

@@ -10,11 +10,19 @@ pub use segue_query::search::{
 };
 
 use crate::error::{Error, Result};
+use crate::text::{EncoderOptions, library_text_embedder};
 use segue_index::{EmbeddingKind, Library, LibraryWriter, Manifest};
 
-/// Opens the current version of the library in `dir` for searching.
-pub fn open_searcher(dir: &Path) -> Result<Searcher> {
-    Ok(Searcher::new(Arc::new(Library::open(dir)?)))
+/// Opens the current version of the library in `dir` for searching, with the library's text
+/// encoder attached (loaded on the first text prompt; see [`EncoderOptions`]).
+pub fn open_searcher(dir: &Path, encoders: &EncoderOptions) -> Result<Searcher> {
+    let library = Arc::new(Library::open(dir)?);
+    let embedder = library_text_embedder(&library, encoders);
+    let searcher = Searcher::new(library);
+    Ok(match embedder {
+        Some(e) => searcher.with_text_embedder(e),
+        None => searcher,
+    })
 }
 
 /// Publishes a new version of the library in `dir` with its derived indexes (HNSW graphs, text
@@ -113,40 +121,5 @@ pub fn space_for(
             "the query vector has dimension {dim}; the library's audio space has {:?}, its text space {:?}",
             dims.audio, dims.text
         ))),
-    }
-}
-
-/// A plain table: rank, score, id, title, artist, bpm, duration, tags.
-pub fn render_hits(hits: &[SearchHit]) -> String {
-    let cut = clip;
-    let mut out = format!(
-        "{:>3}  {:>7}  {:<18}  {:<28}  {:<20}  {:>5}  {:>6}  {}\n",
-        "#", "score", "track_id", "title", "artist", "bpm", "dur_s", "tags"
-    );
-    for (i, h) in hits.iter().enumerate() {
-        let f = &h.fields;
-        out.push_str(&format!(
-            "{:>3}  {:>7.4}  {:<18}  {:<28}  {:<20}  {:>5}  {:>6}  {}\n",
-            i + 1,
-            h.score,
-            cut(&h.track_id, 18),
-            cut(f.title.as_deref().unwrap_or("-"), 28),
-            cut(f.artist.as_deref().unwrap_or("-"), 20),
-            f.bpm.map_or("-".into(), |b| format!("{b:.0}")),
-            f.duration_s.map_or("-".into(), |d| format!("{d:.0}")),
-            cut(&f.tags.as_deref().unwrap_or(&[]).join(" "), 60),
-        ));
-    }
-    out
-}
-
-/// `s` cut to `n` characters, with an ellipsis when cut.
-pub(crate) fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
     }
 }

@@ -19,16 +19,14 @@ use crate::text::{EncoderOptions, library_text_embedder};
 use segue_index::{EmbeddingKind, Library, LibraryWriter, Manifest};
 
 /// Opens the current version of the library in `dir` for planning, with the library's text
-/// encoder for captions when its model can be found (see [`EncoderOptions`]).
+/// encoder attached for captions (loaded on the first caption; see [`EncoderOptions`]).
 pub fn open_planner(dir: &Path, encoders: &EncoderOptions) -> Result<Planner> {
     let library = Arc::new(Library::open(dir)?);
     let embedder = library_text_embedder(&library, encoders);
     let planner = Planner::open(library)?;
     Ok(match embedder {
-        Ok(Some(e)) => planner.with_text_embedder(e),
-        // Without the model, videos that carry embeddings still plan; a caption-only video
-        // then gets a clear error from the planner.
-        Ok(None) | Err(_) => planner,
+        Some(e) => planner.with_text_embedder(e),
+        None => planner,
     })
 }
 
@@ -40,12 +38,17 @@ pub fn read_videos_for(planner: &Planner, path: &Path) -> Result<Vec<Video>> {
 /// What `segue fit` did.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FitSummary {
+    /// The version that holds the fit.
     pub library_version: u64,
+    /// Videos fitted on.
     pub videos: usize,
+    /// Videos with `music_change` flags (what the switch-budget model learns from).
     pub labelled_videos: usize,
     /// Budget bins (mu, std, sigma range, videos), when fitted.
     pub budget: Option<segue_query::objective::SwitchBudgetModel>,
+    /// An audio reference embedding was fitted.
     pub audio_reference: bool,
+    /// A text reference embedding was fitted.
     pub text_reference: bool,
 }
 
@@ -214,62 +217,4 @@ pub fn video_anchors(lib: &Library, n: usize) -> Result<segue_fixtures::VideoAnc
         )));
     }
     Ok(anchors)
-}
-
-/// A readable table of one plan and its totals.
-pub fn render_plan(p: &SoundtrackPlan) -> String {
-    let cut = crate::search::clip;
-    let mut out = format!(
-        "video {} — {} segments, policy {}, library version {}\n",
-        p.video_id,
-        p.segments.len(),
-        p.policy,
-        p.library_version
-    );
-    out.push_str(&format!(
-        "{:>3}  {:>13}  {:<8}  {:<18}  {:<26}  {:<18}  {:>7}  {:>7}  {:>7}  {:>7}\n",
-        "#", "time", "action", "track_id", "title", "artist", "offset", "reward", "align", "smooth"
-    ));
-    for s in &p.segments {
-        let (action, id, title, artist) = match s.action {
-            PlannedAction::New => (
-                "new",
-                cut(&s.track_id, 18),
-                cut(s.title.as_deref().unwrap_or("-"), 26),
-                cut(s.artist.as_deref().unwrap_or("-"), 18),
-            ),
-            PlannedAction::Continue => ("continue", "  ·".into(), "  ·".into(), "".into()),
-        };
-        out.push_str(&format!(
-            "{:>3}  {:>6.1}–{:<6.1}  {:<8}  {:<18}  {:<26}  {:<18}  {:>7.1}  {:>7.3}  {:>7.3}  {:>7}\n",
-            s.index,
-            s.start,
-            s.end,
-            action,
-            id,
-            title,
-            artist,
-            s.offset,
-            s.reward,
-            s.terms.alignment_reward,
-            if s.index == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", s.terms.smoothness_reward)
-            },
-        ));
-    }
-    out.push_str(&format!(
-        "return {:.3} (switch term {:.3}, theme term {:.3}); switches {} vs budget {}; {} distinct tracks; mean alignment cosine {:.3}; {:.2} ms ({:.3} ms per segment)\n\n",
-        p.total_reward,
-        p.switch_reward,
-        p.theme_reward,
-        p.switches,
-        p.switch_budget,
-        p.distinct_tracks,
-        p.mean_alignment_cosine,
-        p.timing.total_ms,
-        p.timing.ms_per_step,
-    ));
-    out
 }

@@ -23,6 +23,14 @@ pub enum ModelError {
         reason: String,
     },
 
+    /// A model that failed to load earlier, asked for again (the first failure is the cause).
+    #[error("the {model} encoder could not be loaded: {cause}")]
+    Unavailable {
+        model: String,
+        #[source]
+        cause: std::sync::Arc<ModelError>,
+    },
+
     /// Running a model failed.
     #[error("inference with {model} failed: {reason}")]
     Inference { model: String, reason: String },

@@ -80,6 +80,18 @@ pub enum QueryError {
     #[error("{0}: this library version has no text index; run `segue reindex --library {0}`")]
     NoTextIndex(String),
 
+    /// Text (a prompt, a caption) cannot be embedded into the library's text space: the reason.
+    #[error("text cannot be embedded into this library's text space: {0}")]
+    NoTextEncoder(String),
+
+    /// The text encoder failed to load or to run (the model's own error says which).
+    #[error("embedding {what}: {source}")]
+    Embedding {
+        what: String,
+        #[source]
+        source: segue_models::ModelError,
+    },
+
     /// A text query embedded by another model than the library's text embeddings.
     #[error(
         "the library's text embeddings come from {library}, the query encoder is {query}: their spaces are not comparable"

@@ -6,12 +6,13 @@
 //! * [`sequencer`]: per-segment "new track or CONTINUE" decisions (random, greedy, beam).
 //! * [`soundtrack`]: plans for whole videos against a library (fit, planner, plan output).
 //! * [`library_tracks`]: the objective's view of a published library.
-//! * [`policy`]: the masked policy sequencer: Maskable PPO training, ONNX export, inference.
+//! * [`policy`]: the masked policy sequencer: a trained ONNX policy run through ONNX Runtime
+//!   (training and export live in `segue-train`).
 
 pub mod error;
+pub mod hash;
 pub mod library_tracks;
 pub mod objective;
-pub mod plot;
 pub mod policy;
 pub mod search;
 pub mod sequencer;

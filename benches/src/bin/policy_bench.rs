@@ -31,11 +31,10 @@ use segue::Library;
 use segue::eval::{EvalPolicy, evaluate};
 use segue::query::QueryError;
 use segue::query::objective::{Episode, Row};
-use segue::query::policy::{
-    Choice, ObsConfig, ObservationBuilder, PolicyModel, PolicySequencer, split_videos,
-};
+use segue::query::policy::{Choice, ObsConfig, ObservationBuilder, PolicyModel, PolicySequencer};
 use segue::query::sequencer::{AllRows, AnnCandidates, CandidateProvider};
 use segue::soundtrack::{PlanOptions, Planner, PolicyChoice, read_videos_for};
+use segue::train_crate::split_videos;
 use segue_benches::{measure, scale_library, scale_videos, segue_bin};
 
 #[derive(Debug, Parser)]
@@ -123,7 +122,7 @@ fn returns(
         &PlanOptions::default(),
         |_, _| {},
     )?;
-    let files = report.write(out)?;
+    let files = segue_cli::report::write_eval(&report, out)?;
     println!(
         "{} held-out videos of {} ({} segments) on {} ({} tracks)\n",
         test.len(),
@@ -132,7 +131,7 @@ fn returns(
         library.display(),
         planner.library().rows()
     );
-    print!("{}", report.render());
+    print!("{}", segue_cli::render::eval_summary(&report));
     for f in files {
         println!("wrote {}", f.display());
     }

@@ -53,13 +53,6 @@ pub fn sample_valid(logits: &[f32], mask: &[f32], rng: &mut impl Rng) -> Option<
     Some(last)
 }
 
-/// FNV-1a of a video id (stable across platforms and Rust versions), to seed per video.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;

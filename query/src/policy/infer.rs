@@ -1,5 +1,4 @@
-//! Running a policy as a [`Sequencer`]: through ONNX Runtime ([`PolicySequencer`], what
-//! planning uses) or through the trainer's own forward pass ([`NetSequencer`]).
+//! Running a policy file as a [`Sequencer`] through ONNX Runtime ([`PolicySequencer`]).
 //!
 //! Per step: build the observation into reused buffers, run the network, pick the argmax (or
 //! a seeded draw) among the valid actions, map slot → `Action::Track(row)`. Neither the
@@ -12,146 +11,15 @@ use ort::value::TensorRef;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::choose::{Choice, argmax_valid, fnv1a, sample_valid};
-use super::net::{Forward, Input, PolicyNet};
+use super::choose::{Choice, argmax_valid, sample_valid};
+use super::interface::{INPUTS, OUTPUTS, PolicyMeta};
 use super::obs::{Observation, ObservationBuilder, SLOT_FEATURES};
-use super::onnx::PolicyMeta;
 use super::runtime::open_session;
 use crate::error::QueryError;
+use crate::hash::video_seed;
 use crate::objective::{Action, Episode};
 use crate::sequencer::Sequencer;
 use crate::video::Video;
-
-const INPUTS: [&str; 4] = ["context", "slots", "continue_features", "mask"];
-const OUTPUTS: [&str; 2] = ["logits", "value"];
-
-fn no_action(ep: &Episode<'_>) -> QueryError {
-    QueryError::NoCandidates {
-        video: ep.video().id.clone(),
-        segment: ep.t(),
-    }
-}
-
-fn input(o: &Observation) -> Input<'_, f32> {
-    Input {
-        context: &o.context,
-        slots: &o.slots,
-        continue_features: &o.continue_features,
-        mask: &o.mask,
-    }
-}
-
-/// The chosen index as an action, checked against the mask and the objective once more.
-fn to_action(obs: &Observation, i: Option<usize>, ep: &Episode<'_>) -> Result<Action, QueryError> {
-    let a = i.and_then(|i| obs.action(i)).ok_or_else(|| no_action(ep))?;
-    if !ep.action_valid(a) {
-        return Err(QueryError::Policy(format!(
-            "the policy chose {a:?}, which the objective forbids at segment {}",
-            ep.t()
-        )));
-    }
-    Ok(a)
-}
-
-/// The trainer's network stepping through an episode with a borrowed observation builder.
-#[derive(Debug)]
-pub struct NetStepper<'n> {
-    net: &'n PolicyNet<f32>,
-    obs: Observation,
-    fwd: Forward<f32>,
-}
-
-impl<'n> NetStepper<'n> {
-    pub fn new(net: &'n PolicyNet<f32>) -> Self {
-        NetStepper {
-            net,
-            obs: Observation::zeros(net.dims),
-            fwd: Forward::default(),
-        }
-    }
-
-    /// The argmax action at the episode's next segment.
-    pub fn choose_greedy(
-        &mut self,
-        builder: &mut ObservationBuilder<'_>,
-        ep: &Episode<'_>,
-    ) -> Result<Action, QueryError> {
-        builder.build(ep, &mut self.obs)?;
-        self.net.forward(input(&self.obs), &mut self.fwd);
-        to_action(
-            &self.obs,
-            argmax_valid(&self.fwd.logits, &self.obs.mask),
-            ep,
-        )
-    }
-}
-
-/// A policy run by the trainer's forward pass (no ONNX Runtime).
-#[derive(Debug)]
-pub struct NetSequencer<'p> {
-    net: PolicyNet<f32>,
-    builder: ObservationBuilder<'p>,
-    obs: Observation,
-    fwd: Forward<f32>,
-    choice: Choice,
-    rng: ChaCha8Rng,
-}
-
-impl<'p> NetSequencer<'p> {
-    pub fn new(
-        net: PolicyNet<f32>,
-        builder: ObservationBuilder<'p>,
-        choice: Choice,
-    ) -> Result<Self, QueryError> {
-        if builder.dims() != net.dims {
-            return Err(QueryError::Policy(format!(
-                "the network expects {:?}, the observation builder makes {:?}",
-                net.dims,
-                builder.dims()
-            )));
-        }
-        Ok(NetSequencer {
-            obs: Observation::zeros(net.dims),
-            net,
-            builder,
-            fwd: Forward::default(),
-            choice,
-            rng: ChaCha8Rng::seed_from_u64(0),
-        })
-    }
-
-    /// The masked logits of the last step.
-    pub fn last_logits(&self) -> &[f32] {
-        &self.fwd.logits
-    }
-
-    /// The observation of the last step.
-    pub fn last_observation(&self) -> &Observation {
-        &self.obs
-    }
-}
-
-impl Sequencer for NetSequencer<'_> {
-    fn name(&self) -> &str {
-        "policy-net"
-    }
-
-    fn begin(&mut self, video: &Video) {
-        if let Choice::Sample(seed) = self.choice {
-            self.rng = ChaCha8Rng::seed_from_u64(seed ^ fnv1a(video.id.as_bytes()));
-        }
-    }
-
-    fn choose(&mut self, ep: &Episode<'_>) -> Result<Action, QueryError> {
-        self.builder.build(ep, &mut self.obs)?;
-        self.net.forward(input(&self.obs), &mut self.fwd);
-        let i = match self.choice {
-            Choice::Greedy => argmax_valid(&self.fwd.logits, &self.obs.mask),
-            Choice::Sample(_) => sample_valid(&self.fwd.logits, &self.obs.mask, &mut self.rng),
-        };
-        to_action(&self.obs, i, ep)
-    }
-}
 
 /// An ONNX policy file opened once: its session and declared layout.
 pub struct PolicyModel {
@@ -343,7 +211,7 @@ impl Sequencer for PolicySequencer<'_> {
 
     fn begin(&mut self, video: &Video) {
         if let Choice::Sample(seed) = self.choice {
-            self.rng = ChaCha8Rng::seed_from_u64(seed ^ fnv1a(video.id.as_bytes()));
+            self.rng = ChaCha8Rng::seed_from_u64(video_seed(seed, &video.id));
         }
     }
 
@@ -368,6 +236,6 @@ impl Sequencer for PolicySequencer<'_> {
             Choice::Greedy => argmax_valid(&self.logits, &o.mask),
             Choice::Sample(_) => sample_valid(&self.logits, &o.mask, &mut self.rng),
         };
-        to_action(&self.obs, i, ep)
+        self.obs.chosen_action(i, ep)
     }
 }

@@ -160,6 +160,25 @@ impl Observation {
             self.rows[i].map(Action::Track)
         }
     }
+
+    /// The action an index chosen by a policy stands for, checked against the mask and the
+    /// objective once more: `None` (nothing valid) is [`QueryError::NoCandidates`], a choice the
+    /// objective forbids is a [`QueryError::Policy`] error.
+    pub fn chosen_action(&self, i: Option<usize>, ep: &Episode<'_>) -> Result<Action, QueryError> {
+        let a = i
+            .and_then(|i| self.action(i))
+            .ok_or_else(|| QueryError::NoCandidates {
+                video: ep.video().id.clone(),
+                segment: ep.t(),
+            })?;
+        if !ep.action_valid(a) {
+            return Err(QueryError::Policy(format!(
+                "the policy chose {a:?}, which the objective forbids at segment {}",
+                ep.t()
+            )));
+        }
+        Ok(a)
+    }
 }
 
 /// Builds observations: candidate rows, slot order, features and mask.

@@ -10,6 +10,7 @@ use serde::Serialize;
 use segue_index::exact::{Hit, normalise_query};
 use segue_index::filter::FilterColumns;
 use segue_index::{EmbeddingKind, Library};
+use segue_models::ModelError;
 
 use crate::error::QueryError;
 use crate::search::fields::{self, TrackFields};
@@ -18,12 +19,14 @@ use crate::search::like::{self, LikeStrategy};
 use crate::search::request::{MAX_K, SearchRequest, VectorQuery};
 use crate::search::vector::{self, Plan, VectorSearch};
 
-/// Embeds text prompts into the library's text space (implemented by the engine with the
-/// ONNX text encoder; the query crate does not load models itself).
+/// Embeds text prompts and captions into the library's text space (the facade gives one that
+/// loads the library's own encoder on first use; an application may give its own).
 pub trait TextEmbedder: Send + Sync {
     /// Encoder name and version, compared with the one recorded in the library's manifest.
     fn encoder_id(&self) -> String;
-    fn embed_query(&self, text: &str) -> Result<Vec<f32>, String>;
+    /// The embedding of `text`. A model that cannot be loaded or run is a [`ModelError`] of
+    /// that kind (missing file, runtime, inference), never a complaint about the text.
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, ModelError>;
 }
 
 /// One result.
@@ -218,15 +221,14 @@ impl Searcher {
                 Ok((hits, Some(plan)))
             }
             VectorQuery::Text(prompt) => {
-                let embedder = self.embedder.as_ref().ok_or_else(|| {
-                    QueryError::InvalidRequest(
-                        "text prompts need the text encoder (not loaded)".into(),
-                    )
-                })?;
+                let embedder = self.embedder.as_ref().ok_or_else(|| self.no_embedder())?;
                 self.check_encoder(embedder.as_ref())?;
-                let v = embedder.embed_query(prompt).map_err(|e| {
-                    QueryError::InvalidRequest(format!("embedding the prompt: {e}"))
-                })?;
+                let v = embedder
+                    .embed_query(prompt)
+                    .map_err(|source| QueryError::Embedding {
+                        what: "the text prompt".into(),
+                        source,
+                    })?;
                 let q = normalise_query(&v, self.dim(EmbeddingKind::Text)?)?;
                 let (hits, plan) = self.nearest(
                     EmbeddingKind::Text,
@@ -370,7 +372,34 @@ impl Searcher {
         Ok(ids.iter().map(|id| map[id]).collect())
     }
 
-    fn check_encoder(&self, embedder: &dyn TextEmbedder) -> Result<(), QueryError> {
+    /// The text embedder, if one was given.
+    pub fn text_embedder(&self) -> Option<&Arc<dyn TextEmbedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// Why text cannot be embedded into this library's space without an embedder.
+    pub(crate) fn no_embedder(&self) -> QueryError {
+        let text = self
+            .library
+            .manifest()
+            .embeddings
+            .get(EmbeddingKind::Text.column());
+        QueryError::NoTextEncoder(match text {
+            None => "the library has no text embeddings".into(),
+            Some(e) => match &e.encoder {
+                None => "its text embeddings came with the catalogue, from an encoder Segue \
+                         does not know; give text embeddings (text_emb) instead"
+                    .into(),
+                Some(id) => format!(
+                    "no embedder is attached for its encoder {id} (the segue facade's \
+                     open_searcher and open_planner attach all-MiniLM-L6-v2, fp32 or int8)"
+                ),
+            },
+        })
+    }
+
+    /// Checks that `embedder` is the encoder of the library's text space.
+    pub(crate) fn check_encoder(&self, embedder: &dyn TextEmbedder) -> Result<(), QueryError> {
         let ours = embedder.encoder_id();
         let theirs = self
             .library

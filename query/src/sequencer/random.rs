@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use super::Sequencer;
 use super::candidates::Candidates;
 use crate::error::QueryError;
+use crate::hash::video_seed;
 use crate::objective::{Action, Episode};
 use crate::video::Video;
 
@@ -32,20 +33,13 @@ impl<'p> Random<'p> {
     }
 }
 
-/// FNV-1a: stable across Rust versions and platforms, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 impl Sequencer for Random<'_> {
     fn name(&self) -> &str {
         "random"
     }
 
     fn begin(&mut self, video: &Video) {
-        self.rng = ChaCha8Rng::seed_from_u64(self.seed ^ fnv1a(video.id.as_bytes()));
+        self.rng = ChaCha8Rng::seed_from_u64(video_seed(self.seed, &video.id));
         self.candidates.reset();
     }
 

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use roaring::RoaringBitmap;
 
+use segue_index::Library;
 use segue_index::filter::Filter;
-use segue_index::{EmbeddingKind, Library};
 
 use super::fit::{SoundtrackFit, default_budget};
 use super::plan::{PlanTiming, SoundtrackPlan};
@@ -145,7 +145,6 @@ pub struct Planner {
     fit: Option<SoundtrackFit>,
     no_reference: ReferenceEmbeddings,
     searcher: Searcher,
-    embedder: Option<Arc<dyn TextEmbedder>>,
     /// Trained policies opened so far, by file: an ONNX session is built once and reused for
     /// every video (building one costs milliseconds, a step tens of microseconds).
     policies: Mutex<HashMap<PathBuf, PolicyModel>>,
@@ -169,7 +168,6 @@ impl Planner {
             fit: SoundtrackFit::load(&library)?,
             no_reference: ReferenceEmbeddings::default(),
             searcher: Searcher::new(library.clone()),
-            embedder: None,
             policies: Mutex::new(HashMap::new()),
             library,
         })
@@ -178,8 +176,7 @@ impl Planner {
     /// Embeds segment captions (for segments without a `text_emb`) with `embedder`, which must
     /// be the encoder of the library's text space.
     pub fn with_text_embedder(mut self, embedder: Arc<dyn TextEmbedder>) -> Planner {
-        self.searcher = self.searcher.with_text_embedder(embedder.clone());
-        self.embedder = Some(embedder);
+        self.searcher = self.searcher.with_text_embedder(embedder);
         self
     }
 
@@ -229,25 +226,28 @@ impl Planner {
                 .segments
                 .iter()
                 .any(|s| s.text_emb.is_none() && s.caption.is_some());
-        let video = match (&self.embedder, needs_text) {
+        let video = match (self.searcher.text_embedder(), needs_text) {
             (Some(embedder), true) => {
-                self.check_encoder(embedder.as_ref())?;
+                self.searcher.check_encoder(embedder.as_ref())?;
                 let mut owned = video.clone();
                 for (i, seg) in owned.segments.iter_mut().enumerate() {
                     if seg.text_emb.is_some() {
                         continue;
                     }
                     if let Some(caption) = &seg.caption {
-                        let v = embedder.embed_query(caption).map_err(|e| {
-                            QueryError::InvalidArgument(format!(
-                                "video `{}` segment {i}: embedding the caption: {e}",
-                                video.id
-                            ))
+                        let v = embedder.embed_query(caption).map_err(|source| {
+                            QueryError::Embedding {
+                                what: format!("the caption of video `{}` segment {i}", video.id),
+                                source,
+                            }
                         })?;
                         seg.text_emb = Some(v);
                     }
                 }
                 Cow::Owned(owned)
+            }
+            (None, true) if !self.video_has_signal(video) => {
+                return Err(self.searcher.no_embedder());
             }
             _ => Cow::Borrowed(video),
         };
@@ -272,22 +272,6 @@ impl Planner {
             (dims.audio.is_some() && s.audio_emb.is_some())
                 || (dims.text.is_some() && s.text_emb.is_some())
         })
-    }
-
-    fn check_encoder(&self, embedder: &dyn TextEmbedder) -> Result<(), QueryError> {
-        let library = self
-            .library
-            .manifest()
-            .embeddings
-            .get(EmbeddingKind::Text.column())
-            .and_then(|e| e.encoder.clone());
-        match library {
-            Some(lib) if lib != embedder.encoder_id() => Err(QueryError::EncoderMismatch {
-                library: lib,
-                query: embedder.encoder_id(),
-            }),
-            _ => Ok(()),
-        }
     }
 
     /// Plans `video` with one of the built-in sequencers.

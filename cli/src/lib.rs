@@ -1,0 +1,17 @@
+//! The `segue` command-line program as a library: every subcommand over the `segue` facade,
+//! plus what only people at a terminal need (tables, progress bars, charts, the demo). The
+//! benchmark programs reuse its tables and report files.
+
+mod app;
+pub mod demo;
+mod fixtures;
+mod ingest;
+mod library;
+mod policy;
+pub mod progress;
+pub mod render;
+pub mod report;
+mod search;
+mod soundtrack;
+
+pub use app::{Cli, run};

@@ -1,0 +1,231 @@
+//! `segue search` and `segue reindex`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use segue::EmbeddingKind;
+use segue::search::{HnswParams, IndexPlan, LikeStrategy, SearchRequest};
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[arg(long)]
+    library: PathBuf,
+    /// Query vector: a JSON array (.json), a 1-d .npy, or raw little-endian f32.
+    #[arg(long, value_name = "FILE")]
+    vector_file: Option<PathBuf>,
+    /// More like these tracks (comma-separated track ids).
+    #[arg(long, value_name = "ID[,ID]", value_delimiter = ',')]
+    like: Vec<String>,
+    /// ...and unlike these (with --like).
+    #[arg(long, value_name = "ID[,ID]", value_delimiter = ',')]
+    unlike: Vec<String>,
+    /// How --like ranks: average-vector or best-score.
+    #[arg(long, default_value = "average-vector")]
+    strategy: String,
+    /// A text prompt, embedded with the library's text encoder, e.g. "uplifting acoustic
+    /// travel montage".
+    #[arg(long, value_name = "PROMPT")]
+    text: Option<String>,
+    /// The models folder for --text (default: $SEGUE_MODELS_DIR, then ../shared/models).
+    #[arg(long)]
+    models_dir: Option<PathBuf>,
+    /// Tag/word query (BM25), e.g. "calm AND piano", "tag:\"mood:calm\"". With a vector, a
+    /// text prompt or --like it makes the search hybrid (reciprocal rank fusion).
+    #[arg(long, value_name = "QUERY")]
+    tags: Option<String>,
+    /// Embedding space of the vector or --like: audio or text (default: from the dimension;
+    /// audio for --like).
+    #[arg(long)]
+    space: Option<String>,
+    /// Only tracks matching this filter, e.g. "bpm >= 90 AND tag:mood:calm".
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Graph search candidate list size (recall vs speed; default: the ef measured for the
+    /// library's graph when it was built, see `segue info`).
+    #[arg(long)]
+    ef: Option<usize>,
+    /// Scan every allowed track instead of searching the graph.
+    #[arg(long)]
+    exact: bool,
+    /// Reciprocal rank fusion constant for hybrid searches.
+    #[arg(long, default_value_t = 60.0)]
+    rrf_k: f32,
+    /// Print {"hits": [...]} as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn search(args: SearchArgs) -> anyhow::Result<()> {
+    let encoders = segue::EncoderOptions {
+        models_dir: args.models_dir.clone(),
+        threads: 0,
+    };
+    let searcher = segue::search::open_searcher(&args.library, &encoders)?;
+    let space = args.space.as_deref().map(parse_space).transpose()?;
+    if !args.unlike.is_empty() && args.like.is_empty() {
+        bail!("--unlike needs --like");
+    }
+    let vector_inputs = [
+        args.vector_file.is_some(),
+        !args.like.is_empty(),
+        args.text.is_some(),
+    ];
+    if vector_inputs.iter().filter(|x| **x).count() > 1 {
+        bail!("give one of --vector-file, --like and --text");
+    }
+    let mut request = if let Some(prompt) = &args.text {
+        if searcher.text_embedder().is_none() {
+            bail!(
+                "{}: text prompts need a text space made by a known encoder; this library has \
+                 none (ingest with --embed-text fp32 to give it one)",
+                args.library.display()
+            );
+        }
+        SearchRequest::text(prompt)?
+    } else if let Some(path) = &args.vector_file {
+        let v = segue::search::read_vector_file(path)?;
+        let space = segue::search::space_for(searcher.library(), v.len(), space)?;
+        SearchRequest::vector(space, v)?
+    } else if !args.like.is_empty() {
+        let strategy: LikeStrategy = args.strategy.parse().map_err(anyhow::Error::msg)?;
+        let pos: Vec<&str> = args.like.iter().map(String::as_str).collect();
+        let neg: Vec<&str> = args.unlike.iter().map(String::as_str).collect();
+        SearchRequest::like(space.unwrap_or(EmbeddingKind::Audio), &pos, &neg, strategy)?
+    } else if let Some(q) = &args.tags {
+        SearchRequest::words(q)?
+    } else {
+        bail!("nothing to search for: give --vector-file, --like, --text or --tags");
+    };
+    if let (Some(q), false) = (&args.tags, request.is_hybrid() || request_is_words(&args)) {
+        request = request.with_words(q)?;
+    }
+    request = request.k(args.k)?.exact(args.exact).rrf_k(args.rrf_k)?;
+    if let Some(f) = &args.filter {
+        request = request.filter(f)?;
+    }
+    if let Some(ef) = args.ef {
+        request = request.ef(ef)?;
+    }
+    let (hits, stats) = searcher.search(&request)?;
+    if args.json {
+        let out = serde_json::json!({ "hits": hits, "stats": stats });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print!("{}", crate::render::hits(&hits));
+        let allowed = stats
+            .allowed_rows
+            .map(|n| format!(", {n} tracks pass the filter"))
+            .unwrap_or_default();
+        println!(
+            "{} hits in {:.1} ms{allowed}",
+            hits.len(),
+            stats.micros as f64 / 1000.0
+        );
+    }
+    Ok(())
+}
+
+fn request_is_words(args: &SearchArgs) -> bool {
+    args.vector_file.is_none() && args.like.is_empty() && args.text.is_none()
+}
+
+fn parse_space(s: &str) -> anyhow::Result<EmbeddingKind> {
+    match s {
+        "audio" | "audio_emb" => Ok(EmbeddingKind::Audio),
+        "text" | "text_emb" => Ok(EmbeddingKind::Text),
+        other => bail!("unknown --space {other:?} (audio or text)"),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    #[arg(long)]
+    library: PathBuf,
+    /// HNSW links per node (layer 0 keeps twice as many).
+    #[arg(long, default_value_t = segue::index::ann::params::DEFAULT_M)]
+    m: usize,
+    /// HNSW candidate list size while building.
+    #[arg(long, default_value_t = segue::index::ann::params::DEFAULT_EF_CONSTRUCTION)]
+    ef_construction: usize,
+    /// Build threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Graph builder: `segue` (ours, hnswlib's algorithm) or `hnsw_rs` (the reference crate,
+    /// about 3x slower to build).
+    #[arg(long, default_value = "segue")]
+    builder: segue::index::ann::GraphBuilder,
+    /// Do not build HNSW graphs (searches scan exactly).
+    #[arg(long)]
+    no_ann: bool,
+    /// Do not build the text index.
+    #[arg(long)]
+    no_text: bool,
+}
+
+pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let params = HnswParams {
+        m: args.m,
+        ef_construction: args.ef_construction,
+        threads,
+        builder: args.builder,
+    };
+    params.validate()?;
+    let plan = IndexPlan {
+        ann: (!args.no_ann).then_some(params),
+        text: !args.no_text,
+        threads,
+        ..IndexPlan::default()
+    };
+    let progress = crate::progress::wanted().then(index_progress_bar);
+    let m = segue::search::reindex(&args.library, plan, progress)
+        .with_context(|| format!("reindexing {}", args.library.display()))?;
+    println!(
+        "{}: version {} with {} tracks; graphs: {}; text index: {}",
+        args.library.display(),
+        m.library_version,
+        m.rows,
+        if m.ann.is_empty() {
+            "none".to_string()
+        } else {
+            m.ann
+                .iter()
+                .map(|(k, a)| format!("{k} ({} rows, {:.1} s)", a.rows, a.build_seconds))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        m.text_index
+            .as_ref()
+            .map_or("none".to_string(), |t| format!(
+                "{} docs, {:.1} s",
+                t.docs, t.build_seconds
+            )),
+    );
+    Ok(())
+}
+
+/// A progress bar for index builds, relabelled per step.
+pub fn index_progress_bar() -> segue::index::writer::ProgressFn {
+    let bar = crate::progress::bar(0, "{msg:>24} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})");
+    let label = std::sync::Mutex::new(String::new());
+    Box::new(move |what: &str, done: u64, total: u64| {
+        if let Ok(mut l) = label.lock()
+            && *l != what
+        {
+            *l = what.to_string();
+            bar.reset();
+            bar.set_message(what.to_string());
+        }
+        bar.set_length(total);
+        bar.set_position(done);
+        if done >= total {
+            bar.finish();
+        }
+    })
+}

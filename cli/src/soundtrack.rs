@@ -1,0 +1,240 @@
+//! `segue fit`, `segue soundtrack` and `segue eval`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use segue::EncoderOptions;
+use segue::eval::{EvalPolicy, evaluate};
+use segue::query::objective::{Mode, ObjectiveConfig, Weights};
+use segue::soundtrack::{
+    DEFAULT_CANDIDATES, PlanOptions, PolicyChoice, open_planner, read_videos_for,
+    write_plans_parquet,
+};
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[arg(long)]
+    library: PathBuf,
+    /// Videos (JSON Lines) to fit on; `music_change` flags feed the switch-budget model.
+    #[arg(long)]
+    videos: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn fit(a: FitArgs) -> anyhow::Result<()> {
+    let (manifest, s) = segue::soundtrack::fit(&a.library, &a.videos)
+        .with_context(|| format!("fitting {} on {}", a.library.display(), a.videos.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(());
+    }
+    println!(
+        "published version {} of {}: fitted on {} videos ({} with music_change flags)",
+        manifest.library_version,
+        a.library.display(),
+        s.videos,
+        s.labelled_videos
+    );
+    println!(
+        "reference embeddings: audio {}, text {}",
+        if s.audio_reference { "yes" } else { "no" },
+        if s.text_reference { "yes" } else { "no" }
+    );
+    match &s.budget {
+        Some(model) => {
+            println!("switch budget by visual variability (sigma):");
+            for b in &model.bins {
+                println!(
+                    "  sigma [{:.4}, {:.4}): mu {:.2} switches, std {:.2} ({} videos)",
+                    b.lower_sigma, b.upper_sigma, b.mu, b.std, b.videos
+                );
+            }
+        }
+        None => println!(
+            "no switch-budget model (it needs music_change flags on videos with audio embeddings): \
+             budgets default to one switch per scene change"
+        ),
+    }
+    Ok(())
+}
+
+/// What the plan commands share.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[arg(long)]
+    library: PathBuf,
+    /// Only tracks matching this filter, e.g. "bpm >= 80 AND NOT tag:vocals".
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+    /// Evaluate every track at every step instead of the top candidates from the index.
+    #[arg(long)]
+    exact: bool,
+    /// Candidates per segment (scalable mode).
+    #[arg(long, default_value_t = DEFAULT_CANDIDATES)]
+    candidates: usize,
+    /// Plans kept per segment by the beam planner.
+    #[arg(long, default_value_t = segue::query::sequencer::DEFAULT_BEAM_WIDTH)]
+    beam_width: usize,
+    /// Allow what the reference's mask allows: CONTINUE until a track has run out (its last
+    /// segment may outlast it) and new tracks shorter than their first segment.
+    #[arg(long)]
+    allow_partial_segments: bool,
+    /// Seed of the random policy (and of a trained policy's draws with --sample).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// A trained policy (policy:FILE.onnx) samples its actions instead of taking the most
+    /// probable one.
+    #[arg(long)]
+    sample: bool,
+    /// Objective mode: test (the reference's evaluation) or train (gates continued alignment).
+    #[arg(long, default_value = "test")]
+    mode: String,
+    /// Term weights as alignment,smoothness,switch,theme (default 1,0.5,0.3,0.3).
+    #[arg(long, value_name = "A,S,W,T")]
+    weights: Option<String>,
+    /// The models folder, for embedding captions (default: $SEGUE_MODELS_DIR, ../shared/models).
+    #[arg(long)]
+    models_dir: Option<PathBuf>,
+}
+
+impl PlanArgs {
+    pub(super) fn options(&self, policy: PolicyChoice) -> anyhow::Result<PlanOptions> {
+        let mode: Mode = self.mode.parse()?;
+        let weights = match &self.weights {
+            None => Weights::default(),
+            Some(w) => parse_weights(w)?,
+        };
+        Ok(PlanOptions {
+            policy,
+            filter: self.filter.clone(),
+            exact: self.exact,
+            candidates: self.candidates,
+            beam_width: self.beam_width,
+            whole_segments: !self.allow_partial_segments,
+            seed: self.seed,
+            sample: self.sample,
+            objective: ObjectiveConfig { weights, mode },
+        })
+    }
+
+    pub(super) fn encoders(&self) -> EncoderOptions {
+        EncoderOptions {
+            models_dir: self.models_dir.clone(),
+            threads: 0,
+        }
+    }
+}
+
+/// `--weights A,S,W,T`: alignment, smoothness, switch and theme weights.
+pub(super) fn parse_weights(w: &str) -> anyhow::Result<Weights> {
+    let v: Vec<f64> = w
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--weights {w:?}: expected four numbers"))?;
+    let [alignment, smoothness, switch, theme] = v[..] else {
+        bail!("--weights {w:?}: expected four numbers (alignment,smoothness,switch,theme)");
+    };
+    Ok(Weights {
+        alignment,
+        smoothness,
+        switch,
+        theme,
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct SoundtrackArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// The video: a .json file (one video) or .jsonl (each video planned).
+    #[arg(long)]
+    video: PathBuf,
+    /// random, greedy-aligned, greedy-all, beam, or policy:FILE.onnx (a trained policy).
+    #[arg(long, default_value = "beam")]
+    policy: String,
+    /// Print the plan(s) as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also write every plan, one row per segment, to this Parquet file.
+    #[arg(long, value_name = "FILE.parquet")]
+    parquet: Option<PathBuf>,
+}
+
+pub fn soundtrack(a: SoundtrackArgs) -> anyhow::Result<()> {
+    let policy: PolicyChoice = a.policy.parse()?;
+    let opts = a.plan.options(policy)?;
+    let planner = open_planner(&a.plan.library, &a.plan.encoders())?;
+    let videos = read_videos_for(&planner, &a.video)?;
+    let allowed = planner.allowed_rows(opts.filter.as_deref())?;
+    let mut plans = Vec::with_capacity(videos.len());
+    for v in &videos {
+        let plan = planner
+            .plan_allowed(v, &opts, allowed.as_ref())
+            .with_context(|| format!("planning video {:?}", v.id))?;
+        plans.push(plan);
+    }
+    if let Some(p) = &a.parquet {
+        write_plans_parquet(p, &plans)?;
+    }
+    if a.json {
+        let out = if plans.len() == 1 {
+            serde_json::to_string_pretty(&plans[0])?
+        } else {
+            serde_json::to_string_pretty(&plans)?
+        };
+        println!("{out}");
+    } else {
+        for p in &plans {
+            print!("{}", crate::render::plan(p));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    plan: PlanArgs,
+    /// Videos (JSON Lines).
+    #[arg(long)]
+    videos: PathBuf,
+    /// Policies to compare (comma-separated; policy:FILE.onnx for a trained policy).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "random,greedy-aligned,greedy-all,beam"
+    )]
+    policies: Vec<String>,
+    /// Folder for returns.csv, summary.json and the CDF plot (SVG and PNG).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    let planner = open_planner(&a.plan.library, &a.plan.encoders())?;
+    let videos = read_videos_for(&planner, &a.videos)?;
+    let mut policies = Vec::new();
+    for p in &a.policies {
+        policies.push(EvalPolicy::Builtin(p.parse()?));
+    }
+    let opts = a.plan.options(PolicyChoice::GreedyAll)?;
+    let bar = crate::progress::bar(
+        (videos.len() * policies.len()) as u64,
+        "{msg:>16} [{bar:30}] {pos}/{len} ({eta})",
+    );
+    let report = evaluate(&planner, &videos, &policies, &opts, |policy, _| {
+        bar.set_message(policy.to_string());
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    let files = crate::report::write_eval(&report, &a.out)?;
+    print!("{}", crate::render::eval_summary(&report));
+    for f in files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,207 @@
+use std::process::Command;
+
+fn segue() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_segue"))
+}
+
+#[test]
+fn info_on_a_missing_library_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    let out = segue()
+        .args(["info", "--library"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a Segue library") && err.contains("nope"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ingest_then_info_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,audio_emb\n\
+         a,First,120,mood:calm;genre:ambient,1;0;0\n\
+         b,Second,95.5,genre:rock,\"[0, 1, 0]\"\n",
+    )
+    .unwrap();
+    let lib = tmp.path().join("lib");
+    let out = segue()
+        .args(["ingest", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("published version 1"), "{text}");
+
+    let out = segue()
+        .args(["info", "--json", "--verify", "--library"])
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tracks"], 2);
+    assert_eq!(v["library_version"], 1);
+    assert_eq!(v["embeddings"][0]["name"], "audio_emb");
+    assert_eq!(v["embeddings"][0]["dim"], 3);
+    assert_eq!(v["verified"], true);
+}
+
+#[test]
+fn a_bad_row_through_the_cli_names_file_row_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("bad.csv");
+    std::fs::write(&csv, "track_id,duration_s\na,10\nb,-3\n").unwrap();
+    let lib = tmp.path().join("lib");
+    let out = segue()
+        .args(["ingest", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.csv") && err.contains("row 2") && err.contains("field duration_s"),
+        "{err}"
+    );
+    assert!(
+        !lib.join("MANIFEST.json").exists(),
+        "nothing may be published"
+    );
+}
+
+#[test]
+fn search_by_text_prompt_through_the_cli() {
+    if segue::models::find_model_dir(None, segue::models::text::MINILM_DIR).is_err() {
+        eprintln!("skipped: the MiniLM model is not present");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,caption\n\
+         piano,Still Water,120,mood:calm;instrument:piano,a slow gentle solo piano lullaby\n\
+         metal,Iron Storm,200,genre:metal,aggressive distorted guitars and pounding drums\n\
+         samba,Carnival,180,genre:latin,festive brazilian samba with bright percussion\n",
+    )
+    .unwrap();
+    let lib = tmp.path().join("lib");
+    let out = segue()
+        .args(["ingest", "--embed-text", "fp32", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let search = |extra: &[&str]| {
+        segue()
+            .args(["search", "--json", "--library"])
+            .arg(&lib)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = search(&["--text", "soft piano music to fall asleep"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"][0]["track_id"], "piano", "{v}");
+    // With a filter, and fused with a tag query.
+    let out = search(&["--text", "soft piano music", "--filter", "duration_s > 150"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["track_id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"piano") && ids.len() == 2, "{ids:?}");
+    let out = search(&[
+        "--text",
+        "party",
+        "--tags",
+        "tag:\"genre:latin\"",
+        "--k",
+        "1",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"][0]["track_id"], "samba", "{v}");
+    // An empty prompt and two vector inputs are clear errors.
+    let out = search(&["--text", "  "]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("prompt is empty"));
+    let out = search(&["--text", "x", "--like", "piano"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("one of"));
+}
+
+#[test]
+fn ingest_can_defer_the_indexes_to_reindex() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,audio_emb\n\
+         a,First,120,mood:calm,1;0;0\n\
+         b,Second,95,genre:rock,0;1;0\n\
+         c,Third,80,genre:rock,0;0;1\n",
+    )
+    .unwrap();
+    let lib = tmp.path().join("lib");
+    let run = |args: &[&str]| {
+        let out = segue()
+            .args(args)
+            .arg("--library")
+            .arg(&lib)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["ingest", "--no-index", "--catalog", csv.to_str().unwrap()]);
+    let info = |lib: &std::path::Path| -> serde_json::Value {
+        let m = std::fs::read_to_string(lib.join("MANIFEST.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
+        v["manifest"].clone()
+    };
+    let m = info(&lib);
+    assert!(m["ann"].as_object().unwrap().is_empty(), "{m}");
+    assert!(m["text_index"].is_null(), "{m}");
+    // Searches still work (exactly), and reindex builds what was deferred.
+    run(&["search", "--like", "a", "--k", "2"]);
+    run(&["reindex"]);
+    let m = info(&lib);
+    assert_eq!(m["ann"]["audio_emb"]["rows"], 3, "{m}");
+    assert_eq!(m["text_index"]["docs"], 3, "{m}");
+}
