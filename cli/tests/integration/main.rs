@@ -3,5 +3,6 @@
 mod cli;
 mod demo;
 mod policy;
+mod readme;
 mod search;
 mod soundtrack;

@@ -1,4 +1,4 @@
-//! Catalogue readers. Each turns one file format into a stream of [`TrackRecord`]s.
+//! Catalogue readers. Each turns one file format into a stream of [`TrackRecord`](crate::record::TrackRecord)s.
 
 mod audio_dir;
 mod embeddings;

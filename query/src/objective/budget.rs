@@ -93,7 +93,7 @@ impl SwitchBudgetModel {
         videos.iter().any(|v| budget_record(v).is_some())
     }
 
-    /// Fits the model on the videos that have a [`budget_record`].
+    /// Fits the model on the videos that have a budget record (`music_change` flags).
     pub fn fit(videos: &[Video]) -> Result<Self, QueryError> {
         let records: Vec<(f64, f64)> = videos.iter().filter_map(budget_record).collect();
         if records.is_empty() {

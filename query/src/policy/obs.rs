@@ -3,7 +3,7 @@
 //!
 //! Candidate rows come from a [`CandidateProvider`] (exact mode: every track; scalable mode: an
 //! ANN index's top rows) and a [`RowFilter`]. Each candidate is scored once with
-//! [`StepEvaluator::evaluate`], which gives the exact terms the objective will apply, and the
+//! [`StepEvaluator::evaluate`](crate::objective::StepEvaluator::evaluate), which gives the exact terms the objective will apply, and the
 //! K best by immediate step reward (ties: lower row first) fill the slots in that order. So
 //! the slot order is deterministic and the network, shared across slots, never sees row
 //! numbers: it works the same for any library size.

@@ -1,0 +1,5 @@
+//! Integration tests of the `segue` facade's own contracts (the end-to-end suite of the
+//! program and the facade together is in `cli/tests`).
+
+mod readme;
+mod text;
