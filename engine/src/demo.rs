@@ -385,7 +385,7 @@ fn similar_tracks(lib: &Library) -> Result<String> {
         .vectors(EmbeddingKind::Audio)
         .expect("checked by caller");
     let query = vectors.row(0).to_vec();
-    let hits = segue_index::exact::top_k(vectors, &query, 6, |_| true)?;
+    let hits = segue_index::exact::top_k(vectors, &query, 6)?;
     let rows: Vec<u64> = hits.iter().map(|h| h.row).collect();
     let batch = lib.take(
         &rows,
