@@ -233,7 +233,7 @@ fn add_text_docs(
     v: &NewVersion<'_>,
     writer: &mut TextIndexWriter,
     first: u64,
-    progress: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
     let lance_path = v.dir.join(crate::layout::LANCE_DIR);
     let columns = [
