@@ -45,6 +45,10 @@ pub enum IndexError {
         got: usize,
     },
 
+    /// A filter expression that does not parse, with where (byte position and column).
+    #[error(transparent)]
+    Filter(#[from] crate::filter::FilterError),
+
     /// A text-index query that does not parse, with the query and what is wrong with it.
     #[error("text query {query:?}: {message}")]
     TextQuery { query: String, message: String },
