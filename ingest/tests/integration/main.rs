@@ -8,6 +8,7 @@ mod embedding_files;
 mod encoders;
 mod formats;
 mod helpers;
+mod model;
 mod real_catalogs;
 mod skip_bad_rows;
 mod versions;
