@@ -251,9 +251,11 @@ fn check_search(l: &Library, unit: &[Vec<f32>], query: &[f32], k: usize, step: u
         "step {step}: hits for k = {k}"
     );
     const ROUNDING: f64 = 1e-5;
-    let ambiguous = want.windows(2).take(k).any(|w| {
-        let gap = w[0].0 - w[1].0;
-        gap < ROUNDING && unit[w[0].1 as usize] != unit[w[1].1 as usize]
+    // A row of the top k with a rival of another vector anywhere within rounding: the
+    // library may rank either first (a group of such rivals can straddle rank k).
+    let ambiguous = want.iter().take(k).any(|a| {
+        want.iter()
+            .any(|b| (a.0 - b.0).abs() < ROUNDING && unit[a.1 as usize] != unit[b.1 as usize])
     });
     for (i, hit) in got.iter().enumerate() {
         let model = score(&unit[hit.row as usize]);
