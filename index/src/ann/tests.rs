@@ -321,13 +321,16 @@ fn a_one_thread_build_is_reproducible() {
 
 #[test]
 fn our_builder_is_at_least_as_good_as_hnsw_rs() {
-    let ours = fixture_with(5000, 32, &params(2));
+    // One build thread each: with two, both builders' graphs depend on how the threads
+    // interleave, and recall@10 at ef 16 varied by about ±0.01 from run to run (more under a
+    // loaded machine), as much as the margin; one-thread builds measured the same every time.
+    let ours = fixture_with(5000, 32, &params(1));
     let reference = fixture_with(
         5000,
         32,
         &HnswParams {
             builder: GraphBuilder::HnswRs,
-            ..params(2)
+            ..params(1)
         },
     );
     for ef in [16, 64] {
