@@ -319,6 +319,9 @@ fn a_one_thread_build_is_reproducible() {
     assert_eq!(a, b);
 }
 
+/// Needs the `hnsw-rs-reference` feature, which `cargo test --workspace` turns on through
+/// segue-benches.
+#[cfg(feature = "hnsw-rs-reference")]
 #[test]
 fn our_builder_is_at_least_as_good_as_hnsw_rs() {
     // One build thread each: with two, both builders' graphs depend on how the threads
@@ -481,4 +484,27 @@ fn a_query_or_vector_file_of_another_dimension_is_an_error() {
     let short = write_vectors(short_dir.path(), &clustered(50, 8, 2, 5));
     let err = f.graph.search(&short, &[1.0; 8], 5, 32, None).unwrap_err();
     assert!(matches!(err, IndexError::InvalidArgument(_)), "{err:?}");
+}
+
+#[test]
+fn the_hnsw_rs_builder_is_refused_clearly_in_builds_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = write_vectors(dir.path(), &clustered(50, 4, 2, 3));
+    let p = HnswParams {
+        builder: GraphBuilder::HnswRs,
+        ..params(1)
+    };
+    let built = build_graph(&vectors, 50, &p, &|_| {});
+    if cfg!(feature = "hnsw-rs-reference") {
+        assert!(p.validate().is_ok());
+        assert_eq!(built.unwrap().rows, 50);
+    } else {
+        for err in [p.validate().unwrap_err(), built.unwrap_err()] {
+            let msg = err.to_string();
+            assert!(
+                msg.contains("hnsw_rs") && msg.contains("rebuild with the `hnsw-rs-reference`"),
+                "{msg}"
+            );
+        }
+    }
 }
