@@ -13,7 +13,8 @@
 //! * [`params`] — build and search parameters, validated before hnsw_rs sees them (it exits the
 //!   process on some bad values).
 //! * [`build`] — checks the parameters and runs a builder over rows `0..n` of a vector file.
-//! * [`native`] — our builder; [`via_hnsw_rs`] — hnsw_rs's, with the graph copied out.
+//! * [`native`] — our builder; `via_hnsw_rs` — hnsw_rs's, with the graph copied out (only with
+//!   the `hnsw-rs-reference` feature: hnsw_rs and its dependencies stay out of other builds).
 //! * [`format`] — the on-disk file (`ann/<space>.vNNNNNN.hnsw`).
 //! * [`graph`] — the memory-mapped graph and its (optionally filtered) search.
 //! * [`tune`] — the search ef a graph needs for recall@10 >= 0.95, measured when it is built.
@@ -25,6 +26,7 @@ pub mod native;
 pub mod params;
 mod scored;
 pub mod tune;
+#[cfg(feature = "hnsw-rs-reference")]
 pub mod via_hnsw_rs;
 mod visited;
 

@@ -154,7 +154,7 @@ fn ann_for(
     let file = write_graph(&v.dir.join(&rel), &rel, &graph, vectors.data_crc32())?;
     drop(graph);
     let written = AnnGraph::open(&v.dir.join(&rel), &file, vectors, vectors.data_crc32())?;
-    let search_ef = tune_search_ef(&written, vectors, params.threads);
+    let search_ef = tune_search_ef(&written, vectors, params.threads)?;
     Ok(Some((
         AnnInfo {
             file: rel,
@@ -233,7 +233,7 @@ fn add_text_docs(
     v: &NewVersion<'_>,
     writer: &mut TextIndexWriter,
     first: u64,
-    progress: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
     let lance_path = v.dir.join(crate::layout::LANCE_DIR);
     let columns = [

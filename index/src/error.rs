@@ -32,9 +32,22 @@ pub enum IndexError {
     #[error("{path}: the library is being written by another process (lock held)")]
     Locked { path: PathBuf },
 
-    /// A caller asked for something the library cannot do (wrong dimension, bad argument...).
+    /// A caller asked for something the library cannot do (bad argument, empty input...).
     #[error("{0}")]
     InvalidArgument(String),
+
+    /// A vector (a query, or the vector file a graph is searched with) of another dimension
+    /// than the one it is used with.
+    #[error("{what} has dimension {got}, expected {expected}")]
+    DimensionMismatch {
+        what: String,
+        expected: usize,
+        got: usize,
+    },
+
+    /// A filter expression that does not parse, with where (byte position and column).
+    #[error(transparent)]
+    Filter(#[from] crate::filter::FilterError),
 
     /// A text-index query that does not parse, with the query and what is wrong with it.
     #[error("text query {query:?}: {message}")]

@@ -37,55 +37,11 @@ impl PartialOrd for Entry {
     }
 }
 
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    crate::kernels::dot(a, b)
-}
-
-/// The `k` rows most similar to `query` (normalised here), best first; rows for which
-/// `allowed` is false are skipped.
-pub fn top_k(
-    vectors: &VectorFile,
-    query: &[f32],
-    k: usize,
-    allowed: impl Fn(u64) -> bool,
-) -> Result<Vec<Hit>> {
-    if query.len() != vectors.dim() as usize {
-        return Err(IndexError::InvalidArgument(format!(
-            "query has dimension {}, the library's vectors {}",
-            query.len(),
-            vectors.dim()
-        )));
-    }
-    let norm = dot(query, query).sqrt();
-    if !(norm.is_finite() && norm > 0.0) {
-        return Err(IndexError::InvalidArgument(
-            "query vector is zero or not finite".into(),
-        ));
-    }
-    let q: Vec<f32> = query.iter().map(|x| x / norm).collect();
-    let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(k + 1);
-    if k == 0 {
-        return Ok(vec![]);
-    }
-    for row in 0..vectors.rows() {
-        if !allowed(row) {
-            continue;
-        }
-        let score = dot(&q, vectors.row(row as usize));
-        let hit = Hit { row, score };
-        if heap.len() < k {
-            heap.push(Entry(hit));
-        } else if heap
-            .peek()
-            .is_some_and(|w| Entry(hit).cmp(w) == Ordering::Less)
-        {
-            heap.pop();
-            heap.push(Entry(hit));
-        }
-    }
-    let mut hits: Vec<Hit> = heap.into_iter().map(|e| e.0).collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
-    Ok(hits)
+/// The `k` rows most similar to the raw `query` (normalised here) among all rows, best first:
+/// [`top_k_normalised`] for a caller holding a vector as given.
+pub fn top_k(vectors: &VectorFile, query: &[f32], k: usize) -> Result<Vec<Hit>> {
+    let q = normalise_query(query, vectors.dim())?;
+    top_k_normalised(vectors, &q, k, Rows::All, 1)
 }
 
 /// The rows an exact scan looks at.
@@ -105,43 +61,20 @@ const PARALLEL_SCAN_ELEMENTS: usize = 1 << 21;
 /// Exact top-k by dot product with an already-normalised `query` over `rows`, best first, ties
 /// by lower row. Large scans use up to `threads` threads (each keeps its own top-k; the lists
 /// are merged), because a million-row scan is memory-bound and a second core nearly halves it.
+/// A query of another dimension than the vectors' is an error.
 pub fn top_k_normalised(
     vectors: &VectorFile,
     query: &[f32],
     k: usize,
     rows: Rows<'_>,
     threads: usize,
-) -> Vec<Hit> {
-    if k == 0 || query.len() != vectors.dim() as usize {
-        return vec![];
+) -> Result<Vec<Hit>> {
+    check_query_dim(query, vectors.dim())?;
+    if k == 0 {
+        return Ok(vec![]);
     }
-    let n_rows = vectors.rows();
     let dim = vectors.dim() as usize;
-    let kernel = crate::kernels::selected();
-    let data = vectors.as_slice();
-    let score = |row: u64| {
-        let s = row as usize * dim;
-        kernel.dot(query, &data[s..s + dim])
-    };
-    let scan = |iter: &mut dyn Iterator<Item = u64>| -> Vec<Hit> {
-        let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(k + 1);
-        for row in iter {
-            let hit = Hit {
-                row,
-                score: score(row),
-            };
-            if heap.len() < k {
-                heap.push(Entry(hit));
-            } else if heap
-                .peek()
-                .is_some_and(|w| Entry(hit).cmp(w) == Ordering::Less)
-            {
-                heap.pop();
-                heap.push(Entry(hit));
-            }
-        }
-        heap.into_iter().map(|e| e.0).collect()
-    };
+    let n_rows = vectors.rows();
     let count = match rows {
         Rows::All => n_rows,
         Rows::Range(a, b) => b.min(n_rows).saturating_sub(a),
@@ -152,6 +85,24 @@ pub fn top_k_normalised(
     } else {
         1
     };
+    let kernel = crate::kernels::selected();
+    let data = vectors.as_slice();
+    Ok(scan(rows, n_rows, k, threads, |row| {
+        let s = row as usize * dim;
+        kernel.dot(query, &data[s..s + dim])
+    }))
+}
+
+/// The scan behind [`top_k_normalised`]: the `k` best of `rows` (those below `n_rows`) by
+/// `score`, on `threads` threads.
+fn scan(
+    rows: Rows<'_>,
+    n_rows: u64,
+    k: usize,
+    threads: usize,
+    score: impl Fn(u64) -> f32 + Sync,
+) -> Vec<Hit> {
+    let score = &score;
     let mut hits: Vec<Hit> = match rows {
         Rows::All | Rows::Range(..) => {
             let (a, b) = match rows {
@@ -164,40 +115,30 @@ pub fn top_k_normalised(
                     .map(|t| {
                         let lo = (a + t * chunk).min(b);
                         let hi = (lo + chunk).min(b);
-                        let scan = &scan;
-                        s.spawn(move || scan(&mut (lo..hi)))
+                        s.spawn(move || best(lo..hi, k, score))
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
+                join_all(handles)
             })
         }
+        Rows::Set(set) if threads == 1 => {
+            best(set.iter().map(u64::from).filter(|&r| r < n_rows), k, score)
+        }
         Rows::Set(set) => {
-            if threads == 1 {
-                scan(&mut set.iter().map(u64::from).filter(|&r| r < n_rows))
-            } else {
-                let all: Vec<u32> = set.iter().collect();
-                let chunk = all.len().div_ceil(threads).max(1);
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = all
-                        .chunks(chunk)
-                        .map(|part| {
-                            let scan = &scan;
-                            s.spawn(move || {
-                                scan(
-                                    &mut part.iter().map(|&r| u64::from(r)).filter(|&r| r < n_rows),
-                                )
-                            })
+            let all: Vec<u32> = set.iter().collect();
+            let chunk = all.len().div_ceil(threads).max(1);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = all
+                    .chunks(chunk)
+                    .map(|part| {
+                        s.spawn(move || {
+                            let rows = part.iter().map(|&r| u64::from(r)).filter(|&r| r < n_rows);
+                            best(rows, k, score)
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| h.join().unwrap_or_default())
-                        .collect()
-                })
-            }
+                    })
+                    .collect();
+                join_all(handles)
+            })
         }
     };
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
@@ -205,14 +146,56 @@ pub fn top_k_normalised(
     hits
 }
 
+/// The `k` best rows of `rows` by `score`, unordered.
+fn best(rows: impl Iterator<Item = u64>, k: usize, score: impl Fn(u64) -> f32) -> Vec<Hit> {
+    let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(k + 1);
+    for row in rows {
+        let hit = Hit {
+            row,
+            score: score(row),
+        };
+        if heap.len() < k {
+            heap.push(Entry(hit));
+        } else if heap
+            .peek()
+            .is_some_and(|w| Entry(hit).cmp(w) == Ordering::Less)
+        {
+            heap.pop();
+            heap.push(Entry(hit));
+        }
+    }
+    heap.into_iter().map(|e| e.0).collect()
+}
+
+/// Every worker's hits. A worker that panicked re-raises its panic here: dropping its part
+/// would return a plausible but wrong top-k, and this scan is the ground truth.
+fn join_all(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<Hit>>>) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for h in handles {
+        match h.join() {
+            Ok(hits) => out.extend(hits),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+    out
+}
+
+/// An error unless `query` has the vectors' dimension `dim`.
+pub(crate) fn check_query_dim(query: &[f32], dim: u32) -> Result<()> {
+    if query.len() == dim as usize {
+        Ok(())
+    } else {
+        Err(IndexError::DimensionMismatch {
+            what: "query vector".into(),
+            got: query.len(),
+            expected: dim as usize,
+        })
+    }
+}
+
 /// `query` scaled to unit length; errors if its dimension is wrong or it is zero or not finite.
 pub fn normalise_query(query: &[f32], dim: u32) -> Result<Vec<f32>> {
-    if query.len() != dim as usize {
-        return Err(IndexError::InvalidArgument(format!(
-            "query has dimension {}, the library's vectors {dim}",
-            query.len()
-        )));
-    }
+    check_query_dim(query, dim)?;
     if query.iter().any(|x| !x.is_finite()) {
         return Err(IndexError::InvalidArgument(
             "query vector has NaN or infinite values".into(),
@@ -231,3 +214,6 @@ pub fn normalise_query(query: &[f32], dim: u32) -> Result<Vec<f32>> {
         .map(|x| (f64::from(*x) / norm) as f32)
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

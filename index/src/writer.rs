@@ -212,25 +212,8 @@ impl LibraryWriter {
         let base = self.base.clone().ok_or_else(|| {
             IndexError::InvalidArgument("the library has no published version to reindex".into())
         })?;
-        let dims = Library::open_data(&self.dir, base.clone())?.dims();
-        let vectors = EmbeddingKind::ALL
-            .into_iter()
-            .filter_map(|k| {
-                let info = base.embeddings.get(k.column())?;
-                Some((k, base.file(&info.vectors)?.clone()))
-            })
-            .collect();
+        let change = self.same_tracks(&base)?;
         self.plan.rebuild = true;
-        let change = VersionChange {
-            staged: None,
-            delete_track_ids: vec![],
-            dims,
-            vectors,
-            rows: base.rows,
-            ingest: IngestRecord::default(),
-            encoders: vec![],
-            attachments: vec![],
-        };
         let result = self.publish_inner(change, false);
         self.plan.rebuild = false;
         result
@@ -269,6 +252,20 @@ impl LibraryWriter {
             bytes: bytes.len() as u64,
             crc32: crc32fast::hash(bytes),
         };
+        let change = VersionChange {
+            attachments: vec![(name.to_string(), fref)],
+            ..self.same_tracks(&base)?
+        };
+        // Same rows: every index of the base is carried over, nothing is rebuilt.
+        let plan = std::mem::replace(&mut self.plan, IndexPlan::none());
+        let result = self.publish_inner(change, false);
+        self.plan = plan;
+        result
+    }
+
+    /// A change that keeps `base`'s tracks and vector files as they are (a reindex, an
+    /// attachment).
+    fn same_tracks(&self, base: &Manifest) -> Result<VersionChange> {
         let dims = Library::open_data(&self.dir, base.clone())?.dims();
         let vectors = EmbeddingKind::ALL
             .into_iter()
@@ -277,7 +274,7 @@ impl LibraryWriter {
                 Some((k, base.file(&info.vectors)?.clone()))
             })
             .collect();
-        let change = VersionChange {
+        Ok(VersionChange {
             staged: None,
             delete_track_ids: vec![],
             dims,
@@ -285,13 +282,8 @@ impl LibraryWriter {
             rows: base.rows,
             ingest: IngestRecord::default(),
             encoders: vec![],
-            attachments: vec![(name.to_string(), fref)],
-        };
-        // Same rows: every index of the base is carried over, nothing is rebuilt.
-        let plan = std::mem::replace(&mut self.plan, IndexPlan::none());
-        let result = self.publish_inner(change, false);
-        self.plan = plan;
-        result
+            attachments: vec![],
+        })
     }
 
     fn publish_inner(&mut self, change: VersionChange, record_ingest: bool) -> Result<Manifest> {

@@ -64,9 +64,9 @@ pub enum QueryError {
     #[error("invalid search: {0}")]
     InvalidRequest(String),
 
-    /// A filter expression that does not parse or type-check (the message has the position).
+    /// A filter expression that does not parse or type-check, with where it went wrong.
     #[error("bad filter: {0}")]
-    BadFilter(String),
+    BadFilter(segue_index::filter::FilterError),
 
     /// Track ids given as examples that the library does not have.
     #[error("no such track in the library: {0}")]

@@ -242,6 +242,7 @@ fn truth(v: &VectorFile, queries: &[Vec<f32>], allowed: Option<&RoaringBitmap>) 
         .map(|q| {
             let rows = allowed.map_or(Rows::All, Rows::Set);
             top_k_normalised(v, q, K, rows, 2)
+                .expect("queries have the vectors' dimension")
                 .iter()
                 .map(|h| h.row)
                 .collect()
@@ -341,7 +342,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     // The ef the library would give this graph (leave-one-out on its own rows), checked here
     // against the held-out queries.
     let t = Instant::now();
-    let tuned = tune_search_ef(&graph, v, 2);
+    let tuned = tune_search_ef(&graph, v, 2)?;
     let tune_secs = t.elapsed().as_secs_f64();
     let mut efs = cli.efs.clone();
     if !efs.contains(&tuned) {
@@ -353,7 +354,11 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         // Warm-up, as on hnswlib's side: the first timed queries should not pay for page
         // faults and cold caches.
         for q in data.queries.iter().take(100) {
-            std::hint::black_box(graph.search(v, q, K, ef, None));
+            std::hint::black_box(
+                graph
+                    .search(v, q, K, ef, None)
+                    .expect("queries have the vectors' dimension"),
+            );
         }
         let t = Instant::now();
         let got: Vec<Vec<u64>> = data
@@ -362,6 +367,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
             .map(|q| {
                 graph
                     .search(v, q, K, ef, None)
+                    .expect("queries have the vectors' dimension")
                     .iter()
                     .map(|h| h.row)
                     .collect()
@@ -404,7 +410,8 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
                     allowed: Some(&set),
                     exact: false,
                     threads: 1,
-                });
+                })
+                .expect("queries have the vectors' dimension");
                 plans.push(p);
                 hits.iter().map(|h| h.row).collect()
             })
@@ -493,7 +500,10 @@ fn calibrate_planner(data: &Data, graph: &AnnGraph) {
         let t_truth = truth(v, queries, Some(set));
         let t = Instant::now();
         for q in queries {
-            std::hint::black_box(top_k_normalised(v, q, K, Rows::Set(set), 1));
+            std::hint::black_box(
+                top_k_normalised(v, q, K, Rows::Set(set), 1)
+                    .expect("queries have the vectors' dimension"),
+            );
         }
         let scan_us = t.elapsed().as_secs_f64() * 1e6 / queries.len() as f64;
         let allowed = |r: u32| set.contains(r);
@@ -505,6 +515,7 @@ fn calibrate_planner(data: &Data, graph: &AnnGraph) {
                 let mut budget = usize::MAX;
                 let hits = graph
                     .search_within(v, q, K, ef, Some(&allowed), &mut budget)
+                    .expect("queries have the vectors' dimension")
                     .unwrap_or_default();
                 sims += usize::MAX - budget;
                 hits.iter().map(|h| h.row).collect()

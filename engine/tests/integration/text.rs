@@ -91,9 +91,12 @@ fn an_encoder_that_cannot_be_loaded_is_reported_with_its_own_error() {
     let QueryError::Embedding { source, .. } = &err else {
         panic!("{err:?}");
     };
+    let ModelError::Unavailable { cause, .. } = source else {
+        panic!("{source:?}");
+    };
     assert!(
-        matches!(source, ModelError::ModelMissing { .. }),
-        "{source:?}"
+        matches!(**cause, ModelError::ModelMissing { .. }),
+        "{cause:?}"
     );
     assert!(err.to_string().contains("no-models"), "{err}");
     let planner = open_planner(&lib, &encoders).unwrap();

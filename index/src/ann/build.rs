@@ -1,7 +1,7 @@
 //! Building a graph: parameters checked, then our builder or hnsw_rs fills flat arrays.
 
+use crate::ann::native;
 use crate::ann::params::{GraphBuilder, HnswParams};
-use crate::ann::{native, via_hnsw_rs};
 use crate::error::{IndexError, Result};
 use crate::vectors::VectorFile;
 
@@ -87,7 +87,8 @@ pub fn build_graph(
             INSERT_CHUNK,
             progress,
         )),
-        GraphBuilder::HnswRs => via_hnsw_rs::build(
+        #[cfg(feature = "hnsw-rs-reference")]
+        GraphBuilder::HnswRs => crate::ann::via_hnsw_rs::build(
             vectors,
             empty,
             params.threads,
@@ -95,5 +96,8 @@ pub fn build_graph(
             INSERT_CHUNK,
             progress,
         ),
+        // Refused by `params.validate()` above.
+        #[cfg(not(feature = "hnsw-rs-reference"))]
+        GraphBuilder::HnswRs => Err(HnswParams::reference_builder_missing()),
     }
 }

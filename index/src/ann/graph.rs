@@ -11,7 +11,7 @@ use crate::ann::format::{GraphHeader, GraphLayout, HEADER_BYTES, layout};
 use crate::ann::scored::{Scored, Worst, prefetch};
 use crate::ann::visited::{Visited, with_visited};
 use crate::error::{IndexError, IoContext, Result};
-use crate::exact::Hit;
+use crate::exact::{Hit, check_query_dim};
 use crate::kernels::{self, Kernel};
 use crate::manifest::FileRef;
 use crate::vectors::VectorFile;
@@ -210,7 +210,8 @@ impl AnnGraph {
     /// The `k` most similar graph rows to `query` (normalised, of the graph's dimension) among
     /// those `allowed` accepts, best first. `ef` (raised to `k`) is the candidate list size.
     /// Rows the filter rejects are still walked through, so the graph stays connected under any
-    /// filter; only accepted rows enter the result list.
+    /// filter; only accepted rows enter the result list. A query or vector file of another
+    /// dimension than the graph's, or a vector file with fewer rows, is an error.
     pub fn search(
         &self,
         vectors: &VectorFile,
@@ -218,15 +219,16 @@ impl AnnGraph {
         k: usize,
         ef: usize,
         allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
-    ) -> Vec<Hit> {
+    ) -> Result<Vec<Hit>> {
         let mut unlimited = usize::MAX;
-        self.search_within(vectors, query, k, ef, allowed, &mut unlimited)
-            .unwrap_or_default()
+        Ok(self
+            .search_within(vectors, query, k, ef, allowed, &mut unlimited)?
+            .unwrap_or_default())
     }
 
-    /// [`AnnGraph::search`], giving up (`None`) once the walk has computed more than `budget`
-    /// similarities; `budget` is decreased by what the walk computed, so that a caller that
-    /// widens `ef` and walks again spends one budget over all its attempts. A walk under a
+    /// [`AnnGraph::search`], giving up (`Ok(None)`) once the walk has computed more than
+    /// `budget` similarities; `budget` is decreased by what the walk computed, so that a caller
+    /// that widens `ef` and walks again spends one budget over all its attempts. A walk under a
     /// filter that is correlated with the vectors can wander through most of the graph before
     /// it finds `ef` allowed rows; with the budget set to what an exact scan of the allowed rows
     /// costs, the caller can fall back to that scan having lost at most as much time again.
@@ -238,9 +240,11 @@ impl AnnGraph {
         ef: usize,
         allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
         budget: &mut usize,
-    ) -> Option<Vec<Hit>> {
-        if k == 0 || self.header.entry == NO_NODE || query.len() != vectors.dim() as usize {
-            return Some(vec![]);
+    ) -> Result<Option<Vec<Hit>>> {
+        self.check_vectors(vectors)?;
+        check_query_dim(query, self.header.dim)?;
+        if k == 0 || self.header.entry == NO_NODE {
+            return Ok(Some(vec![]));
         }
         let kernel = kernels::selected();
         let data = vectors.as_slice();
@@ -281,9 +285,33 @@ impl AnnGraph {
             self.search_layer0(&walk, ep, ep_sim, visited)
         });
         *budget = budget.saturating_sub(computed);
-        let mut results = results?;
+        let Some(mut results) = results else {
+            return Ok(None);
+        };
         results.truncate(k);
-        Some(results)
+        Ok(Some(results))
+    }
+
+    /// `vectors` must be the kind the graph was opened with: its dimension, and at least its
+    /// rows (the search reads the vector of every node it reaches).
+    fn check_vectors(&self, vectors: &VectorFile) -> Result<()> {
+        if vectors.dim() != self.header.dim {
+            return Err(IndexError::DimensionMismatch {
+                what: format!("vector file {}", vectors.path().display()),
+                expected: self.header.dim as usize,
+                got: vectors.dim() as usize,
+            });
+        }
+        if vectors.rows() < u64::from(self.header.rows) {
+            return Err(IndexError::InvalidArgument(format!(
+                "vector file {} has {} rows, the graph {} covers {}",
+                vectors.path().display(),
+                vectors.rows(),
+                self.path.display(),
+                self.header.rows
+            )));
+        }
+        Ok(())
     }
 
     fn search_layer0(

@@ -177,6 +177,10 @@ impl<'a> Building<'a> {
         let mut eps = vec![ep];
         for layer in (0..=level.min(top_level)).rev() {
             let found = with_visited(self.levels.len(), |visited| {
+                // Another thread may already have linked to `q` on this layer (it met `q` on
+                // the layer above), so the walk could reach `q` itself, which would then be
+                // its own nearest neighbour and link to itself.
+                visited.insert(q);
                 self.search_layer(qv, &eps, layer, visited)
             });
             let chosen = self.select(&found, self.m);

@@ -16,7 +16,8 @@ pub enum GraphBuilder {
     /// Our builder (`ann/native.rs`): hnswlib's algorithm over flat link arrays.
     #[default]
     Segue,
-    /// hnsw_rs 0.3.5, the reference implementation named by the design.
+    /// hnsw_rs 0.3.5, the reference implementation named by the design; only builds with the
+    /// `hnsw-rs-reference` feature can build with it (every build reads its graphs).
     HnswRs,
 }
 
@@ -110,7 +111,20 @@ impl HnswParams {
                 self.threads
             )));
         }
+        if self.builder == GraphBuilder::HnswRs && !cfg!(feature = "hnsw-rs-reference") {
+            return Err(Self::reference_builder_missing());
+        }
         Ok(())
+    }
+
+    /// The error for [`GraphBuilder::HnswRs`] in a build without it.
+    pub(crate) fn reference_builder_missing() -> IndexError {
+        bad(
+            "the hnsw_rs graph builder is not in this build of Segue; rebuild with the \
+             `hnsw-rs-reference` feature of segue-index (e.g. `cargo build --features \
+             segue-index/hnsw-rs-reference`) or use the segue builder"
+                .into(),
+        )
     }
 }
 

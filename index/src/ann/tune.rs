@@ -13,6 +13,7 @@
 //! that users are promised; the benchmark checks the tuned ef against held-out queries.
 
 use crate::ann::graph::AnnGraph;
+use crate::error::Result;
 use crate::exact::{Rows, top_k_normalised};
 use crate::vectors::VectorFile;
 
@@ -28,10 +29,10 @@ const LADDER: &[usize] = &[
 
 /// The smallest ef of [`LADDER`] at which `graph` (over the first `graph.rows()` rows of
 /// `vectors`) reaches [`TARGET_RECALL`] on its own rows; `threads` for the exact scans.
-pub fn tune_search_ef(graph: &AnnGraph, vectors: &VectorFile, threads: usize) -> usize {
+pub fn tune_search_ef(graph: &AnnGraph, vectors: &VectorFile, threads: usize) -> Result<usize> {
     let rows = graph.rows();
     if rows <= K as u64 + 1 {
-        return LADDER[0];
+        return Ok(LADDER[0]);
     }
     let step = (rows / SAMPLE).max(1);
     let sample: Vec<u64> = (0..rows)
@@ -49,25 +50,23 @@ pub fn tune_search_ef(graph: &AnnGraph, vectors: &VectorFile, threads: usize) ->
         .iter()
         .map(|&r| {
             let q = vectors.row(r as usize);
-            others(
-                top_k_normalised(vectors, q, K + 1, Rows::Range(0, rows), threads),
-                r,
-            )
+            let hits = top_k_normalised(vectors, q, K + 1, Rows::Range(0, rows), threads)?;
+            Ok(others(hits, r))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     for &ef in LADDER {
         let (mut found, mut all) = (0usize, 0usize);
         for (&r, want) in sample.iter().zip(&truth) {
             let got = others(
-                graph.search(vectors, vectors.row(r as usize), K + 1, ef, None),
+                graph.search(vectors, vectors.row(r as usize), K + 1, ef, None)?,
                 r,
             );
             found += want.iter().filter(|w| got.contains(w)).count();
             all += want.len();
         }
         if found as f64 >= TARGET_RECALL * all.max(1) as f64 {
-            return ef;
+            return Ok(ef);
         }
     }
-    LADDER[LADDER.len() - 1]
+    Ok(LADDER[LADDER.len() - 1])
 }

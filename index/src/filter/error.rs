@@ -1,7 +1,5 @@
 //! The error of a filter that does not parse, with where it went wrong.
 
-use crate::error::IndexError;
-
 /// A filter that could not be parsed: what is wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterError {
@@ -35,10 +33,3 @@ impl std::fmt::Display for FilterError {
 }
 
 impl std::error::Error for FilterError {}
-
-/// A bad filter is bad input from the caller.
-impl From<FilterError> for IndexError {
-    fn from(e: FilterError) -> Self {
-        IndexError::InvalidArgument(e.to_string())
-    }
-}

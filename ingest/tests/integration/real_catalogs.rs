@@ -1,5 +1,5 @@
 //! The two real catalogues, detected with `CatalogFormat::Auto`. Skipped (with a note) when the
-//! shared data folder is not there.
+//! shared data folder is not there, failed when `SEGUE_REQUIRE_SHARED=1`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -13,16 +13,8 @@ use segue_ingest::{CatalogFormat, ingest};
 
 use crate::helpers::*;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/");
-
 fn data_file(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(DATA).join(rel);
-    if p.is_file() {
-        Some(p)
-    } else {
-        println!("note: skipping, {} is not there", p.display());
-        None
-    }
+    segue_fixtures::shared::shared_path(&format!("data/{rel}"))
 }
 
 /// Every row's (track id, tags, duration, bpm) in row order.

@@ -142,7 +142,7 @@ impl SearchRequest {
         self.filter = if expr.trim().is_empty() {
             None
         } else {
-            Some(Filter::parse(expr).map_err(|e| QueryError::BadFilter(e.to_string()))?)
+            Some(Filter::parse(expr).map_err(QueryError::BadFilter)?)
         };
         Ok(self)
     }

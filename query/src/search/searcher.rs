@@ -333,7 +333,7 @@ impl Searcher {
             allowed,
             exact,
             threads: self.threads,
-        }))
+        })?)
     }
 
     /// The search ef when the request sets none: the one tuned for this space's graph when it

@@ -3,6 +3,7 @@
 
 use roaring::RoaringBitmap;
 
+use segue_index::IndexError;
 use segue_index::ann::AnnGraph;
 use segue_index::exact::{Hit, Rows, top_k_normalised};
 use segue_index::vectors::VectorFile;
@@ -51,7 +52,7 @@ pub const COST_RATIO: f64 = 8.0;
 pub const WALK_BUDGET_PER_ALLOWED_ROW: f64 = 1.0;
 
 /// `k` best rows (fewer only if fewer are allowed), best first, and how they were found.
-pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
+pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
     let rows = s.vectors.rows();
     let allowed_count = s.allowed.map_or(rows, |a| a.len().min(rows));
     let exact_rows = match s.allowed {
@@ -59,10 +60,10 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
         None => Rows::All,
     };
     let Some(graph) = s.graph.filter(|g| g.rows() > 0 && !s.exact) else {
-        return (
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+        return Ok((
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads)?,
             Plan::Exact,
-        );
+        ));
     };
     let in_graph = graph.rows();
     // Allowed rows the graph can return, and those it cannot (appended since it was built).
@@ -77,10 +78,10 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
         || graph_allowed <= s.k as u64
         || selectivity * selectivity <= COST_RATIO * s.ef as f64 / in_graph as f64
     {
-        return (
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+        return Ok((
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads)?,
             Plan::Exact,
-        );
+        ));
     }
     let want = (s.k as u64).min(graph_allowed) as usize;
     let filter = s.allowed.map(|a| move |r: u32| a.contains(r));
@@ -94,7 +95,7 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
     let walk = |ef: usize, budget: &mut usize| {
         graph.search_within(s.vectors, s.query, s.k, ef, filter_ref, budget)
     };
-    let mut hits = walk(ef, &mut budget);
+    let mut hits = walk(ef, &mut budget)?;
     // Widen until k allowed rows are found; a filter correlated with the embedding can leave
     // the allowed rows far from where the walk starts.
     while hits.as_ref().is_some_and(|h| h.len() < want)
@@ -102,15 +103,15 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
         && ef < 1 << 16
     {
         ef *= 4;
-        hits = walk(ef, &mut budget);
+        hits = walk(ef, &mut budget)?;
     }
     let Some(mut hits) = hits.filter(|h| h.len() >= want) else {
         // Over budget, or the walk cannot reach k allowed rows (a disconnected corner of the
         // graph): scan.
-        return (
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads),
+        return Ok((
+            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads)?,
             Plan::GraphThenExact,
-        );
+        ));
     };
     let mut plan = Plan::Graph { ef };
     if in_graph < rows {
@@ -118,9 +119,9 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
             Rows::Set(a) => {
                 let mut t = a.clone();
                 t.remove_range(..in_graph as u32);
-                top_k_normalised(s.vectors, s.query, s.k, Rows::Set(&t), s.threads)
+                top_k_normalised(s.vectors, s.query, s.k, Rows::Set(&t), s.threads)?
             }
-            other => top_k_normalised(s.vectors, s.query, s.k, other, s.threads),
+            other => top_k_normalised(s.vectors, s.query, s.k, other, s.threads)?,
         };
         if !tail.is_empty() {
             hits.extend(tail);
@@ -129,7 +130,7 @@ pub fn search(s: &VectorSearch<'_>) -> (Vec<Hit>, Plan) {
             plan = Plan::Graph { ef };
         }
     }
-    (hits, plan)
+    Ok((hits, plan))
 }
 
 #[cfg(test)]

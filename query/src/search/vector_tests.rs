@@ -61,9 +61,9 @@ fn a_filter_correlated_with_the_vectors_ends_in_a_scan_with_exact_results() {
         exact: false,
         threads: 1,
     };
-    let (hits, plan) = super::search(&search);
+    let (hits, plan) = super::search(&search).unwrap();
     assert_eq!(plan, Plan::GraphThenExact);
-    let exact = top_k_normalised(&vectors, &query, 10, Rows::Set(&allowed), 1);
+    let exact = top_k_normalised(&vectors, &query, 10, Rows::Set(&allowed), 1).unwrap();
     assert_eq!(hits, exact);
 
     // The same filter for a query inside the allowed cluster is answered by the walk.
@@ -71,7 +71,8 @@ fn a_filter_correlated_with_the_vectors_ends_in_a_scan_with_exact_results() {
     let (hits, plan) = super::search(&VectorSearch {
         query: &query,
         ..search
-    });
+    })
+    .unwrap();
     assert!(matches!(plan, Plan::Graph { .. }), "{plan:?}");
     assert_eq!(hits.len(), 10);
     assert!(hits.iter().all(|h| h.row >= in_a as u64));

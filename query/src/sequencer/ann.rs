@@ -162,7 +162,7 @@ impl<'a> AnnCandidates<'a> {
                 allowed: self.allowed,
                 exact: false,
                 threads: 1,
-            });
+            })?;
             rows.extend(hits.iter().map(|h| h.row));
         }
         if directions.is_empty() {

@@ -213,7 +213,7 @@ impl Planner {
         let Some(expr) = filter.map(str::trim).filter(|f| !f.is_empty()) else {
             return Ok(None);
         };
-        let filter = Filter::parse(expr).map_err(|e| QueryError::BadFilter(e.to_string()))?;
+        let filter = Filter::parse(expr).map_err(QueryError::BadFilter)?;
         Ok(Some(filter.evaluate(self.searcher.filter_columns()?)))
     }
 

@@ -315,7 +315,12 @@ fn filtered_searches_return_only_matching_rows_and_k_of_them_whenever_k_match() 
         ("has_vocals = maybe", "column 14"),
     ] {
         let e = audio_query(queries[0].clone()).filter(expr).unwrap_err();
-        assert!(matches!(e, QueryError::BadFilter(_)), "{expr}: {e:?}");
+        let QueryError::BadFilter(f) = &e else {
+            panic!("{expr}: {e:?}");
+        };
+        // The position reaches the API as data, not only inside the message.
+        assert_eq!(f.column, expr[..f.position].chars().count() + 1, "{f:?}");
+        assert!(needle == "column" || needle == format!("column {}", f.column));
         let msg = e.to_string();
         assert!(
             msg.starts_with("bad filter: filter error at ") && msg.contains(needle),

@@ -263,9 +263,17 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 }
 
 #[test]
-fn filter_errors_become_invalid_argument() {
-    let e: crate::IndexError = err("bmp > 1").into();
+fn filter_errors_keep_their_position_as_index_errors() {
+    let e: crate::IndexError = err("bpm > 1 AND bmp > 1").into();
+    match &e {
+        crate::IndexError::Filter(f) => {
+            assert_eq!((f.position, f.column), (12, 13), "{f:?}");
+            assert!(f.message.contains("bmp"), "{f:?}");
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(
-        matches!(e, crate::IndexError::InvalidArgument(ref m) if m.starts_with("filter error at column 1"))
+        e.to_string().starts_with("filter error at column 13"),
+        "{e}"
     );
 }
