@@ -18,11 +18,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A library built by `segue ingest` (or `segue::ingest`), searched with filters:
     let library = Library::open(dir)?;
-    println!("version {} with {} tracks", library.version(), library.rows());
+    println!(
+        "version {} with {} tracks",
+        library.version(),
+        library.rows()
+    );
     let searcher = open_searcher(dir, &EncoderOptions::default())?;
-    let request = SearchRequest::like(EmbeddingKind::Audio, &["track-42"], &[], Default::default())?
-        .filter("bpm >= 90 AND NOT tag:vocals")?
-        .k(10)?;
+    let request =
+        SearchRequest::like(EmbeddingKind::Audio, &["track-42"], &[], Default::default())?
+            .filter("bpm >= 90 AND NOT tag:vocals")?
+            .k(10)?;
     for hit in searcher.search(&request)?.0 {
         println!("{:.3} {} {:?}", hit.score, hit.track_id, hit.fields.title);
     }
@@ -34,7 +39,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let planner = open_planner(dir, &EncoderOptions::default())?;
     let video = &read_videos_for(&planner, video_file)?[0];
     let plan = planner.plan(video, &PlanOptions::default())?; // beam search
-    println!("{} switches, return {:.2}", plan.switches, plan.total_reward);
+    println!(
+        "{} switches, return {:.2}",
+        plan.switches, plan.total_reward
+    );
     // A trained policy: one ONNX session per file, reused by the planner for every video.
     let trained = PlanOptions {
         policy: PolicyChoice::Trained("policy.onnx".into()),
@@ -42,6 +50,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let plan = planner.plan(video, &trained)?;
     // README end
-    println!("{} segments planned by {}", plan.segments.len(), plan.policy);
+    println!(
+        "{} segments planned by {}",
+        plan.segments.len(),
+        plan.policy
+    );
     Ok(())
 }

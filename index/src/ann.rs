@@ -15,7 +15,7 @@
 //! * [`build`] — checks the parameters and runs a builder over rows `0..n` of a vector file.
 //! * [`native`] — our builder; `via_hnsw_rs` — hnsw_rs's, with the graph copied out (only with
 //!   the `hnsw-rs-reference` feature: hnsw_rs and its dependencies stay out of other builds).
-//! * [`format`] — the on-disk file (`ann/<space>.vNNNNNN.hnsw`).
+//! * [`format`](mod@format) — the on-disk file (`ann/<space>.vNNNNNN.hnsw`).
 //! * [`graph`] — the memory-mapped graph and its (optionally filtered) search.
 //! * [`tune`] — the search ef a graph needs for recall@10 >= 0.95, measured when it is built.
 

@@ -93,8 +93,7 @@ fn a_bad_row_through_the_cli_names_file_row_and_field() {
 
 #[test]
 fn search_by_text_prompt_through_the_cli() {
-    if segue::models::find_model_dir(None, segue::models::text::MINILM_DIR).is_err() {
-        eprintln!("skipped: the MiniLM model is not present");
+    if segue::fixtures::shared::shared_path("models/minilm-l6-v2").is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

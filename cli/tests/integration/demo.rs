@@ -75,8 +75,8 @@ fn the_demo_refuses_to_wipe_a_directory_that_is_not_a_library() {
 
 #[test]
 fn the_real_demo_uses_the_spotify_catalogue_when_present() {
-    if segue::paths::spotify_csv().is_none() {
-        eprintln!("skipped: ../shared/data is not present");
+    if segue::fixtures::shared::shared_path("data/tidytuesday-spotify/spotify_songs.csv").is_none()
+    {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -105,5 +105,5 @@ fn the_real_demo_uses_the_spotify_catalogue_when_present() {
 }
 
 fn segue_models_present() -> bool {
-    segue::models::find_model_dir(None, segue::models::text::MINILM_DIR).is_ok()
+    segue::fixtures::shared::shared_path("models/minilm-l6-v2").is_some()
 }

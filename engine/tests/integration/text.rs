@@ -60,7 +60,10 @@ fn the_facades_searcher_embeds_text_prompts_with_the_librarys_encoder() {
     let tmp = tempfile::tempdir().unwrap();
     let lib = captioned_library(tmp.path());
     let searcher = open_searcher(&lib, &EncoderOptions::default()).unwrap();
-    let request = SearchRequest::text("gentle piano at sunrise").unwrap().k(1).unwrap();
+    let request = SearchRequest::text("gentle piano at sunrise")
+        .unwrap()
+        .k(1)
+        .unwrap();
     let (hits, _) = searcher.search(&request).unwrap();
     assert_eq!(hits[0].track_id, "a");
     let plan = open_planner(&lib, &EncoderOptions::default())
@@ -139,8 +142,7 @@ fn a_model_fault_is_a_model_error_not_a_bad_request() {
         .encoder
         .clone()
         .unwrap();
-    let searcher =
-        segue::search::Searcher::new(library).with_text_embedder(Arc::new(Broken(id)));
+    let searcher = segue::search::Searcher::new(library).with_text_embedder(Arc::new(Broken(id)));
     let err = searcher
         .search(&SearchRequest::text("piano").unwrap())
         .unwrap_err();
@@ -155,7 +157,10 @@ fn a_model_fault_is_a_model_error_not_a_bad_request() {
         "{err:?}"
     );
     let facade: Error = err.into();
-    assert!(facade.to_string().contains("the session crashed"), "{facade}");
+    assert!(
+        facade.to_string().contains("the session crashed"),
+        "{facade}"
+    );
 }
 
 #[test]

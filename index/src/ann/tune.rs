@@ -27,7 +27,7 @@ const LADDER: &[usize] = &[
     32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,
 ];
 
-/// The smallest ef of [`LADDER`] at which `graph` (over the first `graph.rows()` rows of
+/// The smallest ef of the ladder of candidates at which `graph` (over the first `graph.rows()` rows of
 /// `vectors`) reaches [`TARGET_RECALL`] on its own rows; `threads` for the exact scans.
 pub fn tune_search_ef(graph: &AnnGraph, vectors: &VectorFile, threads: usize) -> Result<usize> {
     let rows = graph.rows();

@@ -7,7 +7,7 @@
 //! state transitions, masks and greedy choices exactly.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -171,23 +171,13 @@ struct Fixture {
     reference: ReferenceEmbeddings,
 }
 
-fn golden_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/peer/golden.json")
-}
-
-/// The parsed fixture, or `None` (with a notice) when golden.json is absent.
+/// The parsed fixture, or `None` when golden.json is absent (a failure when
+/// `SEGUE_REQUIRE_SHARED=1`, see `segue_fixtures::shared`).
 fn fixture() -> Option<&'static Fixture> {
     static FIXTURE: OnceLock<Option<Fixture>> = OnceLock::new();
     FIXTURE
         .get_or_init(|| {
-            let path = golden_path();
-            if !path.exists() {
-                eprintln!(
-                    "NOTICE: {} is absent; golden conformance tests skipped",
-                    path.display()
-                );
-                return None;
-            }
+            let path = segue_fixtures::shared::shared_path("peer/golden.json")?;
             let text = std::fs::read_to_string(&path).expect("read golden.json");
             let golden: Golden = serde_json::from_str(&text).expect("parse golden.json");
             Some(build(golden))
