@@ -12,6 +12,7 @@ pub mod progress;
 pub mod render;
 pub mod report;
 mod search;
+mod segment;
 mod soundtrack;
 
 pub use app::{Cli, run};

@@ -51,4 +51,5 @@ pub use segue_index as index;
 pub use segue_ingest as ingest_crate;
 pub use segue_models as models;
 pub use segue_query as query;
+pub use segue_segment as segment;
 pub use segue_train as train_crate;

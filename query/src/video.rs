@@ -26,7 +26,10 @@
 //!     the three is required. Embeddings must be finite, not all zero, and of the library's
 //!     dimension.
 //!   * `music_change` (optional bool): ground truth "the music changes at this segment", used
-//!     only to fit the switch-budget model.
+//!     only to fit the switch-budget model (`segue segment` suggests it).
+//!   * `motion` (optional, ≥ 0): how much moves on screen, in frame widths per second, as
+//!     `segue segment` measures it; planning can match it to the tracks' energy.
+//!   * `shot_count` (optional): how many camera shots the segment holds.
 //! * `switch_budget` (optional non-negative integer): the number of music switches wanted. When
 //!   absent, the fitted switch-budget model supplies one.
 //!
@@ -52,7 +55,7 @@ pub struct Video {
 }
 
 /// One segment of a video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Segment {
     /// Start time in seconds.
@@ -71,6 +74,12 @@ pub struct Segment {
     /// Ground truth: the music changes at the start of this segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub music_change: Option<bool>,
+    /// On-screen motion, frame widths per second (as `segue segment` measures it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<f64>,
+    /// Camera shots in the segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shot_count: Option<u32>,
 }
 
 impl Segment {

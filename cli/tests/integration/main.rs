@@ -5,4 +5,5 @@ mod demo;
 mod policy;
 mod readme;
 mod search;
+mod segment;
 mod soundtrack;

@@ -234,6 +234,7 @@ mod tests {
                     text_emb: Some(vec![1.0, 0.0]),
                     caption: None,
                     music_change: *change,
+                    ..Default::default()
                 })
                 .collect(),
             switch_budget: None,

@@ -46,6 +46,7 @@ fn video(durations: &[f64]) -> Video {
                 text_emb: Some(vec![0.5, 1.0 - i as f32 * 0.3]),
                 caption: None,
                 music_change: None,
+                ..Default::default()
             };
             start += d;
             s
@@ -343,6 +344,7 @@ fn turning_video(id: &str, n: usize, step: f32, changes: Option<usize>) -> Video
                 text_emb: Some(vec![1.0, i as f32]),
                 caption: None,
                 music_change: changes.map(|c| i >= 1 && i <= c),
+                ..Default::default()
             }
         })
         .collect();

@@ -28,6 +28,14 @@ pub(super) fn validate(video: &Video, dims: EmbeddingDims) -> Result<(), VideoIs
             )
             .field("caption")));
         }
+        if let Some(m) = seg.motion
+            && !(m.is_finite() && m >= 0.0)
+        {
+            return Err(at(VideoIssue::new(format!(
+                "motion must be a finite number ≥ 0, got {m}"
+            ))
+            .field("motion")));
+        }
         if seg.audio_emb.is_none() && seg.text_emb.is_none() && seg.caption.is_none() {
             return Err(at(VideoIssue::new(
                 "the segment has neither an embedding (`audio_emb`, `text_emb`) nor a `caption`",

@@ -242,6 +242,7 @@ fn build(golden: Golden) -> Fixture {
                     text_emb: Some(to_f32(&s.caption_embedding, "segment text")),
                     caption: None,
                     music_change: Some(s.music_change),
+                    ..Default::default()
                 })
                 .collect(),
         })

@@ -73,6 +73,7 @@ fn whole_segments_masks_continue_when_the_track_would_run_out() {
         text_emb: None,
         caption: None,
         music_change: None,
+        ..Default::default()
     };
     let v = Video {
         id: "v".into(),

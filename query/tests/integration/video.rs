@@ -245,6 +245,7 @@ fn non_finite_values() {
             text_emb: None,
             caption: None,
             music_change: None,
+            ..Default::default()
         }],
     };
     let issue = v.validate(DIMS).unwrap_err();
