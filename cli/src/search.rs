@@ -54,6 +54,38 @@ pub struct SearchArgs {
     /// Reciprocal rank fusion constant for hybrid searches.
     #[arg(long, default_value_t = 60.0)]
     rrf_k: f32,
+    /// Rerank a pool of candidates for diversity: mmr[:LAMBDA] (maximal marginal relevance,
+    /// λ in [0, 1], default 0.7) or dpp[:THETA] (determinantal point process, θ in [0, 1],
+    /// default 0.9); 1 is the relevance order.
+    #[arg(long, value_name = "METHOD")]
+    diversify: Option<String>,
+    /// Candidates reranked (default max(10·k, 100); widened when caps leave fewer than k).
+    #[arg(long, value_name = "N")]
+    pool: Option<usize>,
+    /// Embedding space diversity is measured in (default: audio, else text).
+    #[arg(long, value_name = "SPACE")]
+    diversity_space: Option<String>,
+    /// At most N tracks of one artist.
+    #[arg(long, value_name = "N")]
+    max_per_artist: Option<u32>,
+    /// At most N tracks of one album.
+    #[arg(long, value_name = "N")]
+    max_per_album: Option<u32>,
+    /// At most N tracks per value of a tag prefix, e.g. genre:3 (3 rock, 3 jazz, ...) or
+    /// genre:rock:2. Repeatable.
+    #[arg(long, value_name = "PREFIX:N")]
+    max_per_tag: Vec<String>,
+    /// Never return the tracks listed in FILE (one id per line; `#` comments; the first
+    /// column of a CSV/TSV).
+    #[arg(long, value_name = "FILE")]
+    exclude_ids: Option<PathBuf>,
+    /// Never return tracks of these artists (comma-separated).
+    #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
+    exclude_artists: Vec<String>,
+    /// Order a browse (a --filter alone) or a --tags query by a numeric field: bpm, -bpm
+    /// (descending), bpm:desc, duration_s, ...
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    sort: Option<String>,
     /// Print {"hits": [...]} as JSON.
     #[arg(long)]
     json: bool,
@@ -97,8 +129,13 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
         SearchRequest::like(space.unwrap_or(EmbeddingKind::Audio), &pos, &neg, strategy)?
     } else if let Some(q) = &args.tags {
         SearchRequest::words(q)?
+    } else if args.filter.is_some() || args.sort.is_some() {
+        SearchRequest::browse()
     } else {
-        bail!("nothing to search for: give --vector-file, --like, --text or --tags");
+        bail!(
+            "nothing to search for: give --vector-file, --like, --text or --tags, or --filter \
+             to browse"
+        );
     };
     if let (Some(q), false) = (&args.tags, request.is_hybrid() || request_is_words(&args)) {
         request = request.with_words(q)?;
@@ -110,6 +147,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     if let Some(ef) = args.ef {
         request = request.ef(ef)?;
     }
+    request = rerank_options(&args, request)?;
     let (hits, stats) = searcher.search(&request)?;
     if args.json {
         let out = serde_json::json!({ "hits": hits, "stats": stats });
@@ -120,13 +158,58 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
             .allowed_rows
             .map(|n| format!(", {n} tracks pass the filter"))
             .unwrap_or_default();
+        let reranked = stats
+            .rerank
+            .as_ref()
+            .map(|r| format!(", reranked ({}) from a pool of {}", r.reranker, r.pool))
+            .unwrap_or_default();
         println!(
-            "{} hits in {:.1} ms{allowed}",
+            "{} hits in {:.1} ms{allowed}{reranked}",
             hits.len(),
             stats.micros as f64 / 1000.0
         );
     }
+    if stats.excluded_unknown > 0 {
+        eprintln!(
+            "note: {} excluded track ids are not in this library (ignored)",
+            stats.excluded_unknown
+        );
+    }
     Ok(())
+}
+
+/// Diversity, pool, caps, exclusions and sort from the flags.
+fn rerank_options(args: &SearchArgs, mut request: SearchRequest) -> anyhow::Result<SearchRequest> {
+    if let Some(d) = &args.diversify {
+        request = request.rerank(d.parse()?)?;
+    }
+    if let Some(space) = &args.diversity_space {
+        request = request.diversity_space(parse_space(space)?);
+    }
+    if let Some(n) = args.pool {
+        request = request.pool(n)?;
+    }
+    if let Some(n) = args.max_per_artist {
+        request = request.max_per_artist(n)?;
+    }
+    if let Some(n) = args.max_per_album {
+        request = request.max_per_album(n)?;
+    }
+    for spec in &args.max_per_tag {
+        let (prefix, n) = segue::search::Caps::parse_tag_cap(spec)?;
+        request = request.max_per_tag(&prefix, n)?;
+    }
+    if let Some(path) = &args.exclude_ids {
+        let ids = segue::search::read_id_list(path)?;
+        request = request.exclude_ids(&ids)?;
+    }
+    if !args.exclude_artists.is_empty() {
+        request = request.exclude_artists(&args.exclude_artists)?;
+    }
+    if let Some(sort) = &args.sort {
+        request = request.sort(sort.parse()?)?;
+    }
+    Ok(request)
 }
 
 fn request_is_words(args: &SearchArgs) -> bool {

@@ -98,6 +98,16 @@ pub struct PlanArgs {
     /// The models folder, for embedding captions (default: $SEGUE_MODELS_DIR, ../shared/models).
     #[arg(long)]
     models_dir: Option<PathBuf>,
+    /// At most N tracks of one artist in a plan.
+    #[arg(long, value_name = "N")]
+    max_per_artist: Option<u32>,
+    /// Never place a track of one video in another video of this run.
+    #[arg(long)]
+    no_repeat_across_videos: bool,
+    /// Never place the tracks listed in FILE (one id per line, `#` comments, the first column
+    /// of a CSV/TSV): e.g. the tracks of your last videos.
+    #[arg(long, value_name = "FILE")]
+    exclude_ids: Option<PathBuf>,
 }
 
 impl PlanArgs {
@@ -117,6 +127,15 @@ impl PlanArgs {
             seed: self.seed,
             sample: self.sample,
             objective: ObjectiveConfig { weights, mode },
+            max_per_artist: match self.max_per_artist {
+                Some(0) => bail!("--max-per-artist must be at least 1"),
+                n => n,
+            },
+            exclude_ids: match &self.exclude_ids {
+                Some(path) => segue::search::read_id_list(path)?,
+                None => Vec::new(),
+            },
+            no_repeat_across_videos: self.no_repeat_across_videos,
         })
     }
 
@@ -170,10 +189,11 @@ pub fn soundtrack(a: SoundtrackArgs) -> anyhow::Result<()> {
     let planner = open_planner(&a.plan.library, &a.plan.encoders())?;
     let videos = read_videos_for(&planner, &a.video)?;
     let allowed = planner.allowed_rows(opts.filter.as_deref())?;
+    let mut batch = planner.batch(&opts, allowed.as_ref())?;
     let mut plans = Vec::with_capacity(videos.len());
     for v in &videos {
-        let plan = planner
-            .plan_allowed(v, &opts, allowed.as_ref())
+        let plan = batch
+            .plan(v)
             .with_context(|| format!("planning video {:?}", v.id))?;
         plans.push(plan);
     }

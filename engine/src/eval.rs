@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 pub enum EvalPolicy<'a> {
     /// One of the planner's sequencers (random, greedy, beam, a trained policy file).
     Builtin(PolicyChoice),
-    /// A sequencer the caller builds afresh for each video.
+    /// A sequencer the caller builds afresh for each video (over the candidates it chooses:
+    /// the options' exclusions and artist cap are the caller's to apply).
     Custom {
         /// The name the report uses.
         name: String,
@@ -107,22 +108,27 @@ pub fn evaluate(
     let mut rows = Vec::new();
     for policy in policies {
         let name = policy.name();
-        for (i, video) in videos.iter().enumerate() {
-            let plan = match policy {
-                EvalPolicy::Builtin(p) => {
-                    let o = PlanOptions {
-                        policy: p.clone(),
-                        ..opts.clone()
-                    };
-                    planner.plan_allowed(video, &o, allowed.as_ref())?
+        match policy {
+            // One batch per policy, so the options' exclusions, artist cap and no-repeat rule
+            // apply to each policy's plans as they would to a user's run.
+            EvalPolicy::Builtin(p) => {
+                let o = PlanOptions {
+                    policy: p.clone(),
+                    ..opts.clone()
+                };
+                let mut batch = planner.batch(&o, allowed.as_ref())?;
+                for (i, video) in videos.iter().enumerate() {
+                    rows.push(row(&batch.plan(video)?, &name));
+                    progress(&name, i + 1);
                 }
-                EvalPolicy::Custom { make, .. } => {
+            }
+            EvalPolicy::Custom { make, .. } => {
+                for (i, video) in videos.iter().enumerate() {
                     let mut seq = make()?;
-                    planner.plan_with(video, opts, seq.as_mut())?
+                    rows.push(row(&planner.plan_with(video, opts, seq.as_mut())?, &name));
+                    progress(&name, i + 1);
                 }
-            };
-            rows.push(row(&plan, &name));
-            progress(&name, i + 1);
+            }
         }
     }
     let summaries = policies

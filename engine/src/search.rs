@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 pub use segue_index::IndexPlan;
 pub use segue_index::ann::HnswParams;
+pub use segue_query::rerank::{Caps, Diversify, Exclusions, read_id_list};
 pub use segue_query::search::{
-    Field, LikeStrategy, SearchHit, SearchRequest, SearchStats, Searcher, TextEmbedder,
+    Field, HitRerank, LikeStrategy, RerankStats, SearchHit, SearchRequest, SearchStats, Searcher,
+    Sort, TextEmbedder,
 };
 
 use crate::error::{Error, Result};

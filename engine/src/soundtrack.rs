@@ -9,8 +9,8 @@ use arrow_array::{ArrayRef, RecordBatch};
 use segue_index::arrow_schema::{DataType, Field, Schema};
 
 pub use segue_query::soundtrack::{
-    DEFAULT_CANDIDATES, FIT_ATTACHMENT, PlanOptions, PlannedAction, PlannedSegment, Planner,
-    PolicyChoice, SoundtrackFit, SoundtrackPlan,
+    DEFAULT_CANDIDATES, FIT_ATTACHMENT, PlanBatch, PlanOptions, PlannedAction, PlannedSegment,
+    Planner, PolicyChoice, SoundtrackFit, SoundtrackPlan,
 };
 pub use segue_query::video::{Segment, Video, read_videos};
 

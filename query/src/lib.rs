@@ -1,6 +1,8 @@
 //! `segue-query`: questions asked of a published library.
 //!
-//! * [`search`]: pointwise retrieval (vector, track ids, tags/words, hybrid) with filters.
+//! * [`search`]: pointwise retrieval (vector, track ids, tags/words, hybrid, browsing) with
+//!   filters, and reranking of its candidate pool.
+//! * [`rerank`]: diversity (MMR, DPP), caps and exclusions, for search and planning.
 //! * [`video`]: the video input format (segments with embeddings, captions, flags).
 //! * [`objective`]: the RL-Soundtrack reward model.
 //! * [`sequencer`]: per-segment "new track or CONTINUE" decisions (random, greedy, beam).
@@ -14,6 +16,7 @@ pub mod hash;
 pub mod library_tracks;
 pub mod objective;
 pub mod policy;
+pub mod rerank;
 pub mod search;
 pub mod sequencer;
 pub mod soundtrack;

@@ -18,16 +18,23 @@
 //!   negatives' mean) or by best score (each candidate's best similarity to a positive, pushed
 //!   below every such score when a negative is closer); the query tracks never come back.
 
+pub mod browse;
 pub(crate) mod fields;
 pub mod fusion;
 pub mod like;
+pub mod pool;
 mod request;
 mod searcher;
 #[cfg(test)]
 mod tests;
 pub mod vector;
 
+pub use browse::Sort;
 pub use fields::{Field, TrackFields};
 pub use like::LikeStrategy;
-pub use request::{DEFAULT_K, DEFAULT_RRF_K, MAX_K, SearchRequest, VectorQuery};
-pub use searcher::{SearchHit, SearchStats, Searcher, Strategy, TextEmbedder};
+pub use pool::RerankStats;
+pub use request::{
+    DEFAULT_K, DEFAULT_RRF_K, MAX_K, MAX_POOL, MIN_POOL, POOL_PER_RESULT, SearchRequest,
+    VectorQuery,
+};
+pub use searcher::{HitRerank, SearchHit, SearchStats, Searcher, Strategy, TextEmbedder};

@@ -11,11 +11,12 @@
 //! Which tracks a sequencer considers comes from a [`Candidates`]: a [`CandidateProvider`]
 //! (exact mode: [`AllTracks`]; scalable mode: [`AnnCandidates`], the top rows by alignment
 //! from the HNSW graphs) and an optional [`RowFilter`]. A sequencer never places a track the
-//! filter rejects, and plays CONTINUE only when the reference's mask allows it (a track is
+//! filter rejects nor breaks an [`ArtistCap`], and plays CONTINUE only when the reference's mask allows it (a track is
 //! playing and has not run out) — or, with [`Candidates::whole_segments`], only when the
 //! track lasts through the whole next segment.
 
 mod ann;
+mod artist_cap;
 mod beam;
 mod candidates;
 mod greedy;
@@ -23,6 +24,7 @@ mod random;
 mod replay;
 
 pub use ann::AnnCandidates;
+pub use artist_cap::{ArtistCap, ArtistStep, NO_ARTIST};
 pub use beam::{Beam, DEFAULT_BEAM_WIDTH};
 pub use candidates::{AllRows, AllTracks, CandidateProvider, Candidates, RowFilter};
 pub use greedy::{Greedy, GreedyObjective};

@@ -15,4 +15,4 @@ pub use fit::{
     FIT_ATTACHMENT, FIT_FORMAT_VERSION, SCENE_CHANGE_COSINE, SoundtrackFit, default_budget,
 };
 pub use plan::{PlanTiming, PlannedAction, PlannedSegment, SoundtrackPlan};
-pub use planner::{DEFAULT_CANDIDATES, PlanOptions, Planner, PolicyChoice};
+pub use planner::{DEFAULT_CANDIDATES, PlanBatch, PlanOptions, Planner, PolicyChoice};

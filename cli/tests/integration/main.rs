@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod plan_rules;
 mod policy;
 mod readme;
 mod search;

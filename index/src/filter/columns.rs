@@ -114,6 +114,55 @@ impl FilterColumns {
         self.tags.iter().map(|(t, rows)| (t.as_str(), rows.len()))
     }
 
+    /// The number in `field` at `row` (`None`: null, or no such row).
+    pub fn number(&self, field: NumField, row: u32) -> Option<f32> {
+        self.numbers[field.index()]
+            .get(row as usize)
+            .copied()
+            .filter(|x| !x.is_nan())
+    }
+
+    /// A code for the case-folded value of `field` at `row`, equal for equal values (`None`:
+    /// null, or no such row). Lets callers group rows by artist or album without strings.
+    pub fn text_code(&self, field: TextField, row: u32) -> Option<u32> {
+        self.text[field.index()]
+            .codes
+            .get(row as usize)
+            .copied()
+            .filter(|&c| c != NULL_CODE)
+    }
+
+    /// The code [`FilterColumns::text_code`] gives rows whose `field` equals `value`, ignoring
+    /// case (`None`: no row has it).
+    pub fn code_of(&self, field: TextField, value: &str) -> Option<u32> {
+        self.text[field.index()]
+            .dict
+            .get(fold(value).as_ref())
+            .copied()
+    }
+
+    /// The rows carrying `tag` (lowercased), if any.
+    pub fn rows_with_tag(&self, tag: &str) -> Option<&RoaringBitmap> {
+        self.tags.get(fold(tag).as_ref())
+    }
+
+    /// Every tag equal to `prefix` or starting with `prefix:` (both lowercased), with its rows,
+    /// sorted by tag.
+    pub fn tags_under(&self, prefix: &str) -> Vec<(&str, &RoaringBitmap)> {
+        let prefix = fold(prefix);
+        let mut out: Vec<(&str, &RoaringBitmap)> = self
+            .tags
+            .iter()
+            .filter(|(t, _)| {
+                t.strip_prefix(prefix.as_ref())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+            })
+            .map(|(t, rows)| (t.as_str(), rows))
+            .collect();
+        out.sort_unstable_by_key(|(t, _)| *t);
+        out
+    }
+
     /// Builds the columns from rows given by hand.
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a FilterRow>) -> Result<FilterColumns> {
         let mut c = FilterColumns::default();

@@ -97,6 +97,11 @@ impl EpisodeState {
         self.switch_count
     }
 
+    /// Every row picked as a NEW action so far (each once, in no particular order).
+    pub fn picked_rows(&self) -> impl Iterator<Item = Row> + '_ {
+        self.new_picks.keys().copied()
+    }
+
     /// Earlier NEW picks of `row` (each costs −1 when `row` is picked again).
     pub fn new_picks(&self, row: Row) -> u32 {
         self.new_picks.get(&row).copied().unwrap_or(0)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::QueryError;
 use crate::objective::{Action, Episode, Row, StepReport, TrackSource, TrackVector};
-use crate::sequencer::{AllRows, AllTracks, CandidateProvider, RowFilter};
+use crate::sequencer::{AllRows, AllTracks, ArtistCap, CandidateProvider, RowFilter};
 
 /// Version of the feature layout below; stored in checkpoints and ONNX metadata, so a policy
 /// trained on another layout is refused instead of silently misread.
@@ -187,6 +187,7 @@ pub struct ObservationBuilder<'p> {
     dims: ObsDims,
     provider: Box<dyn CandidateProvider + 'p>,
     filter: Box<dyn RowFilter + 'p>,
+    artist_cap: Option<ArtistCap>,
     rows: Vec<Row>,
     scored: Vec<(StepReport, Row)>,
 }
@@ -204,6 +205,12 @@ impl<'p> ObservationBuilder<'p> {
     /// Exact mode (every track a candidate), unfiltered.
     pub fn exact(tracks: &dyn TrackSource, config: ObsConfig) -> Result<Self, QueryError> {
         Self::new(tracks, config, Box::new(AllTracks), Box::new(AllRows))
+    }
+
+    /// New tracks only while their artist has fewer than the cap's tracks in the episode.
+    pub fn with_artist_cap(mut self, cap: ArtistCap) -> Self {
+        self.artist_cap = Some(cap);
+        self
     }
 
     /// Candidates from `provider`, only rows `filter` allows.
@@ -228,6 +235,7 @@ impl<'p> ObservationBuilder<'p> {
             },
             provider,
             filter,
+            artist_cap: None,
             rows: Vec::new(),
             scored: Vec::new(),
         })
@@ -269,9 +277,11 @@ impl<'p> ObservationBuilder<'p> {
         } else {
             0.0
         };
+        let capped = self.artist_cap.as_ref().map(|c| c.at(ep.state()));
         for &r in &self.rows {
             let long_enough = min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds;
-            if long_enough && self.filter.allows(r) {
+            let under_cap = capped.as_ref().is_none_or(|c| c.allows(r));
+            if long_enough && under_cap && self.filter.allows(r) {
                 self.scored.push((eval.evaluate(Action::Track(r))?, r));
             }
         }

@@ -4,11 +4,19 @@ use segue_index::EmbeddingKind;
 use segue_index::filter::Filter;
 
 use crate::error::QueryError;
+use crate::rerank::{Caps, Diversify, Exclusions};
+use crate::search::browse::Sort;
 use crate::search::fields::Field;
 use crate::search::like::LikeStrategy;
 
 pub const DEFAULT_K: usize = 10;
 pub const MAX_K: usize = 10_000;
+/// The largest candidate pool a request may ask to rerank.
+pub const MAX_POOL: usize = 100_000;
+/// The smallest default pool: a pool is `max(POOL_PER_RESULT · k, MIN_POOL)` unless set.
+pub const MIN_POOL: usize = 100;
+/// Candidates per result in the default pool.
+pub const POOL_PER_RESULT: usize = 10;
 /// The constant of reciprocal rank fusion (Cormack et al. 2009 found 60 robust).
 pub const DEFAULT_RRF_K: f32 = 60.0;
 
@@ -33,7 +41,13 @@ pub enum VectorQuery {
 
 /// One retrieval request. Start from [`SearchRequest::vector`], [`SearchRequest::text`],
 /// [`SearchRequest::like`] or [`SearchRequest::words`]; add a word query to a vector request
-/// with [`SearchRequest::with_words`] to make it hybrid.
+/// with [`SearchRequest::with_words`] to make it hybrid; or list the tracks a filter allows
+/// with [`SearchRequest::browse`].
+///
+/// Reranking: [`SearchRequest::rerank`] (MMR or DPP), caps ([`SearchRequest::max_per_artist`],
+/// [`SearchRequest::max_per_album`], [`SearchRequest::max_per_tag`]) and exclusions
+/// ([`SearchRequest::exclude_ids`], [`SearchRequest::exclude_artists`]) combine in one pass
+/// over a pool of candidates from the ordinary retrieval ([`SearchRequest::pool`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchRequest {
     pub(crate) vector: Option<VectorQuery>,
@@ -44,6 +58,12 @@ pub struct SearchRequest {
     pub(crate) exact: bool,
     pub(crate) rrf_k: f32,
     pub(crate) fields: Vec<Field>,
+    pub(crate) diversify: Diversify,
+    pub(crate) pool: Option<usize>,
+    pub(crate) caps: Caps,
+    pub(crate) exclusions: Exclusions,
+    pub(crate) diversity_space: Option<EmbeddingKind>,
+    pub(crate) sort: Option<Sort>,
 }
 
 impl SearchRequest {
@@ -57,7 +77,20 @@ impl SearchRequest {
             exact: false,
             rrf_k: DEFAULT_RRF_K,
             fields: Field::SCALARS.to_vec(),
+            diversify: Diversify::None,
+            pool: None,
+            caps: Caps::default(),
+            exclusions: Exclusions::default(),
+            diversity_space: None,
+            sort: None,
         }
+    }
+
+    /// The tracks the filter allows (every track without one), in library order or by
+    /// [`SearchRequest::sort`]: browsing a catalogue by its metadata, with the same caps and
+    /// exclusions as a search.
+    pub fn browse() -> SearchRequest {
+        Self::base(None, None)
     }
 
     /// Nearest tracks to `vector` in `space`.
@@ -190,8 +223,131 @@ impl SearchRequest {
         self
     }
 
+    /// Reorders a pool of candidates for diversity: MMR or a DPP ([`Diversify`]), with the
+    /// caps and exclusions in the same pass. Refused on a browse (which has no relevance).
+    pub fn rerank(mut self, method: Diversify) -> Result<SearchRequest, QueryError> {
+        self.diversify = match method {
+            Diversify::None => Diversify::None,
+            Diversify::Mmr { lambda } => Diversify::mmr(lambda)?,
+            Diversify::Dpp { theta } => Diversify::dpp(theta)?,
+        };
+        Ok(self)
+    }
+
+    /// Candidates taken from the retrieval before reranking (1..=100000; raised to `k` when
+    /// smaller). Default `max(10·k, 100)`. When the caps or exclusions leave fewer than `k`, the
+    /// pool is widened (4× at a time) up to every allowed track, so `k` come back whenever `k`
+    /// qualify.
+    pub fn pool(mut self, pool: usize) -> Result<SearchRequest, QueryError> {
+        if !(1..=MAX_POOL).contains(&pool) {
+            return Err(invalid(format!(
+                "the pool must be between 1 and {MAX_POOL} candidates, got {pool}"
+            )));
+        }
+        self.pool = Some(pool);
+        Ok(self)
+    }
+
+    /// At most `n` (at least 1) tracks of one artist. Tracks without an artist are not capped.
+    pub fn max_per_artist(mut self, n: u32) -> Result<SearchRequest, QueryError> {
+        self.caps = std::mem::take(&mut self.caps).per_artist(n)?;
+        Ok(self)
+    }
+
+    /// At most `n` (at least 1) tracks of one album. Tracks without an album are not capped.
+    pub fn max_per_album(mut self, n: u32) -> Result<SearchRequest, QueryError> {
+        self.caps = std::mem::take(&mut self.caps).per_album(n)?;
+        Ok(self)
+    }
+
+    /// At most `n` (at least 1) tracks per value of tag `prefix`: `("genre", 3)` keeps at most
+    /// 3 tracks tagged `genre:rock`, 3 tagged `genre:jazz`, ...; `("genre:rock", 3)` caps only
+    /// rock. Several prefixes may be capped.
+    pub fn max_per_tag(mut self, prefix: &str, n: u32) -> Result<SearchRequest, QueryError> {
+        self.caps = std::mem::take(&mut self.caps).per_tag(prefix, n)?;
+        Ok(self)
+    }
+
+    /// Never return these tracks (external ids; ids the library does not have are ignored and
+    /// counted in [`SearchStats::excluded_unknown`](crate::search::SearchStats)). Adds to
+    /// earlier exclusions.
+    pub fn exclude_ids<S: AsRef<str>>(mut self, ids: &[S]) -> Result<SearchRequest, QueryError> {
+        for id in ids {
+            let id = id.as_ref().trim();
+            if id.is_empty() {
+                return Err(invalid("an empty track id in the exclusions"));
+            }
+            if !self.exclusions.track_ids.iter().any(|x| x == id) {
+                self.exclusions.track_ids.push(id.to_string());
+            }
+        }
+        Ok(self)
+    }
+
+    /// Never return tracks of these artists (matched ignoring case).
+    pub fn exclude_artists<S: AsRef<str>>(
+        mut self,
+        artists: &[S],
+    ) -> Result<SearchRequest, QueryError> {
+        for a in artists {
+            let a = a.as_ref().trim();
+            if a.is_empty() {
+                return Err(invalid("an empty artist name in the exclusions"));
+            }
+            self.exclusions.artists.push(a.to_string());
+        }
+        Ok(self)
+    }
+
+    /// The embedding space whose similarities MMR and the DPP diversify over (default: audio
+    /// when the library has it, else text).
+    pub fn diversity_space(mut self, space: EmbeddingKind) -> SearchRequest {
+        self.diversity_space = Some(space);
+        self
+    }
+
+    /// Orders a browse, or a tag/word query's matches, by a numeric field instead of
+    /// relevance (tracks without a value last; ties by library order).
+    pub fn sort(mut self, sort: Sort) -> Result<SearchRequest, QueryError> {
+        if self.vector.is_some() {
+            return Err(invalid(
+                "sorting by a field orders a browse or a tag query; a vector, text or \
+                 more-like-these search is ordered by similarity",
+            ));
+        }
+        self.sort = Some(sort);
+        Ok(self)
+    }
+
     pub fn k_value(&self) -> usize {
         self.k
+    }
+
+    /// The diversity method asked for.
+    pub fn diversify(&self) -> Diversify {
+        self.diversify
+    }
+
+    /// The caps asked for.
+    pub fn caps(&self) -> &Caps {
+        &self.caps
+    }
+
+    /// The pool a rerank starts from: the one set, or `max(10·k, 100)`; never below `k`.
+    pub fn pool_size(&self) -> usize {
+        self.pool
+            .unwrap_or((POOL_PER_RESULT * self.k).max(MIN_POOL))
+            .clamp(self.k, MAX_POOL.max(self.k))
+    }
+
+    /// A pool is reranked: diversity or caps were asked for.
+    pub fn reranks(&self) -> bool {
+        !self.diversify.is_none() || !self.caps.is_empty()
+    }
+
+    /// Neither a vector nor a word query: a browse.
+    pub fn is_browse(&self) -> bool {
+        self.vector.is_none() && self.words.is_none()
     }
 
     pub fn is_hybrid(&self) -> bool {

@@ -13,9 +13,12 @@ use segue_index::{EmbeddingKind, Library};
 use segue_models::ModelError;
 
 use crate::error::QueryError;
+use crate::rerank::Diversify;
+use crate::search::browse;
 use crate::search::fields::{self, TrackFields};
 use crate::search::fusion::reciprocal_rank_fusion;
 use crate::search::like::{self, LikeStrategy};
+use crate::search::pool::{self, PoolRerank, Ranked, RerankStats, Reranked};
 use crate::search::request::{MAX_K, SearchRequest, VectorQuery};
 use crate::search::vector::{self, Plan, VectorSearch};
 
@@ -36,8 +39,22 @@ pub struct SearchHit {
     pub score: f32,
     /// Dense row number in this library version (changes between versions; `track_id` does not).
     pub row: u64,
+    /// Where the hit came from when the pool was reranked (diversity or caps asked for);
+    /// `score` stays the relevance before reranking.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rerank: Option<HitRerank>,
     #[serde(flatten)]
     pub fields: TrackFields,
+}
+
+/// A reranked hit's place in the pool and the reranker's score for it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HitRerank {
+    /// Rank in the pool before reranking (1 = the retrieval's best).
+    pub pool_rank: usize,
+    /// The value that ranked it: MMR score, DPP gain (`θ·r + (1 − θ)·ln d²`), or its
+    /// relevance under caps alone.
+    pub score: f32,
 }
 
 /// How a search ran.
@@ -47,6 +64,10 @@ pub struct SearchStats {
     pub allowed_rows: Option<u64>,
     /// How the vector part was answered.
     pub plan: Option<Strategy>,
+    /// How the pool was reranked (`None`: no diversity or caps asked for).
+    pub rerank: Option<RerankStats>,
+    /// Excluded track ids the library does not have (ignored).
+    pub excluded_unknown: usize,
     pub micros: u64,
 }
 
@@ -109,7 +130,7 @@ impl Searcher {
     }
 
     /// The row of each track id (read once).
-    fn rows_by_id(&self) -> Result<&HashMap<String, u64>, QueryError> {
+    pub(crate) fn rows_by_id(&self) -> Result<&HashMap<String, u64>, QueryError> {
         if let Some(m) = self.ids.get() {
             return Ok(m);
         }
@@ -134,70 +155,198 @@ impl Searcher {
     }
 
     /// Runs `request`: hits best first, and how the search ran.
+    ///
+    /// Exclusions come out of the allowed rows first. A browse (no vector, no words) or a sorted
+    /// word query lists the allowed matches in order; otherwise the retrieval runs, and when
+    /// diversity or caps are asked for, its pool is reranked to `k` ([`super::pool`]).
     pub fn search(
         &self,
         request: &SearchRequest,
     ) -> Result<(Vec<SearchHit>, SearchStats), QueryError> {
         let start = Instant::now();
+        if request.is_browse() && !request.diversify.is_none() {
+            return Err(QueryError::InvalidRequest(
+                "diversity reranks by relevance and similarity; a browse has neither: give a \
+                 text, vector, tag or more-like-these query, or use caps alone"
+                    .into(),
+            ));
+        }
         let mut allowed = self.allowed_rows(request)?;
-        let mut stats = SearchStats {
-            allowed_rows: allowed.as_ref().map(|a| a.len()),
-            ..SearchStats::default()
-        };
+        let mut stats = SearchStats::default();
+        if !request.exclusions.is_empty() {
+            let (excluded, unknown) = pool::excluded_rows(self, &request.exclusions)?;
+            stats.excluded_unknown = unknown;
+            if !excluded.is_empty() {
+                let mut set = allowed
+                    .take()
+                    .unwrap_or_else(|| (0..self.library.rows() as u32).collect());
+                set -= excluded;
+                allowed = Some(set);
+            }
+        }
+        stats.allowed_rows = allowed.as_ref().map(|a| a.len());
         let k = request.k;
-        // A hybrid request fuses deeper lists than k, so that a row ranked just below k by one
-        // side can still win with the other side's vote.
-        let depth = if request.is_hybrid() {
-            (4 * k).clamp(100, MAX_K)
-        } else {
-            k
-        };
-        let vector_hits = match &request.vector {
-            None => None,
-            Some(vq) => {
-                let (hits, plan) = self.vector_part(vq, request, &mut allowed, depth)?;
-                stats.plan = plan;
-                Some(hits)
-            }
-        };
-        let word_hits = match &request.words {
-            None => None,
-            Some(q) => {
-                let index = self.library.text_index().ok_or_else(|| {
-                    QueryError::NoTextIndex(self.library.dir().display().to_string())
+        let limit = allowed
+            .as_ref()
+            .map_or(self.library.rows(), |a| a.len())
+            .max(1) as usize;
+        let ranked: Vec<Reranked> = if request.is_browse() || request.sort.is_some() {
+            let list = self.browse_list(request, allowed.as_ref())?;
+            let stage = self.pool_stage(request, None);
+            let (picks, rerank) =
+                pool::rerank_widening(&stage, request.pool_size(), limit, |depth| {
+                    Ok(list[..depth.min(list.len())].to_vec())
                 })?;
-                Some(index.search(q, allowed.as_ref(), depth)?)
-            }
+            stats.rerank = Some(rerank).filter(|_| request.reranks());
+            picks
+        } else if request.reranks() {
+            let space = match request.diversify {
+                Diversify::None => None,
+                _ => Some(pool::diversity_space(self, request.diversity_space)?),
+            };
+            let stage = self.pool_stage(request, space);
+            let (picks, rerank) =
+                pool::rerank_widening(&stage, request.pool_size(), limit, |depth| {
+                    let (list, plan) = self.retrieve(request, &mut allowed, depth)?;
+                    stats.plan = plan;
+                    Ok(list)
+                })?;
+            stats.rerank = Some(rerank);
+            picks
+        } else {
+            let (list, plan) = self.retrieve(request, &mut allowed, k)?;
+            stats.plan = plan;
+            list.into_iter()
+                .take(k)
+                .enumerate()
+                .map(|(i, (row, score))| Reranked {
+                    row,
+                    relevance: score,
+                    pool_rank: i,
+                    score,
+                })
+                .collect()
         };
-        let ranked: Vec<(u64, f32)> = match (vector_hits, word_hits) {
-            (Some(v), Some(w)) => {
-                let v: Vec<u64> = v.iter().map(|h| h.row).collect();
-                let w: Vec<u64> = w.iter().map(|h| h.row).collect();
-                reciprocal_rank_fusion(&[&v, &w], request.rrf_k, k)
-            }
-            (Some(h), None) | (None, Some(h)) => {
-                h.into_iter().take(k).map(|h| (h.row, h.score)).collect()
-            }
-            (None, None) => {
-                return Err(QueryError::InvalidRequest(
-                    "nothing to search for: give a vector, track ids, text or a tag query".into(),
-                ));
-            }
-        };
-        let rows: Vec<u64> = ranked.iter().map(|r| r.0).collect();
+        let reranked = stats.rerank.is_some();
+        let rows: Vec<u64> = ranked.iter().map(|r| r.row).collect();
         let fetched = fields::fetch(&self.library, &rows, &request.fields)?;
         let hits = ranked
             .into_iter()
             .zip(fetched)
-            .map(|((row, score), (track_id, fields))| SearchHit {
+            .map(|(r, (track_id, fields))| SearchHit {
                 track_id,
-                score,
-                row,
+                score: r.relevance,
+                rerank: reranked.then_some(HitRerank {
+                    pool_rank: r.pool_rank + 1,
+                    score: r.score,
+                }),
+                row: r.row,
                 fields,
             })
             .collect();
         stats.micros = start.elapsed().as_micros() as u64;
         Ok((hits, stats))
+    }
+
+    fn pool_stage<'a>(
+        &'a self,
+        request: &'a SearchRequest,
+        space: Option<EmbeddingKind>,
+    ) -> PoolRerank<'a> {
+        PoolRerank {
+            searcher: self,
+            method: request.diversify,
+            caps: &request.caps,
+            space,
+            scale_to_best: request.words.is_some(),
+            k: request.k,
+        }
+    }
+
+    /// The retrieval's ranked list, at most `depth` long, best first.
+    fn retrieve(
+        &self,
+        request: &SearchRequest,
+        allowed: &mut Option<RoaringBitmap>,
+        depth: usize,
+    ) -> Result<(Vec<Ranked>, Option<Plan>), QueryError> {
+        // A hybrid request fuses deeper lists than it returns, so that a row ranked just below
+        // the cut by one side can still win with the other side's vote.
+        let side_depth = if request.is_hybrid() {
+            (4 * depth).clamp(100, MAX_K.max(depth))
+        } else {
+            depth
+        };
+        let mut plan = None;
+        let vector_hits = match &request.vector {
+            None => None,
+            Some(vq) => {
+                let (hits, p) = self.vector_part(vq, request, allowed, side_depth)?;
+                plan = p;
+                Some(hits)
+            }
+        };
+        let word_hits = match &request.words {
+            None => None,
+            Some(q) => Some(self.word_part(q, allowed.as_ref(), side_depth)?),
+        };
+        let ranked = match (vector_hits, word_hits) {
+            (Some(v), Some(w)) => {
+                let v: Vec<u64> = v.iter().map(|h| h.row).collect();
+                let w: Vec<u64> = w.iter().map(|h| h.row).collect();
+                reciprocal_rank_fusion(&[&v, &w], request.rrf_k, depth)
+            }
+            (Some(h), None) | (None, Some(h)) => h
+                .into_iter()
+                .take(depth)
+                .map(|h| (h.row, h.score))
+                .collect(),
+            (None, None) => {
+                return Err(QueryError::InvalidRequest(
+                    "nothing to search for: give a vector, track ids, text, a tag query or a \
+                     filter to browse"
+                        .into(),
+                ));
+            }
+        };
+        Ok((ranked, plan))
+    }
+
+    fn word_part(
+        &self,
+        query: &str,
+        allowed: Option<&RoaringBitmap>,
+        depth: usize,
+    ) -> Result<Vec<Hit>, QueryError> {
+        let index = self
+            .library
+            .text_index()
+            .ok_or_else(|| QueryError::NoTextIndex(self.library.dir().display().to_string()))?;
+        Ok(index.search(query, allowed, depth)?)
+    }
+
+    /// A browse's whole list: the allowed rows (or a word query's every allowed match) in
+    /// library order, by relevance, or by the request's sort field. A row's score is its sort
+    /// value (0 without one), or its word score.
+    fn browse_list(
+        &self,
+        request: &SearchRequest,
+        allowed: Option<&RoaringBitmap>,
+    ) -> Result<Vec<Ranked>, QueryError> {
+        let columns = self.filter_columns()?;
+        let list = match &request.words {
+            None => browse::order(columns, allowed, request.sort),
+            Some(q) => {
+                let all = allowed.map_or(self.library.rows(), |a| a.len()).max(1) as usize;
+                let hits = self.word_part(q, allowed, all)?;
+                let matched: RoaringBitmap = hits.iter().map(|h| h.row as u32).collect();
+                browse::order(columns, Some(&matched), request.sort)
+            }
+        };
+        Ok(list
+            .into_iter()
+            .map(|(row, v)| (row, if v.is_nan() { 0.0 } else { v }))
+            .collect())
     }
 
     fn vector_part(

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use roaring::RoaringBitmap;
 
+use super::artist_cap::ArtistCap;
 use crate::error::QueryError;
 use crate::objective::{Action, Episode, Row};
 
@@ -76,6 +77,7 @@ impl RowFilter for BTreeSet<Row> {
 pub struct Candidates<'p> {
     provider: Box<dyn CandidateProvider + 'p>,
     filter: Box<dyn RowFilter + 'p>,
+    artist_cap: Option<ArtistCap>,
     rows: Vec<Row>,
     whole_segments: bool,
 }
@@ -97,6 +99,7 @@ impl<'p> Candidates<'p> {
         Candidates {
             provider: Box::new(provider),
             filter: Box::new(AllRows),
+            artist_cap: None,
             rows: Vec::new(),
             whole_segments: false,
         }
@@ -130,6 +133,12 @@ impl<'p> Candidates<'p> {
         self
     }
 
+    /// New tracks only while their artist has fewer than the cap's tracks in the episode.
+    pub fn with_artist_cap(mut self, cap: ArtistCap) -> Self {
+        self.artist_cap = Some(cap);
+        self
+    }
+
     /// The valid actions at the episode's next segment, in the reference's action order:
     /// allowed candidate rows (plus the playing track, which a scalable provider may not
     /// return) ascending without duplicates, then CONTINUE if the mask allows it.
@@ -156,10 +165,12 @@ impl<'p> Candidates<'p> {
             f64::NEG_INFINITY
         };
         let tracks = episode.objective().tracks();
+        let capped = self.artist_cap.as_ref().map(|c| c.at(episode.state()));
         out.extend(
             self.rows
                 .iter()
                 .filter(|&&r| filter.allows(r))
+                .filter(|&&r| capped.as_ref().is_none_or(|c| c.allows(r)))
                 .filter(|&&r| min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds)
                 .map(|&r| Action::Track(r)),
         );

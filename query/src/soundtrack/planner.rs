@@ -3,24 +3,24 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use roaring::RoaringBitmap;
 
 use segue_index::Library;
-use segue_index::filter::Filter;
+use segue_index::filter::{Filter, TextField};
 
 use super::fit::{SoundtrackFit, default_budget};
-use super::plan::{PlanTiming, SoundtrackPlan};
+use super::plan::{PlanTiming, PlannedAction, SoundtrackPlan};
 use crate::error::QueryError;
 use crate::library_tracks::LibraryTracks;
 use crate::objective::{EpisodeOutcome, Objective, ObjectiveConfig, ReferenceEmbeddings};
 use crate::policy::{Choice, ObsConfig, ObservationBuilder, PolicyModel, PolicySequencer};
 use crate::search::{Field, Searcher, TextEmbedder};
 use crate::sequencer::{
-    AllRows, AllTracks, AnnCandidates, Beam, CandidateProvider, Candidates, DEFAULT_BEAM_WIDTH,
-    Greedy, Random, RowFilter, Sequencer, run_episode,
+    AllRows, AllTracks, AnnCandidates, ArtistCap, Beam, CandidateProvider, Candidates,
+    DEFAULT_BEAM_WIDTH, Greedy, NO_ARTIST, Random, RowFilter, Sequencer, run_episode,
 };
 use crate::video::Video;
 
@@ -119,6 +119,15 @@ pub struct PlanOptions {
     /// taking the most probable one.
     pub sample: bool,
     pub objective: ObjectiveConfig,
+    /// At most this many distinct tracks of one artist in a plan (at least 1), for every
+    /// sequencer; `None`: no cap.
+    pub max_per_artist: Option<u32>,
+    /// Tracks never placed, by track id (e.g. the tracks of a user's last videos). Ids the
+    /// library does not have are ignored.
+    pub exclude_ids: Vec<String>,
+    /// In a [`PlanBatch`], no track is placed in two videos: each video's tracks are excluded
+    /// from the videos planned after it.
+    pub no_repeat_across_videos: bool,
 }
 
 impl Default for PlanOptions {
@@ -133,6 +142,9 @@ impl Default for PlanOptions {
             seed: 0,
             sample: false,
             objective: ObjectiveConfig::default(),
+            max_per_artist: None,
+            exclude_ids: Vec::new(),
+            no_repeat_across_videos: false,
         }
     }
 }
@@ -145,6 +157,8 @@ pub struct Planner {
     fit: Option<SoundtrackFit>,
     no_reference: ReferenceEmbeddings,
     searcher: Searcher,
+    /// An artist code per row, read once when a plan caps artists.
+    artists: OnceLock<Arc<[u32]>>,
     /// Trained policies opened so far, by file: an ONNX session is built once and reused for
     /// every video (building one costs milliseconds, a step tens of microseconds).
     policies: Mutex<HashMap<PathBuf, PolicyModel>>,
@@ -168,6 +182,7 @@ impl Planner {
             fit: SoundtrackFit::load(&library)?,
             no_reference: ReferenceEmbeddings::default(),
             searcher: Searcher::new(library.clone()),
+            artists: OnceLock::new(),
             policies: Mutex::new(HashMap::new()),
             library,
         })
@@ -281,7 +296,80 @@ impl Planner {
     }
 
     /// [`Planner::plan`] with the filter already evaluated (for many videos under one filter).
+    /// The options' exclusions and artist cap apply; to keep tracks from repeating across
+    /// videos, plan them through a [`PlanBatch`].
     pub fn plan_allowed(
+        &self,
+        video: &Video,
+        opts: &PlanOptions,
+        allowed: Option<&RoaringBitmap>,
+    ) -> Result<SoundtrackPlan, QueryError> {
+        let allowed = self.without_excluded(allowed, &opts.exclude_ids, None)?;
+        self.plan_rows(video, opts, allowed.as_deref())
+    }
+
+    /// Plans a batch of videos (a project, a channel) under one filter: with
+    /// [`PlanOptions::no_repeat_across_videos`], each video's tracks are kept out of the
+    /// videos planned after it.
+    pub fn batch<'p>(
+        &'p self,
+        opts: &'p PlanOptions,
+        allowed: Option<&RoaringBitmap>,
+    ) -> Result<PlanBatch<'p>, QueryError> {
+        let allowed = self
+            .without_excluded(allowed, &opts.exclude_ids, None)?
+            .map(Cow::into_owned);
+        Ok(PlanBatch {
+            planner: self,
+            opts,
+            allowed,
+            used: RoaringBitmap::new(),
+        })
+    }
+
+    /// `allowed` (every row when `None`) without the rows of `ids` and of `used`; borrowed
+    /// when nothing is taken out.
+    fn without_excluded<'a>(
+        &self,
+        allowed: Option<&'a RoaringBitmap>,
+        ids: &[String],
+        used: Option<&RoaringBitmap>,
+    ) -> Result<Option<Cow<'a, RoaringBitmap>>, QueryError> {
+        let mut out = used.cloned().unwrap_or_default();
+        if !ids.is_empty() {
+            let by_id = self.searcher.rows_by_id()?;
+            out.extend(ids.iter().filter_map(|id| by_id.get(id)).map(|&r| r as u32));
+        }
+        if out.is_empty() {
+            return Ok(allowed.map(Cow::Borrowed));
+        }
+        let mut set = allowed
+            .cloned()
+            .unwrap_or_else(|| (0..self.library.rows() as u32).collect());
+        set -= out;
+        Ok(Some(Cow::Owned(set)))
+    }
+
+    /// The artist cap of `opts`, if any.
+    fn artist_cap(&self, opts: &PlanOptions) -> Result<Option<ArtistCap>, QueryError> {
+        let Some(max) = opts.max_per_artist else {
+            return Ok(None);
+        };
+        let artists = match self.artists.get() {
+            Some(a) => a.clone(),
+            None => {
+                let columns = self.searcher.filter_columns()?;
+                let codes: Arc<[u32]> = (0..columns.rows())
+                    .map(|r| columns.text_code(TextField::Artist, r).unwrap_or(NO_ARTIST))
+                    .collect();
+                self.artists.get_or_init(|| codes).clone()
+            }
+        };
+        Ok(Some(ArtistCap::new(artists, max)?))
+    }
+
+    /// Plans `video` over exactly the rows `allowed` (exclusions already taken out).
+    fn plan_rows(
         &self,
         video: &Video,
         opts: &PlanOptions,
@@ -343,7 +431,10 @@ impl Planner {
             slots,
             whole_segments: opts.whole_segments,
         };
-        let builder = ObservationBuilder::new(&self.tracks, config, provider, filter)?;
+        let mut builder = ObservationBuilder::new(&self.tracks, config, provider, filter)?;
+        if let Some(cap) = self.artist_cap(opts)? {
+            builder = builder.with_artist_cap(cap);
+        }
         let choice = if opts.sample {
             Choice::Sample(opts.seed)
         } else {
@@ -392,6 +483,10 @@ impl Planner {
             Some(a) => base.with_filter(a),
             None => base,
         };
+        let base = match self.artist_cap(opts)? {
+            Some(cap) => base.with_artist_cap(cap),
+            None => base,
+        };
         Ok(base.whole_segments(opts.whole_segments))
     }
 
@@ -438,5 +533,41 @@ impl Planner {
             timing,
             self.library.dims().audio.is_some(),
         ))
+    }
+}
+
+/// Plans the videos of one batch in turn (see [`Planner::batch`]).
+#[derive(Debug)]
+pub struct PlanBatch<'p> {
+    planner: &'p Planner,
+    opts: &'p PlanOptions,
+    /// The filter's rows without the excluded ids (`None`: every row, nothing excluded).
+    allowed: Option<RoaringBitmap>,
+    /// Rows placed by the batch's plans so far.
+    used: RoaringBitmap,
+}
+
+impl PlanBatch<'_> {
+    /// Plans the next video; with `no_repeat_across_videos`, never with a track of an earlier
+    /// video of the batch.
+    pub fn plan(&mut self, video: &Video) -> Result<SoundtrackPlan, QueryError> {
+        let used = self.opts.no_repeat_across_videos.then_some(&self.used);
+        let allowed = self
+            .planner
+            .without_excluded(self.allowed.as_ref(), &[], used)?;
+        let plan = self
+            .planner
+            .plan_rows(video, self.opts, allowed.as_deref())?;
+        let placed = plan
+            .segments
+            .iter()
+            .filter(|s| s.action == PlannedAction::New);
+        self.used.extend(placed.map(|s| s.row as u32));
+        Ok(plan)
+    }
+
+    /// Rows placed by the batch's plans so far.
+    pub fn used_rows(&self) -> &RoaringBitmap {
+        &self.used
     }
 }

@@ -26,6 +26,7 @@ mod filters;
 mod graph;
 mod like;
 mod reopen;
+mod rerank;
 mod words;
 
 const AUDIO: usize = 32;

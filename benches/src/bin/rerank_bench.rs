@@ -1,0 +1,199 @@
+//! Reranking speed: MMR, greedy DPP and caps alone over pools of 100 / 200 / 1000 candidates for
+//! k = 10 and 50 (`pools`), and whole searches with and without reranking on a library
+//! (`search`), with the recall of the graph's pool against the exact pool.
+//!
+//! ```sh
+//! CARGO_TARGET_DIR=/var/tmp/segue-target-release cargo build --release -p segue-benches --bin rerank_bench
+//! /var/tmp/segue-target-release/release/rerank_bench pools --dim 128
+//! /var/tmp/segue-target-release/release/rerank_bench search --library LIB --queries 200
+//! ```
+//! Pools are generated: unit vectors spread around a query (relevance = cosine to it, best
+//! first), five candidates per artist, so caps and diversity both have work to do.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use segue_index::EmbeddingKind;
+use segue_query::rerank::{self, CapGroups, CapGroupsBuilder, Diversify};
+use segue_query::search::SearchRequest;
+
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Rerank time on generated pools.
+    Pools {
+        #[arg(long, default_value_t = 128)]
+        dim: usize,
+        #[arg(long, value_delimiter = ',', default_value = "100,200,1000")]
+        pools: Vec<usize>,
+        #[arg(long, value_delimiter = ',', default_value = "10,50")]
+        ks: Vec<usize>,
+        /// Reranks timed per configuration (the median is reported).
+        #[arg(long, default_value_t = 2000)]
+        repeats: usize,
+    },
+    /// Search + rerank on a library: time per query and the graph pool's recall.
+    Search {
+        #[arg(long)]
+        library: PathBuf,
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Pools {
+            dim,
+            pools,
+            ks,
+            repeats,
+        } => pools_bench(dim, &pools, &ks, repeats),
+        Cmd::Search {
+            library,
+            queries,
+            k,
+        } => search_bench(&library, queries, k),
+    }
+}
+
+/// splitmix64: a seeded stream without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn normal(&mut self) -> f32 {
+        let u1 = ((self.next() >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+        let u2 = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        ((-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()) as f32
+    }
+}
+
+fn unit(v: Vec<f32>) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.into_iter().map(|x| x / n).collect()
+}
+
+/// A pool of `n` candidates around a random query: (relevance best first, vectors, artists).
+fn pool(n: usize, dim: usize, seed: u64) -> (Vec<f32>, Vec<Vec<f32>>, Vec<u32>) {
+    let mut rng = Rng(seed);
+    let q = unit((0..dim).map(|_| rng.normal()).collect());
+    let mut items: Vec<(f32, Vec<f32>)> = (0..n)
+        .map(|_| {
+            let v = unit(q.iter().map(|x| x + 0.08 * rng.normal()).collect());
+            (v.iter().zip(&q).map(|(a, b)| a * b).sum(), v)
+        })
+        .collect();
+    items.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let artists = (0..n)
+        .map(|_| (rng.next() % (n as u64 / 5).max(1)) as u32)
+        .collect();
+    let (relevance, vectors) = items.into_iter().unzip();
+    (relevance, vectors, artists)
+}
+
+fn pools_bench(dim: usize, pools: &[usize], ks: &[usize], repeats: usize) -> anyhow::Result<()> {
+    println!("| pool | k | method | median µs | p99 µs |");
+    println!("|---:|---:|---|---:|---:|");
+    for &n in pools {
+        let (relevance, vectors, artists) = pool(n, dim, n as u64);
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let mut b = CapGroupsBuilder::new(n);
+        for (i, a) in artists.iter().enumerate() {
+            b.assign(i, *a, 2);
+        }
+        let capped = b.build();
+        let none = CapGroups::none(n);
+        for &k in ks {
+            let runs: [(&str, Diversify, &CapGroups); 4] = [
+                ("caps only (2/artist)", Diversify::None, &capped),
+                ("mmr λ=0.7", Diversify::Mmr { lambda: 0.7 }, &none),
+                ("dpp θ=0.9", Diversify::Dpp { theta: 0.9 }, &none),
+                ("dpp θ=0.9 + caps", Diversify::Dpp { theta: 0.9 }, &capped),
+            ];
+            for (name, method, caps) in runs {
+                let mut micros: Vec<f64> = (0..repeats)
+                    .map(|_| {
+                        let t = Instant::now();
+                        let picks = rerank::rerank(method, &relevance, &refs, caps, k);
+                        std::hint::black_box(picks);
+                        t.elapsed().as_secs_f64() * 1e6
+                    })
+                    .collect();
+                micros.sort_by(f64::total_cmp);
+                let at = |q: f64| micros[((micros.len() - 1) as f64 * q) as usize];
+                println!("| {n} | {k} | {name} | {:.1} | {:.1} |", at(0.5), at(0.99));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Result<()> {
+    let searcher = segue::search::open_searcher(dir, &segue::EncoderOptions::default())
+        .with_context(|| format!("opening {}", dir.display()))?;
+    let lib = searcher.library();
+    let vectors = lib
+        .vectors(EmbeddingKind::Audio)
+        .context("the library has no audio embeddings")?;
+    let rows = vectors.rows().max(1);
+    let mut rng = Rng(7);
+    let methods = [
+        ("plain", None),
+        ("mmr λ=0.7", Some(Diversify::Mmr { lambda: 0.7 })),
+        ("dpp θ=0.9", Some(Diversify::Dpp { theta: 0.9 })),
+    ];
+    let mut times = vec![Vec::new(); methods.len()];
+    let mut recall = 0.0;
+    for _ in 0..queries {
+        let q = vectors.row((rng.next() % rows) as usize).to_vec();
+        let base = SearchRequest::vector(EmbeddingKind::Audio, q)?.k(k)?;
+        for (i, (_, m)) in methods.iter().enumerate() {
+            let r = match m {
+                None => base.clone(),
+                Some(m) => base.clone().rerank(*m)?,
+            };
+            let t = Instant::now();
+            let (hits, _) = searcher.search(&r)?;
+            times[i].push(t.elapsed().as_secs_f64() * 1e3);
+            std::hint::black_box(hits);
+        }
+        // The pool the reranker sees, from the graph and from an exact scan.
+        let pool = base.pool_size();
+        let graph = searcher.search(&base.clone().k(pool)?)?.0;
+        let exact = searcher.search(&base.clone().k(pool)?.exact(true))?.0;
+        let exact: std::collections::HashSet<u64> = exact.iter().map(|h| h.row).collect();
+        recall += graph.iter().filter(|h| exact.contains(&h.row)).count() as f64
+            / exact.len().max(1) as f64;
+    }
+    println!(
+        "{} rows, {queries} queries, k = {k}; recall of the graph's pool: {:.3}",
+        lib.rows(),
+        recall / queries as f64
+    );
+    println!("| search | median ms | p99 ms |");
+    println!("|---|---:|---:|");
+    for ((name, _), mut t) in methods.iter().zip(times) {
+        t.sort_by(f64::total_cmp);
+        let at = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
+        println!("| {name} | {:.3} | {:.3} |", at(0.5), at(0.99));
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Caps and exclusions inside planning: at most N tracks of one artist per plan, no track
+//! reused across the videos of a batch, an exclusion list kept between runs — for every
+//! built-in sequencer, in exact and scalable mode, through the library API and `segue
+//! soundtrack`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use segue::EncoderOptions;
+use segue::fixtures::{CatalogSpec, VideoSpec, write_catalog_parquet, write_videos_jsonl};
+use segue::soundtrack::{
+    PlanOptions, PlannedAction, PolicyChoice, SoundtrackPlan, open_planner, read_videos_for,
+    video_anchors,
+};
+use segue::{IngestOptions, Library};
+
+/// 600 tracks in one cluster (200 artists, 3 tracks each on average) and 4 videos, so that
+/// the best-aligned tracks of one video share artists and several videos share tracks.
+fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
+    let catalog = dir.join("catalog.parquet");
+    let spec = CatalogSpec {
+        tracks: 600,
+        audio_dim: 32,
+        text_dim: 16,
+        seed: 3,
+        clusters: 1,
+    };
+    write_catalog_parquet(&spec, &catalog, &mut |_| {}).unwrap();
+    let lib = dir.join("lib");
+    let mut o = IngestOptions::new(&catalog);
+    o.progress = false;
+    segue::ingest(&lib, &o).unwrap();
+    let anchors = video_anchors(&Library::open(&lib).unwrap(), 64).unwrap();
+    let videos = dir.join("videos.jsonl");
+    let vspec = VideoSpec {
+        count: 4,
+        seed: 9,
+        min_segments: 12,
+        max_segments: 20,
+    };
+    write_videos_jsonl(&vspec, &anchors, &videos).unwrap();
+    (lib, videos)
+}
+
+fn placed(plan: &SoundtrackPlan) -> Vec<(u64, String)> {
+    let mut seen = HashSet::new();
+    plan.segments
+        .iter()
+        .filter(|s| s.action == PlannedAction::New)
+        .filter(|s| seen.insert(s.row))
+        .map(|s| (s.row, s.artist.clone().unwrap_or_default().to_lowercase()))
+        .collect()
+}
+
+/// (most tracks of one artist in one plan, tracks placed in more than one video)
+fn violations(plans: &[SoundtrackPlan]) -> (usize, usize) {
+    let mut worst = 0;
+    let mut videos_of: HashMap<u64, usize> = HashMap::new();
+    for p in plans {
+        let mut per_artist: HashMap<String, usize> = HashMap::new();
+        for (row, artist) in placed(p) {
+            *per_artist.entry(artist).or_default() += 1;
+            *videos_of.entry(row).or_default() += 1;
+        }
+        worst = worst.max(per_artist.values().copied().max().unwrap_or(0));
+    }
+    (worst, videos_of.values().filter(|&&n| n > 1).count())
+}
+
+#[test]
+fn caps_and_exclusions_hold_in_every_sequencer_and_across_a_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos_path) = fixture(tmp.path());
+    let p = open_planner(&lib, &EncoderOptions::default()).unwrap();
+    let videos = read_videos_for(&p, &videos_path).unwrap();
+    let mut unconstrained = (0, 0);
+    for exact in [false, true] {
+        for policy in PolicyChoice::BUILTIN {
+            let base = PlanOptions {
+                policy: policy.clone(),
+                exact,
+                candidates: 32,
+                ..PlanOptions::default()
+            };
+            let free: Vec<SoundtrackPlan> = videos
+                .iter()
+                .map(|v| p.plan_allowed(v, &base, None).unwrap())
+                .collect();
+            let (a, r) = violations(&free);
+            unconstrained = (unconstrained.0.max(a), unconstrained.1 + r);
+            // The tracks of the free plan of the first video: "my last video".
+            let last_video: Vec<String> = free[0]
+                .segments
+                .iter()
+                .map(|s| s.track_id.clone())
+                .collect();
+            let last_rows: HashSet<u64> = free[0].segments.iter().map(|s| s.row).collect();
+            let opts = PlanOptions {
+                max_per_artist: Some(1),
+                no_repeat_across_videos: true,
+                exclude_ids: last_video,
+                ..base.clone()
+            };
+            let mut batch = p.batch(&opts, None).unwrap();
+            let plans: Vec<SoundtrackPlan> =
+                videos.iter().map(|v| batch.plan(v).unwrap()).collect();
+            let what = format!("{} exact={exact}", policy.name());
+            assert_eq!(violations(&plans), (1, 0), "{what}");
+            for plan in &plans {
+                assert!(
+                    plan.segments.iter().all(|s| !last_rows.contains(&s.row)),
+                    "{what}: an excluded track was placed"
+                );
+            }
+        }
+    }
+    // The fixture makes the constraints bind: without them plans repeat artists and tracks.
+    assert!(
+        unconstrained.0 > 1 && unconstrained.1 > 0,
+        "{unconstrained:?}"
+    );
+}
+
+#[test]
+fn segue_soundtrack_takes_the_caps_and_the_exclusion_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos_path) = fixture(tmp.path());
+    let excl = tmp.path().join("last-20-videos.txt");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_segue"))
+            .arg("soundtrack")
+            .arg("--library")
+            .arg(&lib)
+            .arg("--video")
+            .arg(&videos_path)
+            .args(["--policy", "greedy-all", "--json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let free = run(&[]);
+    assert!(
+        free.status.success(),
+        "{}",
+        String::from_utf8_lossy(&free.stderr)
+    );
+    let free: Vec<SoundtrackPlan> = serde_json::from_slice(&free.stdout).unwrap();
+    let first = free[0].segments[0].track_id.clone();
+    std::fs::write(&excl, format!("# tracks of my last videos\n{first}\n")).unwrap();
+    let out = run(&[
+        "--max-per-artist",
+        "1",
+        "--no-repeat-across-videos",
+        "--exclude-ids",
+        excl.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plans: Vec<SoundtrackPlan> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(violations(&plans), (1, 0));
+    assert!(
+        plans
+            .iter()
+            .all(|p| p.segments.iter().all(|s| s.track_id != first))
+    );
+    for (args, needle) in [
+        (vec!["--max-per-artist", "0"], "at least 1"),
+        (
+            vec!["--exclude-ids", "/nonexistent/last.txt"],
+            "/nonexistent/last.txt",
+        ),
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
