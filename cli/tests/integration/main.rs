@@ -4,5 +4,6 @@ mod cli;
 mod demo;
 mod policy;
 mod readme;
+mod safety;
 mod search;
 mod soundtrack;
