@@ -250,7 +250,7 @@ fn a_closed_pipe_ends_the_program_quietly() {
 #[test]
 fn unbounded_inputs_are_refused_with_their_limit() {
     let tmp = tempfile::tempdir().unwrap();
-    let (lib, cat) = library(tmp.path());
+    let (lib, _) = library(tmp.path());
     let zero = segue()
         .args(["search", "--vector-file", "/dev/zero", "--library"])
         .arg(&lib)
@@ -282,9 +282,11 @@ fn unbounded_inputs_are_refused_with_their_limit() {
 
     let raw = tmp.path().join("emb.f32");
     std::fs::write(&raw, [0u8; 16]).unwrap();
+    let plain = tmp.path().join("plain.csv");
+    std::fs::write(&plain, "track_id,duration_s\nt1,60\n").unwrap();
     let out = ingest(
         &tmp.path().join("other"),
-        &cat,
+        &plain,
         &["--audio-emb", raw.to_str().unwrap(), "--audio-dim", "0"],
     );
     let (_, err) = text(&out);
