@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{fixtures, ingest, library, policy, search, segment, soundtrack};
+use crate::{fixtures, ingest, library, policy, repair, search, segment, soundtrack};
 
 /// Segue chooses background music for video from stock-music catalogues.
 #[derive(Debug, Parser)]
@@ -41,6 +41,9 @@ enum Command {
     Search(search::SearchArgs),
     /// Rebuild a library's derived indexes (HNSW graphs, text index) as a new version.
     Reindex(search::ReindexArgs),
+    /// Rebuild a damaged library's vector files, graphs, text index and manifest from its
+    /// Lance data (a new version with the same tracks).
+    Repair(repair::RepairArgs),
     /// Cut a video file into music segments (shots, change points, motion, subtitles as
     /// captions) and write the video JSON `segue soundtrack` reads.
     Segment(segment::SegmentArgs),
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fixtures(cmd) => fixtures::run(cmd),
         Command::Search(args) => search::search(args),
         Command::Reindex(args) => search::reindex(args),
+        Command::Repair(args) => repair::run(args),
         Command::Segment(args) => segment::segment(args),
         Command::Fit(args) => soundtrack::fit(args),
         Command::Soundtrack(args) => soundtrack::soundtrack(args),

@@ -10,6 +10,7 @@ mod library;
 mod policy;
 pub mod progress;
 pub mod render;
+mod repair;
 pub mod report;
 mod search;
 mod segment;

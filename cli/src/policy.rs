@@ -83,6 +83,15 @@ fn beside(out: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn train_policy(a: TrainPolicyArgs) -> anyhow::Result<()> {
+    // The policy and the files written beside it (log, curve, checkpoint).
+    for suffix in ["onnx", "log.csv", "curve.svg", "curve.png", "ckpt"] {
+        let path = if suffix == "onnx" {
+            a.out.clone()
+        } else {
+            beside(&a.out, suffix)
+        };
+        segue::index::outputs::check_output("--out", &path, &[&a.library], &[&a.videos])?;
+    }
     let weights = match &a.weights {
         None => Weights::default(),
         Some(w) => parse_weights(w)?,

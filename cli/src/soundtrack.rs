@@ -7,6 +7,7 @@ use clap::Args;
 
 use segue::EncoderOptions;
 use segue::eval::{EvalPolicy, evaluate};
+use segue::index::outputs::check_output;
 use segue::query::objective::{Mode, ObjectiveConfig, Weights};
 use segue::soundtrack::{
     DEFAULT_CANDIDATES, PlanOptions, PolicyChoice, open_planner, read_videos_for,
@@ -184,6 +185,9 @@ pub struct SoundtrackArgs {
 }
 
 pub fn soundtrack(a: SoundtrackArgs) -> anyhow::Result<()> {
+    if let Some(p) = &a.parquet {
+        check_output("--parquet", p, &[&a.plan.library], &[&a.video])?;
+    }
     let policy: PolicyChoice = a.policy.parse()?;
     let opts = a.plan.options(policy)?;
     let planner = open_planner(&a.plan.library, &a.plan.encoders())?;
@@ -235,6 +239,7 @@ pub struct EvalArgs {
 }
 
 pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
+    check_output("--out", &a.out, &[&a.plan.library], &[&a.videos])?;
     let planner = open_planner(&a.plan.library, &a.plan.encoders())?;
     let videos = read_videos_for(&planner, &a.videos)?;
     let mut policies = Vec::new();

@@ -45,6 +45,13 @@ pub use segue_ingest::{
 };
 pub use text::EncoderOptions;
 
+/// Repairs the library in `dir` from its Lance data, the system of record: restores a missing
+/// or damaged manifest (from its backup copy, or rebuilt from Lance), then publishes a new
+/// version with the same tracks whose vector files, graphs and text index are all rebuilt.
+pub fn repair(dir: &std::path::Path) -> Result<segue_index::writer::RepairReport> {
+    Ok(segue_index::LibraryWriter::repair(dir, None)?)
+}
+
 /// The layered crates, for callers that need more than the facade.
 pub use segue_fixtures as fixtures;
 pub use segue_index as index;

@@ -1,5 +1,6 @@
 //! Search and reindex through the facade.
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -42,6 +43,9 @@ pub fn reindex(
     Ok(writer.reindex()?)
 }
 
+/// The largest query vector file read (16 MiB).
+pub const MAX_VECTOR_FILE_BYTES: u64 = 16 << 20;
+
 /// Reads a query vector from a file: a JSON array, a 1-d `.npy` of f32/f64, or raw little-endian
 /// f32 (`.f32` or anything else).
 pub fn read_vector_file(path: &Path) -> Result<Vec<f32>> {
@@ -49,8 +53,19 @@ pub fn read_vector_file(path: &Path) -> Result<Vec<f32>> {
         path: path.into(),
         source: e,
     };
-    let bytes = std::fs::read(path).map_err(io)?;
     let bad = |msg: String| Error::Invalid(format!("{}: {msg}", path.display()));
+    // One vector, even of a very wide model written as JSON, is far below this; reading a
+    // device such as /dev/zero must stop rather than fill memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_VECTOR_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_VECTOR_FILE_BYTES {
+        return Err(bad(format!(
+            "larger than {} MiB, which no single query vector is",
+            MAX_VECTOR_FILE_BYTES >> 20
+        )));
+    }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let v: Vec<f32> = match ext {
         "json" => serde_json::from_slice::<Vec<f32>>(&bytes)
@@ -79,7 +94,13 @@ pub fn read_vector_file(path: &Path) -> Result<Vec<f32>> {
                         .map(|x| x as f32)
                         .collect()
                 }
-                other => return Err(bad(format!("dtype {other:?}; expected float32 or float64"))),
+                other => {
+                    let descr = other.descr();
+                    let dtype = descr.trim_matches(|c| c == '\'' || c == '"');
+                    return Err(bad(format!(
+                        "element type {dtype}; expected float32 or float64"
+                    )));
+                }
             }
         }
         _ => {
@@ -119,9 +140,14 @@ pub fn space_for(
         (true, true) => Err(Error::Invalid(format!(
             "both embedding spaces have dimension {dim}: say which with --space audio|text"
         ))),
-        (false, false) => Err(Error::Invalid(format!(
-            "the query vector has dimension {dim}; the library's audio space has {:?}, its text space {:?}",
-            dims.audio, dims.text
-        ))),
+        (false, false) => {
+            let space = |d: Option<u32>| d.map_or("none".to_string(), |d| format!("{d}-d"));
+            Err(Error::Invalid(format!(
+                "the query vector has dimension {dim}; the library's audio space is {}, its text \
+                 space {}",
+                space(dims.audio),
+                space(dims.text)
+            )))
+        }
     }
 }

@@ -28,6 +28,10 @@ pub enum IndexError {
     #[error("{path}: not a Segue library: {reason}")]
     NotALibrary { path: PathBuf, reason: String },
 
+    /// Published data is intact but a file needed to open it is missing or damaged.
+    #[error("{path}: damaged library: {reason}; run `segue repair --library {path}`")]
+    NeedsRepair { path: PathBuf, reason: String },
+
     /// Another process holds the writer lock of this library.
     #[error("{path}: the library is being written by another process (lock held)")]
     Locked { path: PathBuf },

@@ -42,6 +42,9 @@ use roaring::RoaringBitmap;
 pub use ast::{CmpOp, Expr, NumField, Predicate, TextField};
 pub use columns::{FilterColumns, FilterRow};
 pub use error::FilterError;
+/// How deep `NOT`s and parentheses may nest, in filters and in tag queries alike: deeper
+/// input is refused before it can exhaust the stack of a recursive parser.
+pub use parser::MAX_DEPTH as MAX_NESTING;
 
 /// A parsed filter, ready to evaluate against any [`FilterColumns`].
 #[derive(Debug, Clone, PartialEq)]

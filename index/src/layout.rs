@@ -3,6 +3,8 @@
 //! ```text
 //! LIBRARY/
 //!   MANIFEST.json        the published version (atomically replaced)
+//!   MANIFEST.backup.json its copy, replaced after it (what `segue repair` restores from)
+//!   FIRST_PUBLISH        only while the first version is being published
 //!   LOCK                 held by the one writer
 //!   tracks.lance/        Lance dataset: the system of record, one row per track
 //!   vectors/             memory-mapped embedding matrices, one file per space per version
@@ -24,6 +26,8 @@ pub const ANN_DIR: &str = "ann";
 pub const TEXT_DIR: &str = "text";
 pub const ATTACHMENTS_DIR: &str = "attachments";
 pub const LOCK_FILE: &str = "LOCK";
+/// Present only while a library's first version is being published (see the writer).
+pub const FIRST_PUBLISH_FILE: &str = "FIRST_PUBLISH";
 
 /// Folders holding version-scoped derived files, garbage-collected against the manifest.
 pub const DERIVED_DIRS: &[&str] = &[VECTORS_DIR, ANN_DIR, TEXT_DIR, ATTACHMENTS_DIR];

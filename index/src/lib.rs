@@ -12,14 +12,18 @@ pub mod error;
 pub mod exact;
 pub mod failpoint;
 pub mod filter;
+#[cfg(test)]
+mod fuzz;
 pub mod kernels;
 pub mod layout;
 pub mod library;
 pub mod manifest;
+pub mod outputs;
 pub mod runtime;
 pub mod schema;
 pub mod text;
 pub mod vectors;
+mod verify;
 pub mod writer;
 
 pub use derived::IndexPlan;

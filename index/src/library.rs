@@ -16,6 +16,9 @@ use crate::schema::{Dims, EmbeddingKind, col};
 use crate::text::TextIndex;
 use crate::vectors::VectorFile;
 
+/// How many newer versions [`Library::open`] follows when writers keep publishing under it.
+const MAX_REOPENS: usize = 16;
+
 /// A library opened at its current published version. Cheap to query; immutable.
 #[derive(Debug)]
 pub struct Library {
@@ -29,8 +32,22 @@ pub struct Library {
 
 impl Library {
     /// Opens the version `MANIFEST.json` names, checking every file it depends on.
+    ///
+    /// A writer may publish a version, and remove the files of the one before, between this
+    /// reader's read of the manifest and its opening of the files that manifest names. A failure
+    /// to open is therefore only reported if the manifest is still the one that was read;
+    /// otherwise the version now published is opened instead.
     pub fn open(dir: &Path) -> Result<Library> {
-        let manifest = Manifest::read(dir)?;
+        let mut manifest = Manifest::read(dir)?;
+        for _ in 0..MAX_REOPENS {
+            match Self::open_manifest(dir, manifest.clone()) {
+                Ok(lib) => return Ok(lib),
+                Err(e) => match Manifest::read(dir) {
+                    Ok(now) if now != manifest => manifest = now,
+                    _ => return Err(e),
+                },
+            }
+        }
         Self::open_manifest(dir, manifest)
     }
 
@@ -276,6 +293,8 @@ impl Library {
 
     /// Re-reads every derived file and checks it against its checksum, and each graph against
     /// the vector data it was built from.
+    /// Then reads every column of the Lance version: the row count, the track ids and the
+    /// vectors themselves must match what the vector files hold.
     pub fn verify(&self) -> Result<()> {
         for file in self.vectors.values() {
             file.verify()?;
@@ -297,6 +316,7 @@ impl Library {
                 self.attachment(name)?;
             }
         }
+        crate::verify::check_lance(self)?;
         if let Some(info) = &self.manifest.text_index {
             let mut superseded = None;
             for rel in &info.files {

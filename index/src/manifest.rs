@@ -19,6 +19,9 @@ pub const FORMAT_NAME: &str = "segue-library";
 pub const FORMAT_VERSION: u32 = 1;
 /// File name of the manifest inside a library directory.
 pub const MANIFEST_FILE: &str = "MANIFEST.json";
+/// A copy of the published manifest, written after it: what `segue repair` restores a lost or
+/// damaged `MANIFEST.json` from.
+pub const MANIFEST_BACKUP_FILE: &str = "MANIFEST.backup.json";
 
 /// One published version of a library.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,7 +239,19 @@ impl Manifest {
     /// Publishes this manifest as the library's current version (atomic replacement).
     pub fn publish(&self, dir: &Path) -> Result<()> {
         let bytes = self.encode()?;
-        atomic_write(&dir.join(MANIFEST_FILE), &bytes)
+        atomic_write(&dir.join(MANIFEST_FILE), &bytes)?;
+        atomic_write(&dir.join(MANIFEST_BACKUP_FILE), &bytes)
+    }
+
+    /// Rewrites the backup copy if it is not this manifest (a crash between the two writes of
+    /// [`Manifest::publish`], or a damaged copy).
+    pub fn refresh_backup(&self, dir: &Path) -> Result<()> {
+        let bytes = self.encode()?;
+        let path = dir.join(MANIFEST_BACKUP_FILE);
+        if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            atomic_write(&path, &bytes)?;
+        }
+        Ok(())
     }
 
     /// Looks up a derived file by relative path.

@@ -110,6 +110,22 @@ impl VectorHeader {
         if header.dim == 0 {
             return Err(IndexError::corrupt(path, "dimension 0"));
         }
+        // Found by fuzzing: a damaged row count overflowed the size computed from it.
+        let row_bytes = (u64::from(header.dim) + 1) * 4;
+        let fits = header
+            .rows
+            .checked_mul(row_bytes)
+            .and_then(|b| b.checked_add(HEADER_BYTES))
+            .is_some();
+        if !fits {
+            return Err(IndexError::corrupt(
+                path,
+                format!(
+                    "header says {} rows of dimension {}, more than any file holds; run `segue repair`",
+                    header.rows, header.dim
+                ),
+            ));
+        }
         Ok(header)
     }
 
@@ -178,6 +194,9 @@ impl VectorFileWriter {
     /// Appends every row of `src` (a whole older version) without re-reading it for the checksum.
     pub fn copy_all_from(&mut self, src: &VectorFile) -> Result<()> {
         self.check_dim(src.dim())?;
+        // The checksum is combined, not recomputed: damaged rows would be carried into the new
+        // version under a checksum that matches them. So the source is checked first.
+        src.verify()?;
         self.out.flush().at(&self.path)?;
         let mut input = File::open(src.path()).at(src.path())?;
         input.seek(SeekFrom::Start(HEADER_BYTES)).at(src.path())?;
@@ -205,6 +224,8 @@ impl VectorFileWriter {
     /// Appends the rows of `src` whose index `keep` accepts.
     pub fn copy_rows_from(&mut self, src: &VectorFile, keep: impl Fn(u64) -> bool) -> Result<()> {
         self.check_dim(src.dim())?;
+        // Copied rows get a fresh checksum: damage must be caught before it is blessed.
+        src.verify()?;
         let src_norms = src.norms();
         for row in 0..src.rows() {
             if keep(row) {
@@ -328,7 +349,7 @@ impl VectorFile {
             return Err(IndexError::corrupt(
                 path,
                 format!(
-                    "file is {len} bytes, header says {} rows of dimension {} ({} bytes): truncated or overwritten",
+                    "file is {len} bytes, header says {} rows of dimension {} ({} bytes): truncated or overwritten; run `segue repair`",
                     header.rows,
                     header.dim,
                     header.file_bytes()
@@ -347,7 +368,7 @@ impl VectorFile {
         if len != expected.bytes || header.data_crc32 != expected.crc32 {
             return Err(IndexError::corrupt(
                 path,
-                "size or checksum differs from the manifest (file from another version?)",
+                "size or checksum differs from the manifest (file from another version?); run `segue repair`",
             ));
         }
         let map = if header.rows == 0 {
@@ -436,7 +457,7 @@ impl VectorFile {
             return Err(IndexError::corrupt(
                 &self.path,
                 format!(
-                    "data checksum mismatch (header {:08x}, data {actual:08x})",
+                    "data checksum mismatch (header {:08x}, data {actual:08x}); run `segue repair`",
                     self.header.data_crc32
                 ),
             ));
@@ -446,7 +467,7 @@ impl VectorFile {
             return Err(IndexError::corrupt(
                 &self.path,
                 format!(
-                    "norms checksum mismatch (header {:08x}, norms {norms:08x})",
+                    "norms checksum mismatch (header {:08x}, norms {norms:08x}); run `segue repair`",
                     self.header.norms_crc32
                 ),
             ));

@@ -27,16 +27,19 @@ use crate::derived::{self, IndexPlan, NewVersion};
 use crate::error::{IndexError, IoContext, Result};
 use crate::failpoint;
 use crate::layout::{
-    self, ANN_DIR, ATTACHMENTS_DIR, DERIVED_DIRS, LANCE_DIR, LOCK_FILE, REPORTS_DIR, TEXT_DIR,
-    VECTORS_DIR,
+    self, ANN_DIR, ATTACHMENTS_DIR, DERIVED_DIRS, FIRST_PUBLISH_FILE, LANCE_DIR, LOCK_FILE,
+    REPORTS_DIR, TEXT_DIR, VECTORS_DIR,
 };
 use crate::library::{Library, absolute, load_lance};
 use crate::manifest::{
     self, BuildInfo, EmbeddingInfo, FORMAT_NAME, FORMAT_VERSION, FileRef, IngestRecord, LanceRef,
-    MANIFEST_FILE, Manifest,
+    MANIFEST_BACKUP_FILE, MANIFEST_FILE, Manifest,
 };
 use crate::runtime::block_on;
 use crate::schema::{Dims, EmbeddingKind, col};
+
+mod repair;
+pub use repair::{ManifestSource, RepairReport};
 
 /// Progress of long steps of a publish (index builds): label, done, total.
 pub type ProgressFn = Box<dyn Fn(&str, u64, u64) + Send + Sync>;
@@ -94,19 +97,8 @@ impl LibraryWriter {
     pub fn open(dir: &Path) -> Result<LibraryWriter> {
         let dir = absolute(dir)?;
         fs::create_dir_all(&dir).at(&dir)?;
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .at(&lock_path)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(IndexError::Locked { path: dir }),
-            Err(TryLockError::Error(e)) => return Err(IndexError::io(&lock_path, e)),
-        }
-        let base = manifest::read_if_present(&dir)?;
+        let lock = Self::lock(&dir)?;
+        let base = manifest::read_if_present(&dir).map_err(needs_repair)?;
         let mut writer = LibraryWriter {
             dir,
             _lock: lock,
@@ -116,6 +108,22 @@ impl LibraryWriter {
         };
         writer.recover()?;
         Ok(writer)
+    }
+
+    /// Takes the writer lock of `dir` (held until the returned file is dropped).
+    fn lock(dir: &Path) -> Result<File> {
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .at(&lock_path)?;
+        match lock.try_lock() {
+            Ok(()) => Ok(lock),
+            Err(TryLockError::WouldBlock) => Err(IndexError::Locked { path: dir.into() }),
+            Err(TryLockError::Error(e)) => Err(IndexError::io(&lock_path, e)),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -290,6 +298,12 @@ impl LibraryWriter {
         let renumbered = !change.delete_track_ids.is_empty();
         let lance_path = self.lance_path();
         let uri = lance_path.to_string_lossy().into_owned();
+        let first_publish = self.dir.join(FIRST_PUBLISH_FILE);
+        if self.base.is_none() {
+            // Lets the next writer tell a first ingest that crashed after its Lance commit
+            // (whose leftovers it removes) from a library whose manifest was lost (kept).
+            fs::write(&first_publish, b"").at(&first_publish)?;
+        }
         failpoint::hit("publish-before-lance-commit");
         let dataset = block_on(async {
             let mut ds = match &self.base {
@@ -391,6 +405,7 @@ impl LibraryWriter {
         manifest.publish(&self.dir)?;
         failpoint::hit("publish-after-manifest");
         self.base = Some(manifest.clone());
+        remove_if_present(&first_publish)?;
         self.collect_garbage()?;
         Ok(manifest)
     }
@@ -481,12 +496,24 @@ impl LibraryWriter {
         let lance_path = self.lance_path();
         match self.base.clone() {
             None => {
-                // Never published: whatever is here is an interrupted first ingest.
                 self.check_only_ours()?;
+                let published = repair::has_lance_versions(&lance_path)
+                    && !self.dir.join(FIRST_PUBLISH_FILE).exists();
+                if published || self.dir.join(MANIFEST_BACKUP_FILE).exists() {
+                    return Err(IndexError::NeedsRepair {
+                        path: self.dir.clone(),
+                        reason: format!(
+                            "{MANIFEST_FILE} is missing but the directory holds a published \
+                             library (nothing was changed)"
+                        ),
+                    });
+                }
+                // Never published: whatever is here is an interrupted first ingest.
                 if lance_path.exists() {
                     fs::remove_dir_all(&lance_path).at(&lance_path)?;
                 }
                 self.collect_derived_garbage(&[])?;
+                remove_if_present(&self.dir.join(FIRST_PUBLISH_FILE))?;
             }
             Some(m) => {
                 let latest = block_on(async {
@@ -509,6 +536,9 @@ impl LibraryWriter {
                     Library::open_data(&self.dir, fixed.clone())?;
                     fixed.publish(&self.dir)?;
                     self.base = Some(fixed);
+                }
+                if let Some(m) = &self.base {
+                    m.refresh_backup(&self.dir)?;
                 }
                 self.collect_garbage()?;
             }
@@ -583,6 +613,8 @@ impl LibraryWriter {
             ATTACHMENTS_DIR,
             REPORTS_DIR,
             MANIFEST_FILE,
+            MANIFEST_BACKUP_FILE,
+            FIRST_PUBLISH_FILE,
         ];
         for e in fs::read_dir(&self.dir).at(&self.dir)?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -601,6 +633,24 @@ impl LibraryWriter {
 
     fn lance_path(&self) -> PathBuf {
         self.dir.join(LANCE_DIR)
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(IndexError::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// A manifest that cannot be read is repairable: say how.
+fn needs_repair(e: IndexError) -> IndexError {
+    match e {
+        IndexError::Corrupt { path, reason } => IndexError::NeedsRepair {
+            path: path.parent().map_or(path.clone(), Path::to_path_buf),
+            reason: format!("{}: {reason}", path.display()),
+        },
+        other => other,
     }
 }
 

@@ -367,7 +367,17 @@ fn rejects_paths(
     version: u64,
 ) -> Result<(PathBuf, PathBuf)> {
     let final_path = match &opts.rejects_path {
-        Some(p) => p.clone(),
+        Some(p) => {
+            let inputs: Vec<&Path> = [&opts.audio_emb_file, &opts.text_emb_file]
+                .into_iter()
+                .flatten()
+                .map(PathBuf::as_path)
+                .chain([opts.catalog.as_path()])
+                .collect();
+            segue_index::outputs::check_output("rejects file", p, &[writer.dir()], &inputs)
+                .map_err(|e| IngestError::InvalidOptions(e.to_string()))?;
+            p.clone()
+        }
         None => writer
             .reports_dir()?
             .join(format!("ingest-v{version:06}-rejects.jsonl")),

@@ -43,15 +43,19 @@ pub fn validate(r: &TrackRecord, dims: Dims) -> Result<(), RowError> {
     {
         return Err(bad(col::BPM, format!("{b} is outside (0, 1000]")));
     }
-    for (field, v) in [
-        (col::ENERGY, r.energy),
-        (col::SPECTRAL_CENTROID, r.spectral_centroid),
-    ] {
-        if let Some(x) = v
-            && x < 0.0
-        {
-            return Err(bad(field, format!("must not be negative, got {x}")));
-        }
+    // Energy is an RMS level of a signal in [-1, 1] (or Spotify's 0..1 energy).
+    if let Some(e) = r.energy
+        && !(0.0..=1.0).contains(&e)
+    {
+        return Err(bad(col::ENERGY, format!("{e} is outside [0, 1]")));
+    }
+    if let Some(x) = r.spectral_centroid
+        && x < 0.0
+    {
+        return Err(bad(
+            col::SPECTRAL_CENTROID,
+            format!("must not be negative, got {x}"),
+        ));
     }
     if let Some(m) = &r.mfcc {
         if m.len() != MFCC_LEN as usize {
@@ -98,6 +102,14 @@ pub fn check_vector(v: &[f32], dim: u32) -> Result<(), String> {
     let norm2: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
     if norm2 <= f64::from(f32::MIN_POSITIVE) {
         return Err("zero vector (cannot be normalised)".into());
+    }
+    // Every element is finite but the length is not, as an f32 (the norm is stored as one):
+    // such a vector would turn into NaN scores later.
+    if norm2.sqrt() > f64::from(f32::MAX) {
+        return Err(format!(
+            "its length {:e} is too large (not a finite f32)",
+            norm2.sqrt()
+        ));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod demo;
 mod plan_rules;
 mod policy;
 mod readme;
+mod safety;
 mod search;
 mod segment;
 mod soundtrack;

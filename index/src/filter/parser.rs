@@ -12,7 +12,7 @@ use super::error::FilterError;
 use super::lexer::{Tok, Token, lex};
 
 /// Deeper nesting of NOT and parentheses is refused, so hostile input cannot overflow the stack.
-pub(crate) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 pub(crate) fn parse(src: &str) -> Result<Expr, FilterError> {
     let tokens = lex(src)?;

@@ -485,6 +485,31 @@ fn syntax_errors_name_the_query_and_the_problem() {
     }
 }
 
+/// Issue 14: 10k parentheses or 30k NOTs overflowed the stack in tantivy's recursive parser
+/// and aborted the process; nesting is capped as in the filter language.
+#[test]
+fn deeply_nested_queries_are_refused_not_a_crash() {
+    let (_tmp, index) = small_index();
+    let parens = format!("{}piano{}", "(".repeat(10_000), ")".repeat(10_000));
+    let nots = format!("calm AND {}piano", "NOT ".repeat(30_000));
+    let mixed = format!("{}piano{}", "NOT (".repeat(40), ")".repeat(40));
+    for query in [parens, nots, mixed] {
+        match index.search(&query, None, 5) {
+            Err(IndexError::TextQuery { message, .. }) => {
+                assert!(message.contains("nested too deeply"), "{message}");
+            }
+            other => panic!("{}...: {other:?}", &query[..40]),
+        }
+    }
+    // At the cap a query still runs; quoted parentheses and NOTs are words, not nesting.
+    let at_cap = format!("calm AND {}piano{}", "(".repeat(64), ")".repeat(64));
+    assert_eq!(rows(&index, &at_cap), rows(&index, "calm AND piano"));
+    let over = format!("calm AND {}piano{}", "(".repeat(65), ")".repeat(65));
+    assert!(index.search(&over, None, 5).is_err());
+    let quoted = format!("caption:\"{}\"", "NOT (".repeat(100));
+    index.search(&quoted, None, 5).unwrap();
+}
+
 #[test]
 fn bad_arguments_are_refused() {
     let tmp = tempfile::tempdir().unwrap();

@@ -40,7 +40,15 @@ impl EmbeddingFile {
     /// Opens `path`; `dim` is needed for raw files (it is in the header of `.npy` files).
     pub fn open(path: &Path, dim: Option<u32>) -> Result<EmbeddingFile> {
         let file = File::open(path).map_err(|e| IngestError::io(path, e))?;
-        let len = file.metadata().map_err(|e| IngestError::io(path, e))?.len();
+        let meta = file.metadata().map_err(|e| IngestError::io(path, e))?;
+        let len = meta.len();
+        if !meta.is_file() {
+            return Err(IngestError::bad_file(
+                path,
+                "not a regular file (a pipe, a device or a process substitution): an embedding \
+                 file is read by row number, so save it to a file first",
+            ));
+        }
         if len == 0 {
             return Err(IngestError::bad_file(path, "the file is empty"));
         }
@@ -65,6 +73,9 @@ impl EmbeddingFile {
                 ));
             }
             let (rows, file_dim) = (shape[0], shape[1] as u32);
+            if file_dim == 0 {
+                return Err(IngestError::bad_file(path, "its rows have dimension 0"));
+            }
             if let Some(d) = dim.filter(|&d| d != file_dim) {
                 return Err(IngestError::bad_file(
                     path,
@@ -110,6 +121,12 @@ impl EmbeddingFile {
                 path.display()
             ))
         })?;
+        if dim == 0 {
+            return Err(IngestError::InvalidOptions(format!(
+                "{}: the dimension of a raw embedding file (--audio-dim / --text-dim) must be at least 1",
+                path.display()
+            )));
+        }
         let row_bytes = u64::from(dim) * 4;
         if len % row_bytes != 0 {
             return Err(IngestError::bad_file(

@@ -97,8 +97,9 @@ impl TextSource {
                 return Err(IngestError::bad_file(
                     path,
                     format!(
-                        "missing required column {req} (header has: {})",
-                        header_names(&header)
+                        "missing required column {req} (header has: {}){}",
+                        header_names(&header),
+                        delimiter_hint(&header, delimiter)
                     ),
                 ));
             }
@@ -232,6 +233,31 @@ impl Source for TextSource {
 
     fn format_name(&self) -> &'static str {
         self.format
+    }
+}
+
+/// When the whole header is one column holding another usual delimiter, the file is probably
+/// delimited by that one.
+fn delimiter_hint(h: &csv::ByteRecord, delimiter: u8) -> String {
+    let name = |d: u8| match d {
+        b'\t' => "tab".to_string(),
+        d => format!("'{}'", d as char),
+    };
+    match (h.len(), h.get(0)) {
+        (1, Some(only)) => [b',', b'\t', b';', b'|']
+            .into_iter()
+            .filter(|&d| d != delimiter)
+            .find(|d| only.contains(d))
+            .map(|d| {
+                format!(
+                    "; the header seems delimited by {} but this file is read as delimited by {} \
+                     (.csv: comma, .tsv: tab)",
+                    name(d),
+                    name(delimiter)
+                )
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
     }
 }
 

@@ -90,6 +90,26 @@ pub fn open(path: &Path, format: CatalogFormat) -> Result<Box<dyn Source>> {
 
 /// As [`open`]; with `audio_analysis` a generic catalogue may leave out `duration_s`, which
 /// then comes from each track's audio file.
+/// The compression format whose magic number starts the file, if any.
+fn compression(path: &Path) -> Result<Option<&'static str>> {
+    use std::io::Read;
+    let mut head = [0u8; 6];
+    let mut file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let n = file.read(&mut head).map_err(|e| IngestError::io(path, e))?;
+    let head = &head[..n];
+    let magics: [(&[u8], &str); 5] = [
+        (&[0x1f, 0x8b], "gzip"),
+        (&[0x28, 0xb5, 0x2f, 0xfd], "zstd"),
+        (b"BZh", "bzip2"),
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz"),
+        (b"PK\x03\x04", "zip"),
+    ];
+    Ok(magics
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, kind)| *kind))
+}
+
 pub fn open_for(
     path: &Path,
     format: CatalogFormat,
@@ -107,8 +127,26 @@ pub fn open_for(
             "is a directory, not a catalogue file",
         ));
     }
+    if !meta.is_file() {
+        return Err(IngestError::bad_file(
+            path,
+            "not a regular file (a pipe, a device or a process substitution): a catalogue is \
+             read more than once (to detect its format, then to ingest it); save it to a file \
+             first",
+        ));
+    }
     if meta.len() == 0 {
-        return Err(IngestError::bad_file(path, "the file is empty"));
+        return Err(IngestError::bad_file(
+            path,
+            "the file is empty (0 bytes; files under /proc also report 0 bytes: copy such a \
+             file first)",
+        ));
+    }
+    if let Some(kind) = compression(path)? {
+        return Err(IngestError::bad_file(
+            path,
+            format!("the file is {kind}-compressed; decompress it first"),
+        ));
     }
     let ext = path
         .extension()

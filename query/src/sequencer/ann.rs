@@ -32,6 +32,10 @@ const TEXT_WEIGHT: f32 = 1.25;
 /// `benches/RESULTS.md` were measured with it.
 const CANDIDATE_EF: usize = 64;
 
+/// Most candidates per segment: each is scored at every step, and the graph search that finds
+/// them uses an ef at least as large, so more would only make planning slow without end.
+pub const MAX_CANDIDATES: usize = 4096;
+
 /// Top-`count` rows by alignment per segment, from the HNSW graphs (exact scans where the
 /// filter leaves few rows or a space has no graph).
 pub struct AnnCandidates<'a> {
@@ -79,10 +83,11 @@ impl<'a> AnnCandidates<'a> {
         allowed: Option<&'a RoaringBitmap>,
         count: usize,
     ) -> Result<Self, QueryError> {
-        if count == 0 {
-            return Err(QueryError::InvalidArgument(
-                "scalable mode needs at least one candidate per segment".into(),
-            ));
+        if count == 0 || count > MAX_CANDIDATES {
+            return Err(QueryError::InvalidArgument(format!(
+                "candidates per segment must be between 1 and {MAX_CANDIDATES} (got {count}); \
+                 for every track, plan exactly"
+            )));
         }
         Ok(AnnCandidates {
             library,

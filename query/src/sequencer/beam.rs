@@ -25,6 +25,8 @@ use crate::video::Video;
 
 /// Default number of plans kept per segment.
 pub const DEFAULT_BEAM_WIDTH: usize = 8;
+/// The widest beam: every step scores width × candidates extensions of the plans kept.
+pub const MAX_BEAM_WIDTH: usize = 256;
 
 /// Beam search over the valid candidate actions of each segment.
 #[derive(Debug)]
@@ -63,10 +65,10 @@ type StateKey = (u64, u64, u32);
 impl<'p> Beam<'p> {
     /// Keeps `width` plans (at least 1) per segment.
     pub fn new(width: usize, candidates: Candidates<'p>) -> Result<Self, QueryError> {
-        if width == 0 {
-            return Err(QueryError::InvalidArgument(
-                "the beam width must be at least 1".into(),
-            ));
+        if width == 0 || width > MAX_BEAM_WIDTH {
+            return Err(QueryError::InvalidArgument(format!(
+                "the beam width must be between 1 and {MAX_BEAM_WIDTH} (got {width})"
+            )));
         }
         Ok(Beam {
             width,
