@@ -12,15 +12,9 @@ search and plan in parallel, and every object can be shared between threads.
 """
 
 from segue import errors
-from segue._segue import (
-    Library,
-    Planner,
-    __version__,
-    evaluate,
-    fit,
-    generate_catalog,
-    generate_videos,
-)
+from segue._segue import Library, Planner, __version__, generate_catalog, generate_videos
+from segue._segue import evaluate as _evaluate
+from segue._segue import fit as _fit
 from segue._segue import ingest as _ingest
 from segue.errors import (
     BadInputError,
@@ -111,6 +105,24 @@ def ingest(
     finally:
         if bar is not None:
             bar.close()
+
+
+def fit(library, videos):
+    """Fits the soundtrack model of ``library`` (a ``Library`` or its path) on ``videos`` (a
+    path to a ``.json``/``.jsonl`` file, a dict, a JSON string, or a list of dicts or JSON
+    strings) and publishes it as a new version; returns what was fitted."""
+    return _fit(_library_path(library), videos)
+
+
+def evaluate(library, videos, **options):
+    """Plans every video with every policy on ``library`` (a ``Library`` or its path) and
+    returns ``{"rows": [...], "summaries": [...]}``; options as ``Planner.plan``'s, plus
+    ``policies`` (default random, greedy-all, beam) and ``models_dir``."""
+    return _evaluate(_library_path(library), videos, **options)
+
+
+def _library_path(library):
+    return library.path if isinstance(library, Library) else library
 
 
 def _reopen_library(path, models_dir=None):

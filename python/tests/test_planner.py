@@ -88,7 +88,7 @@ def test_fit_from_a_file_and_from_dicts_publishes_a_version(fresh_library, video
     assert summary["videos"] == 6
     assert summary["library_version"] == before + 1
     videos = [json.loads(line) for line in videos_file.read_text().splitlines()]
-    again = segue.fit(fresh_library, videos[:3])
+    again = segue.fit(segue.Library.open(fresh_library), videos[:3])
     assert again["videos"] == 3
     assert again["library_version"] == before + 2
     with pytest.raises(segue.BadInputError, match="audio_emb"):
@@ -98,7 +98,8 @@ def test_fit_from_a_file_and_from_dicts_publishes_a_version(fresh_library, video
 
 
 def test_evaluate_plans_every_video_with_every_policy(library_path, videos_file):
-    report = segue.evaluate(library_path, videos_file, policies=["greedy-all", "beam"])
+    report = segue.evaluate(segue.Library.open(library_path), videos_file,
+                            policies=["greedy-all", "beam"])
     assert len(report["rows"]) == 12
     assert [s["policy"] for s in report["summaries"]] == ["greedy-all", "beam"]
     by = {s["policy"]: s["mean_return"] for s in report["summaries"]}
