@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+mod error_kind;
 pub mod eval;
 pub mod info;
 pub mod paths;
@@ -38,10 +39,12 @@ pub mod soundtrack;
 pub mod text;
 
 pub use error::{Error, Result};
+pub use error_kind::ErrorKind;
 pub use segue_index::exact::{Hit, top_k};
 pub use segue_index::{Dims, EmbeddingKind, IndexError, IndexPlan, Library, Manifest};
 pub use segue_ingest::{
-    CatalogFormat, IngestError, IngestOptions, IngestSummary, OnDuplicate, RowError, ingest,
+    CatalogFormat, IngestError, IngestOptions, IngestProgressReport, IngestSummary, OnDuplicate,
+    ProgressCallback, RowError, ingest,
 };
 pub use text::EncoderOptions;
 

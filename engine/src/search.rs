@@ -1,8 +1,17 @@
-//! Search and reindex through the facade.
+//! Search and reindex through the facade: a request from plain options ([`SearchSpec`]), many
+//! requests at once ([`search_many`]), and hits as an Arrow table ([`hits_record_batch`]).
 
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
+
+mod many;
+mod spec;
+mod table;
+
+pub use many::{ManyResults, search_many};
+pub use spec::SearchSpec;
+pub use table::hits_record_batch;
 
 pub use segue_index::IndexPlan;
 pub use segue_index::ann::HnswParams;
@@ -19,13 +28,18 @@ use segue_index::{EmbeddingKind, Library, LibraryWriter, Manifest};
 /// Opens the current version of the library in `dir` for searching, with the library's text
 /// encoder attached (loaded on the first text prompt; see [`EncoderOptions`]).
 pub fn open_searcher(dir: &Path, encoders: &EncoderOptions) -> Result<Searcher> {
-    let library = Arc::new(Library::open(dir)?);
+    Ok(searcher_for(Arc::new(Library::open(dir)?), encoders))
+}
+
+/// A searcher on a library already open (the version it was opened at), with the library's
+/// text encoder attached as in [`open_searcher`].
+pub fn searcher_for(library: Arc<Library>, encoders: &EncoderOptions) -> Searcher {
     let embedder = library_text_embedder(&library, encoders);
     let searcher = Searcher::new(library);
-    Ok(match embedder {
+    match embedder {
         Some(e) => searcher.with_text_embedder(e),
         None => searcher,
-    })
+    }
 }
 
 /// Publishes a new version of the library in `dir` with its derived indexes (HNSW graphs, text

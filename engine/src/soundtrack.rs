@@ -12,7 +12,7 @@ pub use segue_query::soundtrack::{
     DEFAULT_CANDIDATES, FIT_ATTACHMENT, PlanBatch, PlanOptions, PlannedAction, PlannedSegment,
     Planner, PolicyChoice, SoundtrackFit, SoundtrackPlan,
 };
-pub use segue_query::video::{Segment, Video, read_videos};
+pub use segue_query::video::{Segment, Video, parse_video, read_videos};
 
 use crate::error::{Error, Result};
 use crate::text::{EncoderOptions, library_text_embedder};
@@ -21,7 +21,12 @@ use segue_index::{EmbeddingKind, Library, LibraryWriter, Manifest};
 /// Opens the current version of the library in `dir` for planning, with the library's text
 /// encoder attached for captions (loaded on the first caption; see [`EncoderOptions`]).
 pub fn open_planner(dir: &Path, encoders: &EncoderOptions) -> Result<Planner> {
-    let library = Arc::new(Library::open(dir)?);
+    planner_for(Arc::new(Library::open(dir)?), encoders)
+}
+
+/// A planner on a library already open (the version it was opened at), with the library's
+/// text encoder attached as in [`open_planner`].
+pub fn planner_for(library: Arc<Library>, encoders: &EncoderOptions) -> Result<Planner> {
     let embedder = library_text_embedder(&library, encoders);
     let planner = Planner::open(library)?;
     Ok(match embedder {
@@ -57,11 +62,23 @@ pub struct FitSummary {
 pub fn fit(dir: &Path, videos_path: &Path) -> Result<(Manifest, FitSummary)> {
     let library = Library::open(dir)?;
     let videos = read_videos(videos_path, library.dims().into())?;
+    drop(library);
     let source = videos_path.file_name().map_or_else(
         || videos_path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let fitted = SoundtrackFit::fit(&videos, &source)?;
+    fit_videos(dir, &videos, &source)
+}
+
+/// [`fit`] on videos already in memory; `source` names them in the stored fit.
+pub fn fit_videos(dir: &Path, videos: &[Video], source: &str) -> Result<(Manifest, FitSummary)> {
+    let library = Library::open(dir)?;
+    for video in videos {
+        video
+            .validate(library.dims().into())
+            .map_err(|issue| segue_query::QueryError::InvalidVideo(Box::new(issue)))?;
+    }
+    let fitted = SoundtrackFit::fit(videos, source)?;
     drop(library);
     let mut writer = LibraryWriter::open(dir)?;
     let manifest = writer.attach(FIT_ATTACHMENT, &fitted.to_json())?;
@@ -77,8 +94,24 @@ pub fn fit(dir: &Path, videos_path: &Path) -> Result<(Manifest, FitSummary)> {
 }
 
 /// Writes `plans` as one Parquet table, one row per planned segment (atomically: a temp file
-/// renamed into place, so a reader never sees half a file).
+/// renamed into place, so a reader never sees half a file); the columns are
+/// [`plans_record_batch`]'s.
 pub fn write_plans_parquet(path: &Path, plans: &[SoundtrackPlan]) -> Result<()> {
+    let batch = plans_record_batch(plans)?;
+    let parquet_error = |e: parquet::errors::ParquetError| {
+        Error::Invalid(format!("{}: writing Parquet: {e}", path.display()))
+    };
+    let mut bytes = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None)
+        .map_err(parquet_error)?;
+    w.write(&batch).map_err(parquet_error)?;
+    w.close().map_err(parquet_error)?;
+    Ok(segue_index::atomic::atomic_write(path, &bytes)?)
+}
+
+/// `plans` as one Arrow table, one row per planned segment: the video, the policy, the segment's
+/// time span, action, track, offset, reward and its terms, and the plan's totals.
+pub fn plans_record_batch(plans: &[SoundtrackPlan]) -> Result<RecordBatch> {
     let schema = Arc::new(Schema::new(vec![
         Field::new("video_id", DataType::Utf8, false),
         Field::new("policy", DataType::Utf8, false),
@@ -179,17 +212,7 @@ pub fn write_plans_parquet(path: &Path, plans: &[SoundtrackPlan]) -> Result<()> 
         Arc::new(switches.finish()),
         Arc::new(budget.finish()),
     ];
-    let batch = RecordBatch::try_new(schema.clone(), columns)
-        .map_err(|e| Error::Invalid(format!("plan table: {e}")))?;
-    let parquet_error = |e: parquet::errors::ParquetError| {
-        Error::Invalid(format!("{}: writing Parquet: {e}", path.display()))
-    };
-    let mut bytes = Vec::new();
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, None).map_err(parquet_error)?;
-    w.write(&batch).map_err(parquet_error)?;
-    w.close().map_err(parquet_error)?;
-    Ok(segue_index::atomic::atomic_write(path, &bytes)?)
+    RecordBatch::try_new(schema, columns).map_err(|e| Error::Invalid(format!("plan table: {e}")))
 }
 
 /// Anchors for synthetic videos: `n` evenly spaced tracks of the library, in whichever

@@ -62,6 +62,10 @@ pub enum IngestError {
     /// An encoder could not be loaded or failed as a whole (not one track's audio).
     #[error(transparent)]
     Model(#[from] segue_models::ModelError),
+
+    /// The progress callback asked to stop; nothing was published.
+    #[error("the ingest was cancelled; nothing was published")]
+    Cancelled,
 }
 
 impl IngestError {

@@ -14,7 +14,10 @@ pub mod sources;
 pub mod validate;
 
 pub use error::{IngestError, Result, RowError};
-pub use options::{AudioIngest, CatalogFormat, IngestOptions, IngestSummary, OnDuplicate};
+pub use options::{
+    AudioIngest, CatalogFormat, IngestOptions, IngestProgressReport, IngestSummary, OnDuplicate,
+    ProgressCallback,
+};
 pub use pipeline::ingest;
 /// The encoders, for callers that build an [`IngestOptions::text_encoder`] or
 /// [`IngestOptions::audio`].

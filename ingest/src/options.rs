@@ -56,6 +56,10 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// Draw a progress bar on stderr (only when it is a terminal).
     pub progress: bool,
+    /// Called after every batch of rows read (and once at the end of reading); returning
+    /// [`std::ops::ControlFlow::Break`] stops the ingest with [`crate::IngestError::Cancelled`]
+    /// and publishes nothing. For callers that draw their own progress (bindings, services).
+    pub on_progress: Option<ProgressCallback>,
     /// Embed captions with this encoder for tracks without a `text_emb` (a caption composed of
     /// title, artist, tags, BPM and mood when there is no caption). The encoder's id is recorded
     /// in the manifest; a library whose text space came from another encoder refuses it.
@@ -66,6 +70,43 @@ pub struct IngestOptions {
     /// builds them all; [`IndexPlan::none`] defers them to `segue reindex` (what is still valid
     /// is carried over; searches scan exactly what no graph covers).
     pub index: IndexPlan,
+}
+
+/// How far an ingest has read its catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IngestProgressReport {
+    /// Catalogue rows read so far.
+    pub rows_read: u64,
+    /// Work done and expected in the source's unit: bytes of a text catalogue, rows of a
+    /// Parquet one.
+    pub done: u64,
+    /// The work expected in all, in `done`'s unit (it may grow while a compressed file is
+    /// read; never below `done`).
+    pub total: u64,
+    /// Audio files analysed so far.
+    pub audio_analyzed: u64,
+}
+
+/// What [`ProgressCallback`] calls: `Break` stops the ingest.
+pub type ProgressFn = dyn Fn(&IngestProgressReport) -> std::ops::ControlFlow<()> + Send + Sync;
+
+/// [`IngestOptions::on_progress`]: a callback shared by the ingest's threads.
+#[derive(Clone)]
+pub struct ProgressCallback(pub Arc<ProgressFn>);
+
+impl ProgressCallback {
+    /// Wraps `f`; it is called from the ingest's reading thread.
+    pub fn new(
+        f: impl Fn(&IngestProgressReport) -> std::ops::ControlFlow<()> + Send + Sync + 'static,
+    ) -> Self {
+        ProgressCallback(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for ProgressCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressCallback")
+    }
 }
 
 /// Audio analysis during an ingest.
@@ -105,6 +146,7 @@ impl IngestOptions {
             text_dim: None,
             batch_rows: 8192,
             progress: false,
+            on_progress: None,
             text_encoder: None,
             audio: None,
             index: IndexPlan::default(),

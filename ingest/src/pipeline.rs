@@ -131,7 +131,7 @@ fn run(
         batch_rows: opts.batch_rows,
         batches: 0,
         error: None,
-        progress: IngestProgress::new(opts.progress),
+        progress: IngestProgress::new(opts.progress, opts.on_progress.clone()),
         enricher: Enricher::new(opts.text_encoder.clone(), opts.audio.clone(), &opts.catalog),
     };
     for kind in EmbeddingKind::ALL {
@@ -171,7 +171,9 @@ fn run(
     if let Some(e) = state.error.take() {
         return Err(e);
     }
-    state.progress.finish();
+    if state.progress.finish().is_break() {
+        return Err(IngestError::Cancelled);
+    }
     state.check_embedding_files(&format)?;
     if state.rows_read == 0 {
         return Err(IngestError::bad_file(
@@ -491,7 +493,13 @@ impl StreamState {
                     }
                 }
             }
-            self.progress.update(self.source.progress(), self.rows_read);
+            if self
+                .progress
+                .update(self.source.progress(), self.rows_read)
+                .is_break()
+            {
+                return Err(IngestError::Cancelled);
+            }
         }
         if rows.is_empty() {
             return Ok(None);

@@ -1,14 +1,18 @@
 //! The ingest progress bar: rows/s and ETA on a terminal, nothing otherwise.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::options::{IngestProgressReport, ProgressCallback};
 use crate::sources::Progress;
 
 pub struct IngestProgress {
     bar: Option<ProgressBar>,
+    callback: Option<ProgressCallback>,
+    last: std::sync::Mutex<Progress>,
     started: Instant,
     /// Audio files analysed so far (analysis runs on several threads).
     audio: AtomicU64,
@@ -16,7 +20,7 @@ pub struct IngestProgress {
 }
 
 impl IngestProgress {
-    pub fn new(enabled: bool) -> Self {
+    pub fn new(enabled: bool, callback: Option<ProgressCallback>) -> Self {
         let bar = enabled.then(|| {
             // indicatif draws nothing when stderr is not a terminal.
             let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
@@ -32,19 +36,38 @@ impl IngestProgress {
         });
         IngestProgress {
             bar,
+            callback,
+            last: std::sync::Mutex::new(Progress { done: 0, total: 0 }),
             started: Instant::now(),
             audio: AtomicU64::new(0),
             rows: AtomicU64::new(0),
         }
     }
 
-    /// `p` is in the source's unit (rows or bytes); `rows` is rows read so far.
-    pub fn update(&self, p: Progress, rows: u64) {
-        let Some(bar) = &self.bar else { return };
-        bar.set_length(p.total.max(p.done));
-        bar.set_position(p.done);
+    /// `p` is in the source's unit (rows or bytes); `rows` is rows read so far. `Break`: the
+    /// caller's callback asked to stop.
+    pub fn update(&self, p: Progress, rows: u64) -> ControlFlow<()> {
         self.rows.store(rows, Ordering::Relaxed);
-        self.redraw_message(bar);
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = p;
+        if let Some(bar) = &self.bar {
+            bar.set_length(p.total.max(p.done));
+            bar.set_position(p.done);
+            self.redraw_message(bar);
+        }
+        self.report()
+    }
+
+    fn report(&self) -> ControlFlow<()> {
+        let Some(callback) = &self.callback else {
+            return ControlFlow::Continue(());
+        };
+        let p = *self.last.lock().unwrap_or_else(|e| e.into_inner());
+        (callback.0)(&IngestProgressReport {
+            rows_read: self.rows.load(Ordering::Relaxed),
+            done: p.done,
+            total: p.total.max(p.done),
+            audio_analyzed: self.audio.load(Ordering::Relaxed),
+        })
     }
 
     /// One more audio file analysed (called from the analysis threads).
@@ -66,10 +89,18 @@ impl IngestProgress {
         bar.set_message(msg);
     }
 
-    pub fn finish(&self) {
+    /// Reading is over: the bar is cleared and the callback told once more, with everything
+    /// counted as done.
+    pub fn finish(&self) -> ControlFlow<()> {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            last.total = last.total.max(last.done);
+            last.done = last.total;
+        }
+        self.report()
     }
 }
 

@@ -41,7 +41,7 @@ mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use read::read_videos;
+pub use read::{parse_video, read_videos};
 
 /// One video: segments in time order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

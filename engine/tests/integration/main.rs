@@ -1,5 +1,6 @@
 //! Integration tests of the `segue` facade's own contracts (the end-to-end suite of the
 //! program and the facade together is in `cli/tests`).
 
+mod bindings;
 mod readme;
 mod text;

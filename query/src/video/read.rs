@@ -72,6 +72,17 @@ pub fn read_videos(path: &Path, dims: EmbeddingDims) -> Result<Vec<Video>, Query
     Ok(reader.videos)
 }
 
+/// Parses and validates one video given as JSON text (a video a caller built in memory: a
+/// binding, a service); the error names the video, segment and field as [`read_videos`]'s do.
+pub fn parse_video(text: &str, dims: EmbeddingDims) -> Result<Video, QueryError> {
+    let video: Video = serde_json::from_str(text)
+        .map_err(|e| QueryError::InvalidVideo(Box::new(diagnose(text, &e))))?;
+    video
+        .validate(dims)
+        .map_err(|issue| QueryError::InvalidVideo(Box::new(issue)))?;
+    Ok(video)
+}
+
 struct Reader<'a> {
     path: &'a Path,
     dims: EmbeddingDims,

@@ -1,0 +1,115 @@
+//! A search described by plain options (what a command line, a binding or a service receives),
+//! turned into a checked [`SearchRequest`] in one place, so every front end means the same thing
+//! by the same options.
+
+use segue_index::EmbeddingKind;
+use segue_query::search::{Field, LikeStrategy, SearchRequest, Searcher};
+
+use crate::error::{Error, Result};
+
+/// What to search for and how: at most one of `vector`, `text` and `like`; `words` alone is a
+/// word search, with one of them a hybrid search (reciprocal rank fusion).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchSpec {
+    /// A query vector (its space from `space`, else from its dimension).
+    pub vector: Option<Vec<f32>>,
+    /// A text prompt, embedded with the library's text encoder.
+    pub text: Option<String>,
+    /// More like these track ids...
+    pub like: Vec<String>,
+    /// ...and unlike these (only with `like`).
+    pub unlike: Vec<String>,
+    /// How `like` ranks (default: average vector).
+    pub like_strategy: LikeStrategy,
+    /// A word query over tags, captions, titles, artists and albums (BM25).
+    pub words: Option<String>,
+    /// Only tracks matching this filter expression.
+    pub filter: Option<String>,
+    /// The embedding space of `vector` or `like` (default: from the vector's dimension; audio
+    /// for `like`).
+    pub space: Option<EmbeddingKind>,
+    /// Hits to return (default 10).
+    pub k: Option<usize>,
+    /// The graph search's candidate list size (default: the graph's tuned value).
+    pub ef: Option<usize>,
+    /// Scan every allowed row instead of searching the graph.
+    pub exact: bool,
+    /// The fusion constant of hybrid searches (default 60).
+    pub rrf_k: Option<f32>,
+    /// The track fields each hit carries (default: the scalar fields).
+    pub fields: Option<Vec<Field>>,
+}
+
+impl SearchSpec {
+    /// The checked request for `searcher`'s library: every option validated, the vector's space
+    /// resolved.
+    pub fn request(&self, searcher: &Searcher) -> Result<SearchRequest> {
+        if !self.unlike.is_empty() && self.like.is_empty() {
+            return Err(Error::Invalid("`unlike` needs `like`".into()));
+        }
+        let given = [
+            self.vector.is_some(),
+            !self.like.is_empty(),
+            self.text.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(Error::Invalid(
+                "give one of a vector, `like` and a text prompt (add words to any of them)".into(),
+            ));
+        }
+        let mut request = if let Some(prompt) = &self.text {
+            if searcher.text_embedder().is_none() {
+                return Err(Error::Invalid(format!(
+                    "{}: text prompts need a text space made by a known encoder; this library \
+                     has none (ingest with a text encoder to give it one)",
+                    searcher.library().dir().display()
+                )));
+            }
+            SearchRequest::text(prompt)?
+        } else if let Some(v) = &self.vector {
+            let space = super::space_for(searcher.library(), v.len(), self.space)?;
+            SearchRequest::vector(space, v.clone())?
+        } else if !self.like.is_empty() {
+            let pos: Vec<&str> = self.like.iter().map(String::as_str).collect();
+            let neg: Vec<&str> = self.unlike.iter().map(String::as_str).collect();
+            let space = self.space.unwrap_or(EmbeddingKind::Audio);
+            SearchRequest::like(space, &pos, &neg, self.like_strategy)?
+        } else if let Some(words) = &self.words {
+            SearchRequest::words(words)?
+        } else {
+            return Err(Error::Invalid(
+                "nothing to search for: give a vector, a text prompt, `like` or words".into(),
+            ));
+        };
+        if let (Some(words), false) = (&self.words, request.is_hybrid() || self.is_words_only()) {
+            request = request.with_words(words)?;
+        }
+        if let Some(k) = self.k {
+            request = request.k(k)?;
+        }
+        if let Some(ef) = self.ef {
+            request = request.ef(ef)?;
+        }
+        if let Some(rrf_k) = self.rrf_k {
+            request = request.rrf_k(rrf_k)?;
+        }
+        if let Some(filter) = &self.filter {
+            request = request.filter(filter)?;
+        }
+        if let Some(fields) = &self.fields {
+            request = request.fields(fields);
+        }
+        Ok(request.exact(self.exact))
+    }
+
+    /// The fields the hits of [`SearchSpec::request`] carry.
+    pub fn hit_fields(&self) -> Vec<Field> {
+        self.fields
+            .clone()
+            .unwrap_or_else(|| Field::SCALARS.to_vec())
+    }
+
+    fn is_words_only(&self) -> bool {
+        self.vector.is_none() && self.like.is_empty() && self.text.is_none()
+    }
+}

@@ -1,0 +1,143 @@
+//! Search hits as one Arrow table: what data tools (pyarrow, pandas, Polars, DataFusion) take
+//! without a copy through the Arrow C data interface.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Float32Builder, ListBuilder, StringBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use segue_index::arrow_schema::{DataType, Field as ArrowField, Schema};
+use segue_query::search::{Field, SearchHit};
+
+use crate::error::{Error, Result};
+
+/// One row per hit: `query` (the request's index, only with `query_column`), `rank` (0 = best),
+/// `track_id`, `score`, `row`, then one column per asked field, named as the library's columns
+/// (`title`, `artist`, `album`, `duration_s`, `bpm`, `energy`, `has_vocals`, `tags`, `caption`;
+/// null where the track has no value). The schema depends only on `fields` and `query_column`,
+/// never on the hits, so empty results have the same columns.
+pub fn hits_record_batch(
+    results: &[Vec<SearchHit>],
+    fields: &[Field],
+    query_column: bool,
+) -> Result<RecordBatch> {
+    let fields = distinct(fields);
+    let mut schema = Vec::new();
+    if query_column {
+        schema.push(ArrowField::new("query", DataType::UInt32, false));
+    }
+    schema.extend([
+        ArrowField::new("rank", DataType::UInt32, false),
+        ArrowField::new("track_id", DataType::Utf8, false),
+        ArrowField::new("score", DataType::Float32, false),
+        ArrowField::new("row", DataType::UInt64, false),
+    ]);
+    for f in &fields {
+        schema.push(ArrowField::new(f.column(), data_type(*f), true));
+    }
+    let rows: usize = results.iter().map(Vec::len).sum();
+    let mut query = UInt32Builder::with_capacity(rows);
+    let mut rank = UInt32Builder::with_capacity(rows);
+    let mut track_id = StringBuilder::new();
+    let mut score = Float32Builder::with_capacity(rows);
+    let mut row = UInt64Builder::with_capacity(rows);
+    let mut columns: Vec<FieldColumn> = fields.iter().map(|f| FieldColumn::new(*f)).collect();
+    for (q, hits) in results.iter().enumerate() {
+        for (r, hit) in hits.iter().enumerate() {
+            query.append_value(q as u32);
+            rank.append_value(r as u32);
+            track_id.append_value(&hit.track_id);
+            score.append_value(hit.score);
+            row.append_value(hit.row);
+            for c in &mut columns {
+                c.append(hit);
+            }
+        }
+    }
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    if query_column {
+        arrays.push(Arc::new(query.finish()));
+    }
+    arrays.push(Arc::new(rank.finish()));
+    arrays.push(Arc::new(track_id.finish()));
+    arrays.push(Arc::new(score.finish()));
+    arrays.push(Arc::new(row.finish()));
+    arrays.extend(columns.into_iter().map(FieldColumn::finish));
+    RecordBatch::try_new(Arc::new(Schema::new(schema)), arrays)
+        .map_err(|e| Error::Invalid(format!("hit table: {e}")))
+}
+
+fn distinct(fields: &[Field]) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    for f in fields {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
+}
+
+fn data_type(f: Field) -> DataType {
+    match f {
+        Field::Title | Field::Artist | Field::Album | Field::Caption => DataType::Utf8,
+        Field::DurationS | Field::Bpm | Field::Energy => DataType::Float32,
+        Field::HasVocals => DataType::Boolean,
+        Field::Tags => DataType::List(Arc::new(ArrowField::new("item", DataType::Utf8, true))),
+    }
+}
+
+/// The builder of one field's column.
+enum FieldColumn {
+    Text(Field, StringBuilder),
+    Number(Field, Float32Builder),
+    Flag(BooleanBuilder),
+    Tags(ListBuilder<StringBuilder>),
+}
+
+impl FieldColumn {
+    fn new(f: Field) -> FieldColumn {
+        match data_type(f) {
+            DataType::Utf8 => FieldColumn::Text(f, StringBuilder::new()),
+            DataType::Float32 => FieldColumn::Number(f, Float32Builder::new()),
+            DataType::Boolean => FieldColumn::Flag(BooleanBuilder::new()),
+            _ => FieldColumn::Tags(ListBuilder::new(StringBuilder::new())),
+        }
+    }
+
+    fn append(&mut self, hit: &SearchHit) {
+        let t = &hit.fields;
+        match self {
+            FieldColumn::Text(f, b) => b.append_option(match f {
+                Field::Title => t.title.as_deref(),
+                Field::Artist => t.artist.as_deref(),
+                Field::Album => t.album.as_deref(),
+                _ => t.caption.as_deref(),
+            }),
+            FieldColumn::Number(f, b) => b.append_option(match f {
+                Field::DurationS => t.duration_s,
+                Field::Bpm => t.bpm,
+                _ => t.energy,
+            }),
+            FieldColumn::Flag(b) => b.append_option(t.has_vocals),
+            FieldColumn::Tags(b) => match &t.tags {
+                Some(tags) => {
+                    for tag in tags {
+                        b.values().append_value(tag);
+                    }
+                    b.append(true);
+                }
+                None => b.append(false),
+            },
+        }
+    }
+
+    fn finish(self) -> ArrayRef {
+        match self {
+            FieldColumn::Text(_, mut b) => Arc::new(b.finish()),
+            FieldColumn::Number(_, mut b) => Arc::new(b.finish()),
+            FieldColumn::Flag(mut b) => Arc::new(b.finish()),
+            FieldColumn::Tags(mut b) => Arc::new(b.finish()),
+        }
+    }
+}

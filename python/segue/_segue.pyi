@@ -1,0 +1,188 @@
+# Type stubs of the extension module (python/src/*.rs). Keep in step with the Rust signatures:
+# tests/test_stubs.py checks that every name and keyword here exists at run time.
+import os
+import pathlib
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+__version__: str
+
+PathLike = Union[str, "os.PathLike[str]"]
+Video = Union[Dict[str, Any], str, PathLike]
+Videos = Union[Video, Sequence[Union[Dict[str, Any], str]]]
+Field = Literal[
+    "title", "artist", "album", "duration_s", "bpm", "energy", "has_vocals", "tags", "caption"
+]
+Policy = Union[Literal["random", "greedy-aligned", "greedy-all", "beam"], str]
+
+class Library:
+    """One version of a library on disk, open for reading; safe to share between threads.
+
+    Pickles as its path: the copy opens the library's current version.
+    """
+
+    @staticmethod
+    def open(path: PathLike, *, models_dir: Optional[PathLike] = None) -> "Library":
+        """Opens the current version of the library in ``path`` (``NotALibraryError`` when it
+        is not one, ``CorruptLibraryError``/``IncompatibleFormatError`` when its files are
+        damaged or newer). ``models_dir``: where the text encoder's files are."""
+    @property
+    def path(self) -> pathlib.Path:
+        """The library's directory."""
+    @property
+    def version(self) -> int:
+        """The published version this object reads (it keeps reading it after a writer
+        publishes the next; ``reopen()`` gives the newest)."""
+    @property
+    def rows(self) -> int:
+        """Tracks in this version."""
+    @property
+    def dims(self) -> Dict[str, Optional[int]]:
+        """The dimensions of the embedding spaces, ``{"audio": 128, "text": 64}``."""
+    def info(self) -> Dict[str, Any]:
+        """What the library holds (``segue info --json``)."""
+    def verify(self) -> Dict[str, Any]:
+        """Re-reads every derived file against its checksum (``CorruptLibraryError`` naming
+        the file when one differs); returns ``info()`` with ``verified`` true."""
+    def reopen(self) -> "Library":
+        """The library's current version."""
+    def search(
+        self,
+        *,
+        vector: Optional[npt.NDArray[np.float32]] = None,
+        text: Optional[str] = None,
+        like: Optional[Union[str, Sequence[str]]] = None,
+        unlike: Optional[Union[str, Sequence[str]]] = None,
+        strategy: Literal["average-vector", "best-score"] = "average-vector",
+        tags: Optional[str] = None,
+        filter: Optional[str] = None,
+        k: Optional[int] = None,
+        ef: Optional[int] = None,
+        exact: bool = False,
+        space: Optional[Literal["audio", "text"]] = None,
+        rrf_k: Optional[float] = None,
+        fields: Optional[Sequence[Field]] = None,
+        output: Literal["table", "dicts"] = "table",
+    ) -> Union[pa.Table, List[Dict[str, Any]]]:
+        """The ``k`` (default 10) best tracks for one query, best first.
+
+        The query is one of ``vector`` (a 1-D float32 array in the audio or text space, told
+        apart by its dimension or by ``space``), ``text`` (a prompt for the library's text
+        encoder) and ``like`` (track ids, with ``unlike`` ones), optionally with ``tags`` (a
+        word query: alone a word search, with the others a hybrid search); ``filter`` is the
+        filter language (``bpm >= 90 AND NOT tag:vocals``). ``exact`` scans every allowed track
+        instead of the graph; ``ef`` sets the graph search's candidate list.
+
+        Returns a pyarrow Table (columns ``rank``, ``track_id``, ``score``, ``row`` and the
+        ``fields``), or a list of dicts with ``output="dicts"``.
+        """
+    def search_batch(
+        self,
+        vectors: npt.NDArray[np.float32],
+        *,
+        tags: Optional[str] = None,
+        filter: Optional[str] = None,
+        k: Optional[int] = None,
+        ef: Optional[int] = None,
+        exact: bool = False,
+        space: Optional[Literal["audio", "text"]] = None,
+        rrf_k: Optional[float] = None,
+        fields: Optional[Sequence[Field]] = None,
+        threads: int = 0,
+        output: Literal["table", "dicts"] = "table",
+    ) -> Union[pa.Table, List[Dict[str, Any]]]:
+        """One search per row of ``vectors`` (2-D, float32, C-contiguous), on ``threads``
+        threads (0: one per core); one table of all hits whose ``query`` column is the row."""
+    def vectors(
+        self, rows: Sequence[int], *, space: Literal["audio", "text"] = "audio"
+    ) -> npt.NDArray[np.float32]:
+        """The stored vectors of ``rows`` (the ``row`` column of hits) in ``space``, as a
+        ``(len(rows), dim)`` float32 array (unit length: the engine normalises at ingest)."""
+    def planner(self) -> "Planner":
+        """A planner on this version of the library."""
+
+class Planner:
+    """Plans soundtracks on one library version; safe to share between threads."""
+
+    @property
+    def version(self) -> int:
+        """The library version it plans on."""
+    def plan(
+        self,
+        video: Video,
+        *,
+        policy: Policy = "beam",
+        filter: Optional[str] = None,
+        exact: bool = False,
+        candidates: Optional[int] = None,
+        beam_width: Optional[int] = None,
+        seed: int = 0,
+        sample: bool = False,
+        output: Literal["dict", "table"] = "dict",
+    ) -> Union[Dict[str, Any], pa.Table]:
+        """The soundtrack plan of one video (a dict, a JSON string, or a path to a file with
+        one video). ``policy``: random, greedy-aligned, greedy-all, beam or
+        ``policy:FILE.onnx``. Returns the plan as a dict (``segments``, ``total_reward``,
+        ``switches``, ...) or, with ``output="table"``, one row per segment."""
+
+def ingest(
+    library: PathLike,
+    catalog: PathLike,
+    *,
+    format: Literal["auto", "generic", "jamendo", "spotify"] = "auto",
+    on_duplicate: Literal["error", "skip", "replace"] = "error",
+    skip_bad_rows: bool = False,
+    rejects: Optional[PathLike] = None,
+    audio_emb: Optional[PathLike] = None,
+    text_emb: Optional[PathLike] = None,
+    audio_dim: Optional[int] = None,
+    text_dim: Optional[int] = None,
+    batch_rows: int = 8192,
+    index: bool = True,
+    on_progress: Optional[Callable[[Dict[str, int]], Optional[bool]]] = None,
+) -> Dict[str, Any]:
+    """Ingests a catalogue as one new library version; see ``segue.ingest``."""
+
+def fit(library: PathLike, videos: Videos) -> Dict[str, Any]:
+    """Fits the library's soundtrack model on videos and publishes it as a new version."""
+
+def evaluate(
+    library: PathLike,
+    videos: Videos,
+    *,
+    policies: Sequence[Policy] = ("random", "greedy-all", "beam"),
+    filter: Optional[str] = None,
+    exact: bool = False,
+    candidates: Optional[int] = None,
+    beam_width: Optional[int] = None,
+    seed: int = 0,
+    sample: bool = False,
+    models_dir: Optional[PathLike] = None,
+) -> Dict[str, List[Dict[str, Any]]]:
+    """Plans every video with every policy: ``{"rows": [...], "summaries": [...]}``."""
+
+def generate_catalog(
+    path: PathLike,
+    *,
+    tracks: int,
+    audio_dim: int = 0,
+    text_dim: int = 0,
+    seed: int = 0,
+    clusters: int = 24,
+) -> Dict[str, int]:
+    """Writes a seeded synthetic catalogue (Parquet)."""
+
+def generate_videos(
+    path: PathLike,
+    library: PathLike,
+    *,
+    count: int,
+    seed: int = 0,
+    anchors: int = 64,
+    min_segments: int = 5,
+    max_segments: int = 60,
+) -> Dict[str, int]:
+    """Writes seeded synthetic videos (JSON Lines) near tracks of ``library``."""

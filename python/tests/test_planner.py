@@ -1,0 +1,110 @@
+"""Planning, fitting and evaluating from Python."""
+
+import json
+
+import pyarrow as pa
+import pytest
+
+import segue
+
+
+def without_timing(plan):
+    """A plan without its wall-clock timing (the one part that differs between runs)."""
+    return {k: v for k, v in plan.items() if k != "timing"}
+
+
+def first_video(videos_file):
+    return json.loads(videos_file.read_text().splitlines()[0])
+
+
+def test_a_plan_from_a_dict_a_json_string_and_a_file_is_the_same(lib, videos_file, tmp_path):
+    planner = lib.planner()
+    assert planner.version == lib.version
+    video = first_video(videos_file)
+    plan = planner.plan(video)
+    assert plan["video_id"] == video["id"]
+    assert len(plan["segments"]) == len(video["segments"])
+    assert "timing" in plan
+    plan = without_timing(plan)
+    assert plan == without_timing(planner.plan(json.dumps(video)))
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(video))
+    assert plan == without_timing(planner.plan(one))
+    assert plan == without_timing(planner.plan(str(one)))
+
+
+def test_policies_and_the_table_form(lib, videos_file):
+    planner = lib.planner()
+    video = first_video(videos_file)
+    returns = {p: planner.plan(video, policy=p)["total_reward"]
+               for p in ("random", "greedy-aligned", "greedy-all", "beam")}
+    assert returns["beam"] >= returns["greedy-all"] - 1e-9
+    table = planner.plan(video, policy="greedy-all", output="table")
+    assert isinstance(table, pa.Table)
+    assert table.num_rows == len(video["segments"])
+    assert "track_id" in table.column_names
+    seeded = planner.plan(video, policy="random", seed=4)
+    assert without_timing(seeded) == without_timing(planner.plan(video, policy="random", seed=4))
+
+
+@pytest.mark.parametrize(
+    "video, message",
+    [
+        ({"id": "v", "segments": []}, "segment"),
+        ({"id": "v", "segments": [{"start": 0, "end": "x"}]}, "end"),
+        ({"id": "v", "segments": [{"start": 0, "end": 5, "audio_emb": [1.0, 2.0]}]}, "audio_emb"),
+        ({"id": "v", "segments": [{"start": 5, "end": 1, "audio_emb": [1.0] * 32}]}, "end"),
+        ({"id": "v", "colour": 1, "segments": []}, "colour"),
+        ('{"id": "v", "segments": [', "EOF|end of"),
+        ([], "empty"),
+        (3, "a video is a dict"),
+    ],
+)
+def test_a_bad_video_is_a_bad_input_error_naming_the_field(lib, video, message):
+    with pytest.raises(segue.BadInputError, match=message):
+        lib.planner().plan(video)
+
+
+def test_bad_plan_options_and_files(lib, videos_file, tmp_path):
+    planner = lib.planner()
+    video = first_video(videos_file)
+    with pytest.raises(segue.BadInputError, match="unknown policy"):
+        planner.plan(video, policy="best")
+    with pytest.raises(segue.BadInputError, match="at least 1"):
+        planner.plan(video, beam_width=0)
+    with pytest.raises(segue.BadInputError, match="bpm"):
+        planner.plan(video, filter="bpm >>= 1")
+    with pytest.raises(segue.BadInputError, match="expected one video, got 6"):
+        planner.plan(videos_file)
+    with pytest.raises(segue.SegueError, match="missing.json"):
+        planner.plan(tmp_path / "missing.json")
+    with pytest.raises(segue.BadInputError, match="unknown output"):
+        planner.plan(video, output="csv")
+
+
+def test_fit_from_a_file_and_from_dicts_publishes_a_version(fresh_library, videos_file):
+    before = segue.Library.open(fresh_library).version
+    summary = segue.fit(fresh_library, videos_file)
+    assert summary["videos"] == 6
+    assert summary["library_version"] == before + 1
+    videos = [json.loads(line) for line in videos_file.read_text().splitlines()]
+    again = segue.fit(segue.Library.open(fresh_library), videos[:3])
+    assert again["videos"] == 3
+    assert again["library_version"] == before + 2
+    with pytest.raises(segue.BadInputError, match="audio_emb"):
+        segue.fit(fresh_library, [{"id": "v", "segments": [
+            {"start": 0, "end": 5, "audio_emb": [1.0]}]}])
+    assert segue.Library.open(fresh_library).version == before + 2
+
+
+def test_evaluate_plans_every_video_with_every_policy(library_path, videos_file):
+    report = segue.evaluate(segue.Library.open(library_path), videos_file,
+                            policies=["greedy-all", "beam"])
+    assert len(report["rows"]) == 12
+    assert [s["policy"] for s in report["summaries"]] == ["greedy-all", "beam"]
+    by = {s["policy"]: s["mean_return"] for s in report["summaries"]}
+    assert by["beam"] >= by["greedy-all"] - 1e-9
+    with pytest.raises(segue.BadInputError, match="unknown policy"):
+        segue.evaluate(library_path, videos_file, policies=["best"])
+    with pytest.raises(segue.BadInputError, match="no policies"):
+        segue.evaluate(library_path, videos_file, policies=[])
