@@ -54,7 +54,8 @@ impl Error {
 fn index_kind(e: &IndexError) -> ErrorKind {
     match e {
         IndexError::Io { .. } => ErrorKind::Io,
-        IndexError::Corrupt { .. } => ErrorKind::Corrupt,
+        // A library whose manifest is lost but whose data is there: `segue repair` restores it.
+        IndexError::Corrupt { .. } | IndexError::NeedsRepair { .. } => ErrorKind::Corrupt,
         IndexError::Incompatible { .. } => ErrorKind::Incompatible,
         IndexError::NotALibrary { .. } => ErrorKind::NotALibrary,
         IndexError::Locked { .. } => ErrorKind::Locked,

@@ -79,9 +79,8 @@ pub struct Analysis {
 
 /// Decodes `path` once and measures every frame and window.
 pub fn analyse(path: &Path, opts: &AnalysisOptions) -> Result<Analysis, SegmentError> {
-    if !(opts.analysis_fps > 0.0 && opts.analysis_fps.is_finite())
-        || !(opts.max_fps > 0.0 && opts.max_fps.is_finite())
-    {
+    let positive = |x: f64| x > 0.0 && x.is_finite();
+    if !positive(opts.analysis_fps) || !positive(opts.max_fps) {
         return Err(SegmentError::InvalidArgument(format!(
             "frame rates must be positive: analysis {} fps, decoding at most {} fps",
             opts.analysis_fps, opts.max_fps
@@ -106,7 +105,7 @@ pub fn analyse(path: &Path, opts: &AnalysisOptions) -> Result<Analysis, SegmentE
         let content = prev.as_ref().map_or(0.0, |p| planes.content_difference(p));
         series.content.push(content);
         series.luma.push(planes.mean_luma());
-        if i % step == 0 {
+        if i.is_multiple_of(step) {
             if i > 0 {
                 windows.push(close_window(acc, i - step, fps, last_motion));
             }

@@ -319,17 +319,15 @@ fn window_mean(windows: &[Window], start: f64, end: f64) -> Option<[f64; 4]> {
 
 fn feature_spread(windows: &[Window]) -> [f64; 4] {
     let n = windows.len().max(1) as f64;
-    let mut sd = [0.0; 4];
-    for j in 0..4 {
+    std::array::from_fn(|j| {
         let mean = windows.iter().map(|w| w.features()[j]).sum::<f64>() / n;
-        sd[j] = (windows
+        (windows
             .iter()
             .map(|w| (w.features()[j] - mean).powi(2))
             .sum::<f64>()
             / n)
-            .sqrt();
-    }
-    sd
+            .sqrt()
+    })
 }
 
 /// Root mean square of the standardised differences.
