@@ -194,24 +194,11 @@ type ParseResult = Result<Vec<Cue>, (usize, String)>;
 pub fn parse_srt(text: &str) -> ParseResult {
     let mut cues = Vec::new();
     for (first, lines) in blocks(text) {
-        let at = lines.iter().position(|l| l.contains("-->"));
-        let Some(at) = at.filter(|&a| a <= 1) else {
-            return Err((
-                first,
-                "a subtitle block without a `start --> end` line".into(),
-            ));
-        };
-        if at == 1 && lines[0].trim().parse::<u64>().is_err() {
+        let (cue, timing_line) = cue_of(first, &lines, "a subtitle block")?;
+        if timing_line == 1 && lines[0].trim().parse::<u64>().is_err() {
             return Err((first, format!("{:?} is not a subtitle number", lines[0])));
         }
-        let (start, end) = timing(lines[at])
-            .expect("the line has -->")
-            .map_err(|r| (first + at, r))?;
-        cues.push(Cue {
-            start,
-            end,
-            text: plain(&lines[at + 1..].join(" ")),
-        });
+        cues.push(cue);
     }
     Ok(cues)
 }
@@ -232,23 +219,26 @@ pub fn parse_vtt(text: &str) -> ParseResult {
         if head.starts_with("NOTE") || head.starts_with("STYLE") || head.starts_with("REGION") {
             continue;
         }
-        let Some(at) = lines
-            .iter()
-            .position(|l| l.contains("-->"))
-            .filter(|&a| a <= 1)
-        else {
-            return Err((*first, "a cue without a `start --> end` line".into()));
-        };
-        let (start, end) = timing(lines[at])
-            .expect("the line has -->")
-            .map_err(|r| (first + at, r))?;
-        cues.push(Cue {
-            start,
-            end,
-            text: plain(&lines[at + 1..].join(" ")),
-        });
+        cues.push(cue_of(*first, lines, "a cue")?.0);
     }
     Ok(cues)
+}
+
+/// The cue of a block whose timing line is its first or second (after an identifier), and
+/// that line's index; `what` names the block in the error.
+fn cue_of(first: usize, lines: &[&str], what: &str) -> Result<(Cue, usize), (usize, String)> {
+    let Some(at) = lines
+        .iter()
+        .position(|l| l.contains("-->"))
+        .filter(|&a| a <= 1)
+    else {
+        return Err((first, format!("{what} without a `start --> end` line")));
+    };
+    let (start, end) = timing(lines[at])
+        .expect("the line has -->")
+        .map_err(|r| (first + at, r))?;
+    let text = plain(&lines[at + 1..].join(" "));
+    Ok((Cue { start, end, text }, at))
 }
 
 /// The text of the cues that overlap `[start, end)`, in time order, repeated lines once.

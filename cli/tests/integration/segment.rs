@@ -11,6 +11,19 @@ fn segue() -> Command {
     Command::new(env!("CARGO_BIN_EXE_segue"))
 }
 
+/// Runs `segue segment --video VIDEO --subtitles SUBS --out OUT`.
+fn segment(video: &Path, subs: &Path, out: &Path) -> std::process::Output {
+    segue()
+        .args(["segment", "--video"])
+        .arg(video)
+        .arg("--subtitles")
+        .arg(subs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// A 40 s video of two scenes (cut at 20 s) and subtitles spoken in each.
 fn talk(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let scenes = [
@@ -39,15 +52,7 @@ fn segment_writes_the_video_json_with_captions_motion_and_shots() {
     let tmp = tempfile::tempdir().unwrap();
     let (video, subs) = talk(tmp.path());
     let out = tmp.path().join("talk.json");
-    let run = segue()
-        .args(["segment", "--video"])
-        .arg(&video)
-        .arg("--subtitles")
-        .arg(&subs)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = segment(&video, &subs, &out);
     assert!(
         run.status.success(),
         "{}",
@@ -69,15 +74,7 @@ fn segment_writes_the_video_json_with_captions_motion_and_shots() {
 
     // An output over an input is refused and leaves the input alone.
     let before = std::fs::read(&subs).unwrap();
-    let run = segue()
-        .args(["segment", "--video"])
-        .arg(&video)
-        .arg("--subtitles")
-        .arg(&subs)
-        .arg("--out")
-        .arg(&subs)
-        .output()
-        .unwrap();
+    let run = segment(&video, &subs, &subs);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("is an input"));
     assert_eq!(std::fs::read(&subs).unwrap(), before);
@@ -113,15 +110,7 @@ fn a_generated_video_with_subtitles_gets_a_soundtrack_plan_on_the_real_demo() {
     .unwrap();
     let (video, subs) = talk(tmp.path());
     let json = tmp.path().join("talk.json");
-    let seg = segue()
-        .args(["segment", "--video"])
-        .arg(&video)
-        .arg("--subtitles")
-        .arg(&subs)
-        .arg("--out")
-        .arg(&json)
-        .output()
-        .unwrap();
+    let seg = segment(&video, &subs, &json);
     assert!(
         seg.status.success(),
         "{}",
