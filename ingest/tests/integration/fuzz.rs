@@ -6,8 +6,7 @@
 use std::path::Path;
 
 use npyz::WriterBuilder;
-use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use segue_fixtures::fuzz::{Edit, edited, edits_biased, runner};
 
 use segue_index::Dims;
 use segue_ingest::CatalogFormat;
@@ -16,41 +15,11 @@ use segue_ingest::sources::{self, EmbeddingFile};
 
 use super::helpers::*;
 
-fn runner(default: u32) -> TestRunner {
-    let cases = std::env::var("SEGUE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default);
-    TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    })
-}
+/// A format's delimiters and digits: edits with these change a file's structure.
+const FORMAT_BYTES: &[u8] = b",\t\n\r\"{}[]:;0.-e\\ ";
 
-/// A few overwrites, insertions and deletions, biased towards the bytes of the format.
-fn edits() -> impl Strategy<Value = Vec<(prop::sample::Index, u8, u8)>> {
-    let byte = prop_oneof![
-        3 => prop::sample::select(b",\t\n\r\"{}[]:;0.-e\\ ".to_vec()),
-        1 => any::<u8>(),
-    ];
-    prop::collection::vec((any::<prop::sample::Index>(), byte, 0u8..4), 1..6)
-}
-
-fn apply(base: &[u8], edits: &[(prop::sample::Index, u8, u8)]) -> Vec<u8> {
-    let mut out = base.to_vec();
-    for (i, b, op) in edits {
-        let p = i.index(out.len().max(1)).min(out.len());
-        match op {
-            0 if p < out.len() => {
-                out.remove(p);
-            }
-            1 => out.insert(p, *b),
-            _ if p < out.len() => out[p] = *b,
-            _ => {}
-        }
-    }
-    out
+fn damaged(base: &[u8], edits: &[Edit]) -> Vec<u8> {
+    edited(base, edits, 0..base.len())
 }
 
 /// Reads the whole catalogue; every accepted row must pass validation.
@@ -97,8 +66,8 @@ fn catalogue_readers_survive_damaged_files() {
     for (name, base, format) in formats {
         let path = tmp.path().join(name);
         runner
-            .run(&edits(), |e| {
-                std::fs::write(&path, apply(&base, &e)).unwrap();
+            .run(&edits_biased(5, FORMAT_BYTES), |e| {
+                std::fs::write(&path, damaged(&base, &e)).unwrap();
                 read_all(&path, format);
                 Ok(())
             })
@@ -130,8 +99,8 @@ fn embedding_files_survive_damage() {
     for (name, base, dim) in [("e.npy", npy, None), ("e.f32", raw, Some(DIM as u32))] {
         let path = tmp.path().join(name);
         runner
-            .run(&edits(), |e| {
-                std::fs::write(&path, apply(&base, &e)).unwrap();
+            .run(&edits_biased(5, FORMAT_BYTES), |e| {
+                std::fs::write(&path, damaged(&base, &e)).unwrap();
                 if let Ok(mut file) = EmbeddingFile::open(&path, dim) {
                     for row in 1..=file.rows().min(10_000) {
                         if file.read_row(row).is_err() {

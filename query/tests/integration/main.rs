@@ -6,4 +6,5 @@ mod golden;
 mod observation;
 mod sequencer;
 mod video;
+mod video_fuzz;
 mod world;
