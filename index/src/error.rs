@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+pub use crate::lance_error::LanceError;
+
 /// Errors raised while reading or writing a library directory.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -58,12 +60,8 @@ pub enum IndexError {
     TextQuery { query: String, message: String },
 
     /// An error reported by the Lance dataset that is the system of record.
-    #[error("{path}: lance: {source}")]
-    Lance {
-        path: PathBuf,
-        #[source]
-        source: Box<lance::Error>,
-    },
+    #[error("{path}: lance: {error}")]
+    Lance { path: PathBuf, error: LanceError },
 
     /// An Arrow error while building or reading record batches.
     #[error("arrow: {0}")]
@@ -91,7 +89,7 @@ impl IndexError {
     pub(crate) fn lance(path: impl Into<PathBuf>, source: lance::Error) -> Self {
         IndexError::Lance {
             path: path.into(),
-            source: Box::new(source),
+            error: LanceError::new(source),
         }
     }
 }

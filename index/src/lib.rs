@@ -15,6 +15,7 @@ pub mod filter;
 #[cfg(test)]
 mod fuzz;
 pub mod kernels;
+pub mod lance_error;
 pub mod layout;
 pub mod library;
 pub mod manifest;
