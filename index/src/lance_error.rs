@@ -93,7 +93,10 @@ mod tests {
             ),
             ("no location here", "no location here"),
             ("a file named notes.rs: kept", "a file named notes.rs: kept"),
-            ("version.rs:12 without a column", "version.rs:12 without a column"),
+            (
+                "version.rs:12 without a column",
+                "version.rs:12 without a column",
+            ),
         ];
         for (raw, clean) in cases {
             assert_eq!(without_source_locations(raw), clean, "{raw}");
@@ -104,7 +107,10 @@ mod tests {
     fn a_real_lance_error_shows_no_build_path() {
         let err = LanceError::new(lance::Error::invalid_input("the reason"));
         let raw = err.lance().to_string();
-        assert!(raw.contains(".rs:"), "Lance no longer adds locations: {raw}");
+        assert!(
+            raw.contains(".rs:"),
+            "Lance no longer adds locations: {raw}"
+        );
         let shown = err.to_string();
         assert!(shown.contains("the reason"), "{shown}");
         assert!(!shown.contains(".rs:"), "{shown}");
