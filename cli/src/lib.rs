@@ -7,6 +7,7 @@ pub mod demo;
 mod fixtures;
 mod ingest;
 mod library;
+mod list_arg;
 mod policy;
 pub mod progress;
 pub mod render;

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::list_arg::{self, ListArg};
 use segue::EmbeddingKind;
-use segue::search::{HnswParams, IndexPlan, LikeStrategy, SearchRequest};
+use segue::search::{Caps, HnswParams, IndexPlan, SearchSpec};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -15,12 +16,13 @@ pub struct SearchArgs {
     /// Query vector: a JSON array (.json), a 1-d .npy, or raw little-endian f32.
     #[arg(long, value_name = "FILE")]
     vector_file: Option<PathBuf>,
-    /// More like these tracks (comma-separated track ids).
-    #[arg(long, value_name = "ID[,ID]", value_delimiter = ',')]
-    like: Vec<String>,
-    /// ...and unlike these (with --like).
-    #[arg(long, value_name = "ID[,ID]", value_delimiter = ',')]
-    unlike: Vec<String>,
+    /// More like these tracks: track ids separated by commas (`\,` is a comma inside an id);
+    /// repeatable.
+    #[arg(long, value_name = "ID[,ID]")]
+    like: Vec<ListArg>,
+    /// ...and unlike these (with --like); written as --like.
+    #[arg(long, value_name = "ID[,ID]")]
+    unlike: Vec<ListArg>,
     /// How --like ranks: average-vector or best-score.
     #[arg(long, default_value = "average-vector")]
     strategy: String,
@@ -79,9 +81,10 @@ pub struct SearchArgs {
     /// column of a CSV/TSV).
     #[arg(long, value_name = "FILE")]
     exclude_ids: Option<PathBuf>,
-    /// Never return tracks of these artists (comma-separated).
-    #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
-    exclude_artists: Vec<String>,
+    /// Never return tracks of these artists: names separated by commas (`\,` is a comma inside
+    /// a name, as in "Crosby\, Stills & Nash"); repeatable.
+    #[arg(long, value_name = "NAME[,NAME]")]
+    exclude_artists: Vec<ListArg>,
     /// Order a browse (a --filter alone) or a --tags query by a numeric field: bpm, -bpm
     /// (descending), bpm:desc, duration_s, ...
     #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
@@ -97,57 +100,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
         threads: 0,
     };
     let searcher = segue::search::open_searcher(&args.library, &encoders)?;
-    let space = args.space.as_deref().map(parse_space).transpose()?;
-    if !args.unlike.is_empty() && args.like.is_empty() {
-        bail!("--unlike needs --like");
-    }
-    let vector_inputs = [
-        args.vector_file.is_some(),
-        !args.like.is_empty(),
-        args.text.is_some(),
-    ];
-    if vector_inputs.iter().filter(|x| **x).count() > 1 {
-        bail!("give one of --vector-file, --like and --text");
-    }
-    let mut request = if let Some(prompt) = &args.text {
-        if searcher.text_embedder().is_none() {
-            bail!(
-                "{}: text prompts need a text space made by a known encoder; this library has \
-                 none (ingest with --embed-text fp32 to give it one)",
-                args.library.display()
-            );
-        }
-        SearchRequest::text(prompt)?
-    } else if let Some(path) = &args.vector_file {
-        let v = segue::search::read_vector_file(path)?;
-        let space = segue::search::space_for(searcher.library(), v.len(), space)?;
-        SearchRequest::vector(space, v)?
-    } else if !args.like.is_empty() {
-        let strategy: LikeStrategy = args.strategy.parse().map_err(anyhow::Error::msg)?;
-        let pos: Vec<&str> = args.like.iter().map(String::as_str).collect();
-        let neg: Vec<&str> = args.unlike.iter().map(String::as_str).collect();
-        SearchRequest::like(space.unwrap_or(EmbeddingKind::Audio), &pos, &neg, strategy)?
-    } else if let Some(q) = &args.tags {
-        SearchRequest::words(q)?
-    } else if args.filter.is_some() || args.sort.is_some() {
-        SearchRequest::browse()
-    } else {
-        bail!(
-            "nothing to search for: give --vector-file, --like, --text or --tags, or --filter \
-             to browse"
-        );
-    };
-    if let (Some(q), false) = (&args.tags, request.is_hybrid() || request_is_words(&args)) {
-        request = request.with_words(q)?;
-    }
-    request = request.k(args.k)?.exact(args.exact).rrf_k(args.rrf_k)?;
-    if let Some(f) = &args.filter {
-        request = request.filter(f)?;
-    }
-    if let Some(ef) = args.ef {
-        request = request.ef(ef)?;
-    }
-    request = rerank_options(&args, request)?;
+    let request = spec(&args)?.request(&searcher)?;
     let (hits, stats) = searcher.search(&request)?;
     if args.json {
         let out = serde_json::json!({ "hits": hits, "stats": stats });
@@ -178,42 +131,50 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Diversity, pool, caps, exclusions and sort from the flags.
-fn rerank_options(args: &SearchArgs, mut request: SearchRequest) -> anyhow::Result<SearchRequest> {
-    if let Some(d) = &args.diversify {
-        request = request.rerank(d.parse()?)?;
-    }
-    if let Some(space) = &args.diversity_space {
-        request = request.diversity_space(parse_space(space)?);
-    }
-    if let Some(n) = args.pool {
-        request = request.pool(n)?;
-    }
-    if let Some(n) = args.max_per_artist {
-        request = request.max_per_artist(n)?;
-    }
-    if let Some(n) = args.max_per_album {
-        request = request.max_per_album(n)?;
-    }
-    for spec in &args.max_per_tag {
-        let (prefix, n) = segue::search::Caps::parse_tag_cap(spec)?;
-        request = request.max_per_tag(&prefix, n)?;
-    }
-    if let Some(path) = &args.exclude_ids {
-        let ids = segue::search::read_id_list(path)?;
-        request = request.exclude_ids(&ids)?;
-    }
-    if !args.exclude_artists.is_empty() {
-        request = request.exclude_artists(&args.exclude_artists)?;
-    }
-    if let Some(sort) = &args.sort {
-        request = request.sort(sort.parse()?)?;
-    }
-    Ok(request)
-}
-
-fn request_is_words(args: &SearchArgs) -> bool {
-    args.vector_file.is_none() && args.like.is_empty() && args.text.is_none()
+/// The search the flags describe; the facade's [`SearchSpec`] checks it as it checks every
+/// front end's.
+fn spec(args: &SearchArgs) -> anyhow::Result<SearchSpec> {
+    let vector = match &args.vector_file {
+        Some(path) => Some(segue::search::read_vector_file(path)?),
+        None => None,
+    };
+    let max_per_tag = args
+        .max_per_tag
+        .iter()
+        .map(|spec| Caps::parse_tag_cap(spec))
+        .collect::<Result<Vec<_>, _>>()?;
+    let exclude_ids = match &args.exclude_ids {
+        Some(path) => segue::search::read_id_list(path)?,
+        None => Vec::new(),
+    };
+    Ok(SearchSpec {
+        vector,
+        text: args.text.clone(),
+        like: list_arg::flatten(&args.like),
+        unlike: list_arg::flatten(&args.unlike),
+        like_strategy: args.strategy.parse().map_err(anyhow::Error::msg)?,
+        words: args.tags.clone(),
+        filter: args.filter.clone(),
+        space: args.space.as_deref().map(parse_space).transpose()?,
+        k: Some(args.k),
+        ef: args.ef,
+        exact: args.exact,
+        rrf_k: Some(args.rrf_k),
+        fields: None,
+        diversify: args.diversify.as_deref().map(str::parse).transpose()?,
+        pool: args.pool,
+        diversity_space: args
+            .diversity_space
+            .as_deref()
+            .map(parse_space)
+            .transpose()?,
+        max_per_artist: args.max_per_artist,
+        max_per_album: args.max_per_album,
+        max_per_tag,
+        exclude_ids,
+        exclude_artists: list_arg::flatten(&args.exclude_artists),
+        sort: args.sort.as_deref().map(str::parse).transpose()?,
+    })
 }
 
 fn parse_space(s: &str) -> anyhow::Result<EmbeddingKind> {

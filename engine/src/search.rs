@@ -11,7 +11,7 @@ mod table;
 
 pub use many::{ManyResults, search_many};
 pub use spec::SearchSpec;
-pub use table::hits_record_batch;
+pub use table::{HitColumns, hits_record_batch};
 
 pub use segue_index::IndexPlan;
 pub use segue_index::ann::HnswParams;

@@ -3,12 +3,16 @@
 //! by the same options.
 
 use segue_index::EmbeddingKind;
-use segue_query::search::{Field, LikeStrategy, SearchRequest, Searcher};
+use segue_query::rerank::Diversify;
+use segue_query::search::{Field, LikeStrategy, SearchRequest, Searcher, Sort};
 
+use super::table::HitColumns;
 use crate::error::{Error, Result};
 
 /// What to search for and how: at most one of `vector`, `text` and `like`; `words` alone is a
-/// word search, with one of them a hybrid search (reciprocal rank fusion).
+/// word search, with one of them a hybrid search (reciprocal rank fusion); a `filter` or a
+/// `sort` alone browses the tracks the filter allows. Diversity, caps and exclusions rerank a
+/// pool of candidates from any of them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchSpec {
     /// A query vector (its space from `space`, else from its dimension).
@@ -38,6 +42,24 @@ pub struct SearchSpec {
     pub rrf_k: Option<f32>,
     /// The track fields each hit carries (default: the scalar fields).
     pub fields: Option<Vec<Field>>,
+    /// Rerank the candidate pool for diversity (default: relevance order).
+    pub diversify: Option<Diversify>,
+    /// Candidates reranked (default max(10·k, 100)).
+    pub pool: Option<usize>,
+    /// The space diversity is measured in (default: audio, else text).
+    pub diversity_space: Option<EmbeddingKind>,
+    /// At most this many hits of one artist.
+    pub max_per_artist: Option<u32>,
+    /// At most this many hits of one album.
+    pub max_per_album: Option<u32>,
+    /// At most N hits per value of a tag prefix: (`genre`, 3) or (`genre:rock`, 2).
+    pub max_per_tag: Vec<(String, u32)>,
+    /// Track ids never returned.
+    pub exclude_ids: Vec<String>,
+    /// Artists whose tracks are never returned.
+    pub exclude_artists: Vec<String>,
+    /// Order a browse or a word search by a numeric field.
+    pub sort: Option<Sort>,
 }
 
 impl SearchSpec {
@@ -61,7 +83,8 @@ impl SearchSpec {
             if searcher.text_embedder().is_none() {
                 return Err(Error::Invalid(format!(
                     "{}: text prompts need a text space made by a known encoder; this library \
-                     has none (ingest with a text encoder to give it one)",
+                     has none (ingest with a text encoder to give it one: `segue ingest --embed-text \
+                     fp32`)",
                     searcher.library().dir().display()
                 )));
             }
@@ -76,9 +99,13 @@ impl SearchSpec {
             SearchRequest::like(space, &pos, &neg, self.like_strategy)?
         } else if let Some(words) = &self.words {
             SearchRequest::words(words)?
+        } else if self.filter.is_some() || self.sort.is_some() {
+            SearchRequest::browse()
         } else {
             return Err(Error::Invalid(
-                "nothing to search for: give a vector, a text prompt, `like` or words".into(),
+                "nothing to search for: give a vector, a text prompt, `like` or words, or a \
+                 filter to browse"
+                    .into(),
             ));
         };
         if let (Some(words), false) = (&self.words, request.is_hybrid() || self.is_words_only()) {
@@ -99,14 +126,60 @@ impl SearchSpec {
         if let Some(fields) = &self.fields {
             request = request.fields(fields);
         }
-        Ok(request.exact(self.exact))
+        Ok(self.rerank_options(request)?.exact(self.exact))
     }
 
-    /// The fields the hits of [`SearchSpec::request`] carry.
-    pub fn hit_fields(&self) -> Vec<Field> {
-        self.fields
-            .clone()
-            .unwrap_or_else(|| Field::SCALARS.to_vec())
+    fn rerank_options(&self, mut request: SearchRequest) -> Result<SearchRequest> {
+        if let Some(d) = self.diversify {
+            request = request.rerank(d)?;
+        }
+        if let Some(space) = self.diversity_space {
+            request = request.diversity_space(space);
+        }
+        if let Some(n) = self.pool {
+            request = request.pool(n)?;
+        }
+        if let Some(n) = self.max_per_artist {
+            request = request.max_per_artist(n)?;
+        }
+        if let Some(n) = self.max_per_album {
+            request = request.max_per_album(n)?;
+        }
+        for (prefix, n) in &self.max_per_tag {
+            request = request.max_per_tag(prefix, *n)?;
+        }
+        if !self.exclude_ids.is_empty() {
+            request = request.exclude_ids(&self.exclude_ids)?;
+        }
+        if !self.exclude_artists.is_empty() {
+            request = request.exclude_artists(&self.exclude_artists)?;
+        }
+        if let Some(sort) = self.sort {
+            request = request.sort(sort)?;
+        }
+        Ok(request)
+    }
+
+    /// The columns of the hit table of this search (see [`super::hits_record_batch`]), with a
+    /// `query` column for batch searches.
+    pub fn hit_columns(&self, query: bool) -> HitColumns {
+        HitColumns {
+            fields: self
+                .fields
+                .clone()
+                .unwrap_or_else(|| Field::SCALARS.to_vec()),
+            query,
+            rerank: self.reranks(),
+        }
+    }
+
+    /// Whether the search reranks a pool: diversity or caps asked for, as
+    /// [`SearchRequest::reranks`] (exclusions are a filter, not a rerank).
+    pub fn reranks(&self) -> bool {
+        self.diversify.is_some_and(|d| !d.is_none())
+            || self.max_per_artist.is_some()
+            || self.max_per_album.is_some()
+            || !self.max_per_tag.is_empty()
     }
 
     fn is_words_only(&self) -> bool {

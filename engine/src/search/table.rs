@@ -12,17 +12,27 @@ use segue_query::search::{Field, SearchHit};
 
 use crate::error::{Error, Result};
 
-/// One row per hit: `query` (the request's index, only with `query_column`), `rank` (0 = best),
-/// `track_id`, `score`, `row`, then one column per asked field, named as the library's columns
+/// The columns of a hit table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HitColumns {
+    /// The track fields, in order (repeats dropped).
+    pub fields: Vec<Field>,
+    /// A `query` column: the index of the request each hit answers (batch searches).
+    pub query: bool,
+    /// `pool_rank` and `rerank_score` columns (searches that rerank a pool).
+    pub rerank: bool,
+}
+
+/// One row per hit: `query` (the request's index, with [`HitColumns::query`]), `rank` (0 =
+/// best), `track_id`, `score` (the relevance, before any reranking), `row`, with
+/// [`HitColumns::rerank`] `pool_rank` (1 = the retrieval's best) and `rerank_score` (the value
+/// the reranker ranked by), then one column per asked field, named as the library's columns
 /// (`title`, `artist`, `album`, `duration_s`, `bpm`, `energy`, `has_vocals`, `tags`, `caption`;
-/// null where the track has no value). The schema depends only on `fields` and `query_column`,
-/// never on the hits, so empty results have the same columns.
-pub fn hits_record_batch(
-    results: &[Vec<SearchHit>],
-    fields: &[Field],
-    query_column: bool,
-) -> Result<RecordBatch> {
-    let fields = distinct(fields);
+/// null where the track has no value). The schema depends only on `columns`, never on the hits,
+/// so empty results have the same columns.
+pub fn hits_record_batch(results: &[Vec<SearchHit>], columns: &HitColumns) -> Result<RecordBatch> {
+    let fields = distinct(&columns.fields);
+    let query_column = columns.query;
     let mut schema = Vec::new();
     if query_column {
         schema.push(ArrowField::new("query", DataType::UInt32, false));
@@ -33,6 +43,10 @@ pub fn hits_record_batch(
         ArrowField::new("score", DataType::Float32, false),
         ArrowField::new("row", DataType::UInt64, false),
     ]);
+    if columns.rerank {
+        schema.push(ArrowField::new("pool_rank", DataType::UInt32, true));
+        schema.push(ArrowField::new("rerank_score", DataType::Float32, true));
+    }
     for f in &fields {
         schema.push(ArrowField::new(f.column(), data_type(*f), true));
     }
@@ -42,7 +56,9 @@ pub fn hits_record_batch(
     let mut track_id = StringBuilder::new();
     let mut score = Float32Builder::with_capacity(rows);
     let mut row = UInt64Builder::with_capacity(rows);
-    let mut columns: Vec<FieldColumn> = fields.iter().map(|f| FieldColumn::new(*f)).collect();
+    let mut pool_rank = UInt32Builder::with_capacity(rows);
+    let mut rerank_score = Float32Builder::with_capacity(rows);
+    let mut field_columns: Vec<FieldColumn> = fields.iter().map(|f| FieldColumn::new(*f)).collect();
     for (q, hits) in results.iter().enumerate() {
         for (r, hit) in hits.iter().enumerate() {
             query.append_value(q as u32);
@@ -50,7 +66,9 @@ pub fn hits_record_batch(
             track_id.append_value(&hit.track_id);
             score.append_value(hit.score);
             row.append_value(hit.row);
-            for c in &mut columns {
+            pool_rank.append_option(hit.rerank.map(|r| r.pool_rank as u32));
+            rerank_score.append_option(hit.rerank.map(|r| r.score));
+            for c in &mut field_columns {
                 c.append(hit);
             }
         }
@@ -63,7 +81,11 @@ pub fn hits_record_batch(
     arrays.push(Arc::new(track_id.finish()));
     arrays.push(Arc::new(score.finish()));
     arrays.push(Arc::new(row.finish()));
-    arrays.extend(columns.into_iter().map(FieldColumn::finish));
+    if columns.rerank {
+        arrays.push(Arc::new(pool_rank.finish()));
+        arrays.push(Arc::new(rerank_score.finish()));
+    }
+    arrays.extend(field_columns.into_iter().map(FieldColumn::finish));
     RecordBatch::try_new(Arc::new(Schema::new(schema)), arrays)
         .map_err(|e| Error::Invalid(format!("hit table: {e}")))
 }

@@ -8,7 +8,8 @@ use std::sync::Mutex;
 
 use segue::fixtures::{CatalogSpec, write_catalog_parquet};
 use segue::search::{
-    Field, SearchRequest, SearchSpec, hits_record_batch, open_searcher, search_many,
+    Diversify, Field, HitColumns, SearchRequest, SearchSpec, hits_record_batch, open_searcher,
+    search_many,
 };
 use segue::soundtrack::{
     PlanOptions, fit_videos, open_planner, parse_video, plans_record_batch, video_anchors,
@@ -101,7 +102,12 @@ fn hits_become_one_arrow_table_whose_columns_do_not_depend_on_the_hits() {
         .into_iter()
         .map(|v| searcher.search(&request(v)).unwrap().0)
         .collect();
-    let batch = hits_record_batch(&results, &fields, true).unwrap();
+    let columns = |query: bool, rerank: bool| HitColumns {
+        fields: fields.to_vec(),
+        query,
+        rerank,
+    };
+    let batch = hits_record_batch(&results, &columns(true, false)).unwrap();
     let names: Vec<_> = batch
         .schema()
         .fields()
@@ -134,9 +140,32 @@ fn hits_become_one_arrow_table_whose_columns_do_not_depend_on_the_hits() {
             assert_eq!(queries.value(q * 4 + r) as usize, q);
         }
     }
-    let empty = hits_record_batch(&[], &fields, false).unwrap();
+    let empty = hits_record_batch(&[], &columns(false, false)).unwrap();
     assert_eq!(empty.num_rows(), 0);
     assert_eq!(empty.schema().fields().len(), names.len() - 1);
+
+    // A reranked search: each hit's place in the pool and the reranker's score beside the
+    // relevance.
+    let spec = SearchSpec {
+        vector: Some(query_vectors(1).remove(0)),
+        k: Some(4),
+        fields: Some(fields.to_vec()),
+        diversify: Some(Diversify::mmr(0.5).unwrap()),
+        ..SearchSpec::default()
+    };
+    assert!(spec.reranks());
+    let (hits, _) = searcher.search(&spec.request(&searcher).unwrap()).unwrap();
+    let batch = hits_record_batch(std::slice::from_ref(&hits), &spec.hit_columns(false)).unwrap();
+    let schema = batch.schema();
+    assert_eq!(schema.field(4).name(), "pool_rank");
+    assert_eq!(schema.field(5).name(), "rerank_score");
+    let pool_ranks = batch
+        .column(4)
+        .as_primitive::<arrow_array::types::UInt32Type>();
+    for (i, hit) in hits.iter().enumerate() {
+        let r = hit.rerank.expect("a reranked hit");
+        assert_eq!(pool_ranks.value(i) as usize, r.pool_rank);
+    }
 }
 
 #[test]

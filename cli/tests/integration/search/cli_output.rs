@@ -98,10 +98,10 @@ fn search_cli_prints_hits_with_their_scalar_fields_as_json_and_as_a_table() {
             "bad filter: filter error at column",
         ),
         (vec!["--tags", "calm AND ("], "syntax error"),
-        (vec!["--unlike", "liked"], "--unlike needs --like"),
+        (vec!["--unlike", "liked"], "`unlike` needs `like`"),
         (
             vec!["--unlike", "liked", "--tags", "test"],
-            "--unlike needs --like",
+            "`unlike` needs `like`",
         ),
         (vec!["--like", "liked", "--k", "0"], "k must be"),
     ] {

@@ -269,3 +269,65 @@ fn best_score_sinks_tracks_nearer_a_negative_even_at_negative_similarity() {
     assert_eq!(ids, ["c", "b", "a"], "{hits:?}");
     assert!(hits[2].score < -1.0, "{hits:?}");
 }
+
+/// Ids and artist names are the user's own strings and may contain commas: `\,` keeps a comma
+/// inside a value, a plain comma separates values, and the options repeat.
+#[test]
+fn ids_and_artists_with_commas_are_given_with_an_escaped_comma() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("track_id,title,artist,album,duration_s,audio_emb\n");
+    let rows: &[(&str, &str, [f32; 3])] = &[
+        ("album-1,track-1", "Crosby, Stills & Nash", [1.0, 0.0, 0.0]),
+        ("album-1,track-2", "Crosby, Stills & Nash", [0.99, 0.1, 0.0]),
+        ("plain-1", "Other", [0.98, 0.0, 0.2]),
+        ("plain-2", "Other", [0.9, 0.3, 0.3]),
+        ("far", "Third", [0.0, 0.0, 1.0]),
+    ];
+    for (id, artist, v) in rows {
+        csv.push_str(&format!("\"{id}\",T,\"{artist}\",A,60,{}\n", semicolons(v)));
+    }
+    let lib = tmp.path().join("commas");
+    ingest_csv(&lib, tmp.path(), "commas.csv", &csv);
+
+    let ids = json_ids(&cli_json(
+        &lib,
+        &["--like", "album-1\\,track-1", "--k", "4"],
+    ));
+    assert_eq!(ids[0], "album-1,track-2", "{ids:?}");
+    assert!(!ids.contains(&"album-1,track-1".to_string()), "{ids:?}");
+
+    let ids = json_ids(&cli_json(
+        &lib,
+        &[
+            "--like",
+            "album-1\\,track-1",
+            "--exclude-artists",
+            "Crosby\\, Stills & Nash,Third",
+            "--k",
+            "4",
+        ],
+    ));
+    assert_eq!(ids, ["plain-1", "plain-2"]);
+
+    // Separated by a comma, or by repeating the option: the same two examples.
+    let joined = cli_json(&lib, &["--like", "plain-1,plain-2", "--k", "3"]);
+    let repeated = cli_json(
+        &lib,
+        &["--like", "plain-1", "--like", "plain-2", "--k", "3"],
+    );
+    assert_eq!(json_ids(&joined), json_ids(&repeated));
+    assert!(!json_ids(&joined).contains(&"plain-1".to_string()));
+
+    // The unescaped form names two ids that do not exist, and says which.
+    let out = cli_search(&lib, &["--like", "album-1,track-1"]);
+    let (_, stderr) = out_text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("album-1") && stderr.contains("track-1"),
+        "{stderr}"
+    );
+    let out = cli_search(&lib, &["--like", "a,,b"]);
+    let (_, stderr) = out_text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("value 2 of the list is empty"), "{stderr}");
+}
