@@ -2,7 +2,7 @@
 # tests/test_stubs.py checks that every name and keyword here exists at run time.
 import os
 import pathlib
-from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +65,15 @@ class Library:
         space: Optional[Literal["audio", "text"]] = None,
         rrf_k: Optional[float] = None,
         fields: Optional[Sequence[Field]] = None,
+        diversify: Optional[str] = None,
+        pool: Optional[int] = None,
+        diversity_space: Optional[Literal["audio", "text"]] = None,
+        max_per_artist: Optional[int] = None,
+        max_per_album: Optional[int] = None,
+        max_per_tag: Optional[Union[Mapping[str, int], Sequence[str]]] = None,
+        exclude_ids: Optional[Union[str, Sequence[str]]] = None,
+        exclude_artists: Optional[Union[str, Sequence[str]]] = None,
+        sort: Optional[str] = None,
         output: Literal["table", "dicts"] = "table",
     ) -> Union[pa.Table, List[Dict[str, Any]]]:
         """The ``k`` (default 10) best tracks for one query, best first.
@@ -74,10 +83,21 @@ class Library:
         encoder) and ``like`` (track ids, with ``unlike`` ones), optionally with ``tags`` (a
         word query: alone a word search, with the others a hybrid search); ``filter`` is the
         filter language (``bpm >= 90 AND NOT tag:vocals``). ``exact`` scans every allowed track
-        instead of the graph; ``ef`` sets the graph search's candidate list.
+        instead of the graph; ``ef`` sets the graph search's candidate list. A ``filter`` or a
+        ``sort`` alone browses: the tracks the filter allows, in library order or by ``sort``
+        (``"bpm"``, ``"-bpm"``, ``"duration_s:desc"``).
 
-        Returns a pyarrow Table (columns ``rank``, ``track_id``, ``score``, ``row`` and the
-        ``fields``), or a list of dicts with ``output="dicts"``.
+        Diversity and caps rerank a pool of ``pool`` candidates (default ``max(10·k, 100)``):
+        ``diversify="mmr"`` / ``"mmr:0.7"`` (maximal marginal relevance, λ in [0, 1]) or
+        ``"dpp"`` / ``"dpp:0.9"`` (determinantal point process, θ in [0, 1]), measured in
+        ``diversity_space``; ``max_per_artist``, ``max_per_album`` and ``max_per_tag``
+        (``{"genre": 3}`` or ``["genre:3", "genre:rock:2"]``) cap the hits; ``exclude_ids`` and
+        ``exclude_artists`` are never returned. ``k`` hits come back whenever ``k`` tracks
+        qualify.
+
+        Returns a pyarrow Table (columns ``rank``, ``track_id``, ``score`` (the relevance),
+        ``row``, with a rerank also ``pool_rank`` and ``rerank_score``, and the ``fields``), or
+        a list of dicts with ``output="dicts"``.
         """
     def search_batch(
         self,
@@ -91,11 +111,20 @@ class Library:
         space: Optional[Literal["audio", "text"]] = None,
         rrf_k: Optional[float] = None,
         fields: Optional[Sequence[Field]] = None,
+        diversify: Optional[str] = None,
+        pool: Optional[int] = None,
+        diversity_space: Optional[Literal["audio", "text"]] = None,
+        max_per_artist: Optional[int] = None,
+        max_per_album: Optional[int] = None,
+        max_per_tag: Optional[Union[Mapping[str, int], Sequence[str]]] = None,
+        exclude_ids: Optional[Union[str, Sequence[str]]] = None,
+        exclude_artists: Optional[Union[str, Sequence[str]]] = None,
         threads: int = 0,
         output: Literal["table", "dicts"] = "table",
     ) -> Union[pa.Table, List[Dict[str, Any]]]:
         """One search per row of ``vectors`` (2-D, float32, C-contiguous), on ``threads``
-        threads (0: one per core); one table of all hits whose ``query`` column is the row."""
+        threads (0: one per core); one table of all hits whose ``query`` column is the row. The
+        other options are ``search``'s, applied to every query."""
     def vectors(
         self, rows: Sequence[int], *, space: Literal["audio", "text"] = "audio"
     ) -> npt.NDArray[np.float32]:
@@ -121,12 +150,37 @@ class Planner:
         beam_width: Optional[int] = None,
         seed: int = 0,
         sample: bool = False,
+        max_per_artist: Optional[int] = None,
+        exclude_ids: Optional[Union[str, Sequence[str]]] = None,
         output: Literal["dict", "table"] = "dict",
     ) -> Union[Dict[str, Any], pa.Table]:
         """The soundtrack plan of one video (a dict, a JSON string, or a path to a file with
         one video). ``policy``: random, greedy-aligned, greedy-all, beam or
-        ``policy:FILE.onnx``. Returns the plan as a dict (``segments``, ``total_reward``,
+        ``policy:FILE.onnx``. ``max_per_artist`` caps the distinct tracks of one artist in the
+        plan and ``exclude_ids`` are never placed (e.g. the tracks of your last videos), for
+        every policy. Returns the plan as a dict (``segments``, ``total_reward``,
         ``switches``, ...) or, with ``output="table"``, one row per segment."""
+    def plan_batch(
+        self,
+        videos: Videos,
+        *,
+        policy: Policy = "beam",
+        filter: Optional[str] = None,
+        exact: bool = False,
+        candidates: Optional[int] = None,
+        beam_width: Optional[int] = None,
+        seed: int = 0,
+        sample: bool = False,
+        max_per_artist: Optional[int] = None,
+        exclude_ids: Optional[Union[str, Sequence[str]]] = None,
+        no_repeat_across_videos: bool = False,
+        output: Literal["dicts", "table"] = "dicts",
+    ) -> Union[List[Dict[str, Any]], pa.Table]:
+        """The plans of several videos (a list of dicts, JSON Lines text, or a path to a
+        ``.json`` or ``.jsonl`` file), planned in order as one batch, e.g. one channel's
+        videos: with ``no_repeat_across_videos`` no track is placed in two of them. The other
+        options are ``plan``'s. Returns a list of plans or, with ``output="table"``, one row
+        per segment of every plan (``video_id`` tells them apart)."""
 
 def ingest(
     library: PathLike,
@@ -160,9 +214,13 @@ def evaluate(
     beam_width: Optional[int] = None,
     seed: int = 0,
     sample: bool = False,
+    max_per_artist: Optional[int] = None,
+    exclude_ids: Optional[Union[str, Sequence[str]]] = None,
+    no_repeat_across_videos: bool = False,
     models_dir: Optional[PathLike] = None,
 ) -> Dict[str, List[Dict[str, Any]]]:
-    """Plans every video with every policy: ``{"rows": [...], "summaries": [...]}``."""
+    """Plans every video with every policy: ``{"rows": [...], "summaries": [...]}``. The
+    constraints are ``Planner.plan_batch``'s, applied to each policy's batch of videos."""
 
 def generate_catalog(
     path: PathLike,

@@ -13,7 +13,7 @@ use segue::{EncoderOptions, Library};
 use crate::arrow::to_pyarrow_table;
 use crate::errors::{OrRaise, bad_input};
 use crate::planner::PyPlanner;
-use crate::search_args::{SearchOptions, track_ids};
+use crate::search_args::{RerankOptions, SearchOptions, tag_caps, track_ids};
 use crate::vectors;
 
 /// One version of a library, open for reading. Opening costs milliseconds (nothing is read
@@ -137,7 +137,8 @@ impl PyLibrary {
     #[pyo3(signature = (
         *, vector=None, text=None, like=None, unlike=None, strategy="average-vector", tags=None,
         filter=None, k=None, ef=None, exact=false, space=None, rrf_k=None, fields=None,
-        output="table"
+        diversify=None, pool=None, diversity_space=None, max_per_artist=None, max_per_album=None,
+        max_per_tag=None, exclude_ids=None, exclude_artists=None, sort=None, output="table"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn search<'py>(
@@ -156,6 +157,15 @@ impl PyLibrary {
         space: Option<String>,
         rrf_k: Option<f32>,
         fields: Option<Vec<String>>,
+        diversify: Option<String>,
+        pool: Option<usize>,
+        diversity_space: Option<String>,
+        max_per_artist: Option<u32>,
+        max_per_album: Option<u32>,
+        max_per_tag: Option<&Bound<'py, PyAny>>,
+        exclude_ids: Option<&Bound<'py, PyAny>>,
+        exclude_artists: Option<&Bound<'py, PyAny>>,
+        sort: Option<String>,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = SearchOptions {
@@ -167,6 +177,17 @@ impl PyLibrary {
             space,
             rrf_k,
             fields,
+            rerank: RerankOptions {
+                diversify,
+                pool,
+                diversity_space,
+                max_per_artist,
+                max_per_album,
+                max_per_tag: tag_caps(max_per_tag)?,
+                exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
+                exclude_artists: track_ids(exclude_artists, "exclude_artists")?,
+                sort,
+            },
         };
         let spec = SearchSpec {
             vector: vector
@@ -182,7 +203,7 @@ impl PyLibrary {
         let (hits, _stats) = py
             .detach(|| -> segue::Result<_> { Ok(searcher.search(&spec.request(searcher)?)?) })
             .or_raise()?;
-        let batch = hits_record_batch(&[hits], &spec.hit_fields(), false).or_raise()?;
+        let batch = hits_record_batch(&[hits], &spec.hit_columns(false)).or_raise()?;
         self::output(py, batch, output)
     }
 
@@ -191,7 +212,9 @@ impl PyLibrary {
     /// is the row of `vectors` they answer.
     #[pyo3(signature = (
         vectors, *, tags=None, filter=None, k=None, ef=None, exact=false, space=None,
-        rrf_k=None, fields=None, threads=0, output="table"
+        rrf_k=None, fields=None, diversify=None, pool=None, diversity_space=None,
+        max_per_artist=None, max_per_album=None, max_per_tag=None, exclude_ids=None,
+        exclude_artists=None, threads=0, output="table"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn search_batch<'py>(
@@ -206,6 +229,14 @@ impl PyLibrary {
         space: Option<String>,
         rrf_k: Option<f32>,
         fields: Option<Vec<String>>,
+        diversify: Option<String>,
+        pool: Option<usize>,
+        diversity_space: Option<String>,
+        max_per_artist: Option<u32>,
+        max_per_album: Option<u32>,
+        max_per_tag: Option<&Bound<'py, PyAny>>,
+        exclude_ids: Option<&Bound<'py, PyAny>>,
+        exclude_artists: Option<&Bound<'py, PyAny>>,
         threads: usize,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -219,6 +250,17 @@ impl PyLibrary {
             space,
             rrf_k,
             fields,
+            rerank: RerankOptions {
+                diversify,
+                pool,
+                diversity_space,
+                max_per_artist,
+                max_per_album,
+                max_per_tag: tag_caps(max_per_tag)?,
+                exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
+                exclude_artists: track_ids(exclude_artists, "exclude_artists")?,
+                sort: None,
+            },
         }
         .spec()?;
         let dim = values.len() / n;
@@ -239,7 +281,7 @@ impl PyLibrary {
             })
             .or_raise()?;
         let hits: Vec<_> = results.into_iter().map(|(hits, _)| hits).collect();
-        let batch = hits_record_batch(&hits, &base.hit_fields(), true).or_raise()?;
+        let batch = hits_record_batch(&hits, &base.hit_columns(true)).or_raise()?;
         self::output(py, batch, output)
     }
 

@@ -9,6 +9,7 @@ use segue::{EncoderOptions, Library};
 use crate::arrow::to_pyarrow_table;
 use crate::errors::{OrRaise, bad_input};
 use crate::library::json_to_py;
+use crate::search_args::track_ids;
 use crate::videos;
 
 /// Plans soundtracks on the library version it was made from; safe to share between threads
@@ -37,32 +38,60 @@ impl PyPlanner {
     }
 }
 
-/// The plan options of the keyword arguments (defaults: the engine's).
-#[allow(clippy::too_many_arguments)]
-pub fn plan_options(
-    policy: &str,
-    filter: Option<String>,
-    exact: bool,
-    candidates: Option<usize>,
-    beam_width: Option<usize>,
-    seed: u64,
-    sample: bool,
-) -> PyResult<PlanOptions> {
-    let defaults = PlanOptions::default();
-    let policy: PolicyChoice = policy.parse().or_raise()?;
-    if candidates == Some(0) || beam_width == Some(0) {
-        return Err(bad_input("candidates and beam_width must be at least 1"));
+/// The planning keyword arguments shared by `Planner.plan`, `Planner.plan_batch` and
+/// `segue.evaluate`, as given.
+#[derive(Debug, Clone)]
+pub struct PlanKwargs {
+    pub policy: String,
+    pub filter: Option<String>,
+    pub exact: bool,
+    pub candidates: Option<usize>,
+    pub beam_width: Option<usize>,
+    pub seed: u64,
+    pub sample: bool,
+    pub max_per_artist: Option<u32>,
+    pub exclude_ids: Vec<String>,
+    pub no_repeat_across_videos: bool,
+}
+
+impl PlanKwargs {
+    /// The engine's plan options (its defaults where nothing was given), checked.
+    pub fn options(self) -> PyResult<PlanOptions> {
+        let defaults = PlanOptions::default();
+        let policy: PolicyChoice = self.policy.parse().or_raise()?;
+        if self.candidates == Some(0) || self.beam_width == Some(0) {
+            return Err(bad_input("candidates and beam_width must be at least 1"));
+        }
+        if self.max_per_artist == Some(0) {
+            return Err(bad_input(
+                "max_per_artist must be at least 1 (a cap of 0 would exclude every track)",
+            ));
+        }
+        Ok(PlanOptions {
+            policy,
+            filter: self.filter,
+            exact: self.exact,
+            candidates: self.candidates.unwrap_or(defaults.candidates),
+            beam_width: self.beam_width.unwrap_or(defaults.beam_width),
+            seed: self.seed,
+            sample: self.sample,
+            max_per_artist: self.max_per_artist,
+            exclude_ids: self.exclude_ids,
+            no_repeat_across_videos: self.no_repeat_across_videos,
+            ..defaults
+        })
     }
-    Ok(PlanOptions {
-        policy,
-        filter,
-        exact,
-        candidates: candidates.unwrap_or(defaults.candidates),
-        beam_width: beam_width.unwrap_or(defaults.beam_width),
-        seed,
-        sample,
-        ..defaults
-    })
+}
+
+fn check_output(output: &str, allowed: &[&str]) -> PyResult<()> {
+    if allowed.contains(&output) {
+        Ok(())
+    } else {
+        Err(bad_input(format!(
+            "unknown output {output:?} ({})",
+            allowed.join(" or ")
+        )))
+    }
 }
 
 #[pymethods]
@@ -72,7 +101,7 @@ impl PyPlanner {
     /// segment as a pyarrow Table.
     #[pyo3(signature = (
         video, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
-        seed=0, sample=false, output="dict"
+        seed=0, sample=false, max_per_artist=None, exclude_ids=None, output="dict"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan<'py>(
@@ -86,14 +115,24 @@ impl PyPlanner {
         beam_width: Option<usize>,
         seed: u64,
         sample: bool,
+        max_per_artist: Option<u32>,
+        exclude_ids: Option<&Bound<'py, PyAny>>,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if !matches!(output, "dict" | "table") {
-            return Err(bad_input(format!(
-                "unknown output {output:?} (dict or table)"
-            )));
+        check_output(output, &["dict", "table"])?;
+        let opts = PlanKwargs {
+            policy: policy.to_string(),
+            filter,
+            exact,
+            candidates,
+            beam_width,
+            seed,
+            sample,
+            max_per_artist,
+            exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
+            no_repeat_across_videos: false,
         }
-        let opts = plan_options(policy, filter, exact, candidates, beam_width, seed, sample)?;
+        .options()?;
         let video = videos::video(video, self.planner.library())?;
         let planner = &self.planner;
         let plan = py.detach(|| planner.plan(&video, &opts)).or_raise()?;
@@ -102,6 +141,64 @@ impl PyPlanner {
             return to_pyarrow_table(py, batch);
         }
         json_to_py(py, &plan)
+    }
+
+    /// The plans of several videos (a list of dicts, JSON Lines text, or a path to a `.json`
+    /// or `.jsonl` file) planned in order as one batch, e.g. one channel's videos: with
+    /// `no_repeat_across_videos`, no track is placed in two of them. `output="dicts"`
+    /// (default) gives a list of plans; `"table"` one row per segment of every plan.
+    #[pyo3(signature = (
+        videos, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
+        seed=0, sample=false, max_per_artist=None, exclude_ids=None,
+        no_repeat_across_videos=false, output="dicts"
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn plan_batch<'py>(
+        &self,
+        py: Python<'py>,
+        videos: &Bound<'py, PyAny>,
+        policy: &str,
+        filter: Option<String>,
+        exact: bool,
+        candidates: Option<usize>,
+        beam_width: Option<usize>,
+        seed: u64,
+        sample: bool,
+        max_per_artist: Option<u32>,
+        exclude_ids: Option<&Bound<'py, PyAny>>,
+        no_repeat_across_videos: bool,
+        output: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        check_output(output, &["dicts", "table"])?;
+        let opts = PlanKwargs {
+            policy: policy.to_string(),
+            filter,
+            exact,
+            candidates,
+            beam_width,
+            seed,
+            sample,
+            max_per_artist,
+            exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
+            no_repeat_across_videos,
+        }
+        .options()?;
+        let list = videos::videos(videos, self.planner.library())?;
+        let planner = &self.planner;
+        let plans = py
+            .detach(|| -> segue::Result<Vec<_>> {
+                let allowed = planner.allowed_rows(opts.filter.as_deref())?;
+                let mut batch = planner.batch(&opts, allowed.as_ref())?;
+                Ok(list
+                    .iter()
+                    .map(|v| batch.plan(v))
+                    .collect::<Result<Vec<_>, _>>()?)
+            })
+            .or_raise()?;
+        if output == "table" {
+            return to_pyarrow_table(py, plans_record_batch(&plans).or_raise()?);
+        }
+        json_to_py(py, &plans)
     }
 
     /// The library version this planner plans on.

@@ -11,7 +11,8 @@ use segue::{EncoderOptions, Library};
 
 use crate::errors::{OrRaise, bad_input};
 use crate::library::json_to_py;
-use crate::planner::plan_options;
+use crate::planner::PlanKwargs;
+use crate::search_args::track_ids;
 use crate::videos;
 
 /// Fits the library's soundtrack model (reference embeddings, switch-budget model) on
@@ -49,7 +50,7 @@ fn looks_like_json(obj: &Bound<'_, PyAny>) -> bool {
 #[pyo3(signature = (
     library, videos, *, policies=vec!["random".to_string(), "greedy-all".into(), "beam".into()],
     filter=None, exact=false, candidates=None, beam_width=None, seed=0, sample=false,
-    models_dir=None
+    max_per_artist=None, exclude_ids=None, no_repeat_across_videos=false, models_dir=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<'py>(
@@ -63,12 +64,27 @@ pub fn evaluate<'py>(
     beam_width: Option<usize>,
     seed: u64,
     sample: bool,
+    max_per_artist: Option<u32>,
+    exclude_ids: Option<&Bound<'py, PyAny>>,
+    no_repeat_across_videos: bool,
     models_dir: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if policies.is_empty() {
         return Err(bad_input("no policies to evaluate"));
     }
-    let opts = plan_options("beam", filter, exact, candidates, beam_width, seed, sample)?;
+    let opts = PlanKwargs {
+        policy: "beam".into(),
+        filter,
+        exact,
+        candidates,
+        beam_width,
+        seed,
+        sample,
+        max_per_artist,
+        exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
+        no_repeat_across_videos,
+    }
+    .options()?;
     let choices = policies
         .iter()
         .map(|p| p.parse::<PolicyChoice>().or_raise())

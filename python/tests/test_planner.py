@@ -108,3 +108,64 @@ def test_evaluate_plans_every_video_with_every_policy(library_path, videos_file)
         segue.evaluate(library_path, videos_file, policies=["best"])
     with pytest.raises(segue.BadInputError, match="no policies"):
         segue.evaluate(library_path, videos_file, policies=[])
+
+
+def new_tracks(plan):
+    return [s for s in plan["segments"] if s["action"] == "new"]
+
+
+@pytest.mark.parametrize("policy", ["random", "greedy-all", "beam"])
+def test_the_artist_cap_and_exclusions_hold_for_every_policy(lib, videos_file, policy):
+    planner = lib.planner()
+    video = first_video(videos_file)
+    free = planner.plan(video, policy=policy)
+    banned = [s["track_id"] for s in new_tracks(free)][:2]
+    capped = planner.plan(video, policy=policy, max_per_artist=1, exclude_ids=banned)
+    placed = new_tracks(capped)
+    artists = [s.get("artist") for s in placed if s.get("artist") is not None]
+    distinct_per_artist = {}
+    for s in placed:
+        distinct_per_artist.setdefault(s.get("artist"), set()).add(s["track_id"])
+    assert artists and all(len(t) == 1 for a, t in distinct_per_artist.items() if a is not None)
+    assert not {s["track_id"] for s in placed} & set(banned)
+
+
+def test_a_batch_without_repeats_places_no_track_in_two_videos(lib, videos_file):
+    planner = lib.planner()
+    plans = planner.plan_batch(videos_file, policy="greedy-all", no_repeat_across_videos=True)
+    assert len(plans) == 6
+    seen = set()
+    for plan in plans:
+        tracks = {s["track_id"] for s in new_tracks(plan)}
+        assert not tracks & seen, plan["video_id"]
+        seen |= tracks
+    # Planned one at a time, the same videos reuse tracks (what the option is for).
+    alone = [planner.plan(v, policy="greedy-all") for v in videos_file.read_text().splitlines()]
+    used = [t for p in alone for t in {s["track_id"] for s in new_tracks(p)}]
+    assert len(used) > len(set(used))
+    # Without the option a batch is the videos planned one at a time.
+    repeated = planner.plan_batch(videos_file, policy="greedy-all")
+    assert [without_timing(p) for p in repeated] == [without_timing(p) for p in alone]
+    table = planner.plan_batch(videos_file, policy="greedy-all", output="table")
+    assert isinstance(table, pa.Table)
+    assert len(set(table.column("video_id").to_pylist())) == 6
+
+
+def test_evaluate_takes_the_same_constraints(library_path, videos_file):
+    report = segue.evaluate(library_path, videos_file, policies=["greedy-all"],
+                            no_repeat_across_videos=True, max_per_artist=1)
+    assert len(report["rows"]) == 6
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"max_per_artist": 0}, "max_per_artist must be at least 1"),
+        ({"exclude_ids": 3}, "`exclude_ids` must be a string"),
+        ({"output": "csv"}, "unknown output"),
+        ({"policy": "best"}, "unknown policy"),
+    ],
+)
+def test_bad_batch_options_are_bad_input_errors(lib, videos_file, kwargs, message):
+    with pytest.raises(segue.BadInputError, match=message):
+        lib.planner().plan_batch(videos_file, **kwargs)

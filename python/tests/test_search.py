@@ -135,7 +135,7 @@ def test_a_bad_batch_is_a_clear_type_or_value_error(lib, vectors, error, message
         ({"like": "no-such-track"}, "no-such-track"),
         ({"like": ["a", "b"], "vector": queries(1)[0]}, "give one of"),
         ({"unlike": "a"}, "needs `like`"),
-        ({"like": 3}, "track id"),
+        ({"like": 3}, "`like` must be a string or a list of strings"),
         ({"vector": queries(1)[0], "filter": "bpm >>= 3"}, "bpm"),
         ({"vector": queries(1)[0], "filter": "no_such_column > 3"}, "no_such_column"),
         ({"vector": queries(1)[0], "k": 0}, "k must be"),
