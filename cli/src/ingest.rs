@@ -49,8 +49,9 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 8192)]
     batch_rows: usize,
     /// Embed captions (or captions composed of title, artist, tags, BPM and mood) for tracks
-    /// without text_emb: fp32 or int8 all-MiniLM-L6-v2, off, or auto (on when the library's
-    /// text space was made by all-MiniLM-L6-v2).
+    /// without text_emb: fp32 or int8 all-MiniLM-L6-v2, off, or auto: on when the library's
+    /// text space was made by all-MiniLM-L6-v2, and for a new library whose catalogue brings
+    /// no text embeddings (so text prompts work on tag-only catalogues); off otherwise.
     #[arg(long, default_value = "auto")]
     embed_text: String,
     /// Analyse audio: duration, BPM, energy, centroid, MFCCs and the musicnn embedding and tags.
@@ -100,6 +101,7 @@ fn library_encoders(library: &Path) -> (Option<String>, Option<String>) {
 
 fn text_encoder(
     a: &IngestArgs,
+    catalog: &Path,
     library_text: Option<&str>,
 ) -> anyhow::Result<Option<Arc<TextEncoder>>> {
     let precision = match a.embed_text.as_str() {
@@ -109,12 +111,19 @@ fn text_encoder(
                 .trim_start_matches('/')
                 .parse::<Precision>()
                 .map_err(|e| anyhow::anyhow!("the library's text encoder {library_text:?}: {e}"))?,
+            None if catalogue_lacks_text(a, catalog) => {
+                return Ok(default_text_encoder(a));
+            }
             None => return Ok(None),
         },
         other => other
             .parse::<Precision>()
             .map_err(|e| anyhow::anyhow!("--embed-text: {e} (or auto, off)"))?,
     };
+    Ok(Some(load_text_encoder(a, precision)?))
+}
+
+fn load_text_encoder(a: &IngestArgs, precision: Precision) -> anyhow::Result<Arc<TextEncoder>> {
     let enc = TextEncoder::load(&TextEncoderOptions {
         models_dir: a.models_dir.clone(),
         precision,
@@ -122,7 +131,45 @@ fn text_encoder(
         ..TextEncoderOptions::default()
     })
     .context("loading the text encoder")?;
-    Ok(Some(Arc::new(enc)))
+    Ok(Arc::new(enc))
+}
+
+/// A new library from a catalogue file without text embeddings (and none given beside it):
+/// `--embed-text auto` gives it a text space.
+fn catalogue_lacks_text(a: &IngestArgs, catalog: &Path) -> bool {
+    let new_library = !a
+        .library
+        .join(segue::index::manifest::MANIFEST_FILE)
+        .exists();
+    let given = a.text_emb.is_some() || a.text_dim.is_some();
+    new_library
+        && !given
+        && catalog.is_file()
+        // A catalogue that cannot be opened is reported by the ingest itself.
+        && segue::ingest_crate::sources::open(catalog, a.format)
+            .is_ok_and(|source| source.has_embedding(segue::EmbeddingKind::Text) == Some(false))
+}
+
+/// all-MiniLM-L6-v2 (fp32) for a catalogue without text embeddings, said on stderr; without
+/// the model files the library is built without a text space, also said.
+fn default_text_encoder(a: &IngestArgs) -> Option<Arc<TextEncoder>> {
+    match load_text_encoder(a, Precision::Fp32) {
+        Ok(enc) => {
+            eprintln!(
+                "note: the catalogue has no text embeddings; embedding each track's caption (or \
+                 one composed of its title, artist, tags and BPM) with {MINILM_NAME}, so text \
+                 prompts work (--embed-text off skips this)"
+            );
+            Some(enc)
+        }
+        Err(e) => {
+            eprintln!(
+                "note: the catalogue has no text embeddings and {e:#}: the library gets no text \
+                 space (give --models-dir, or --embed-text off to silence this)"
+            );
+            None
+        }
+    }
 }
 
 fn audio(a: &IngestArgs, library_audio: Option<&str>) -> anyhow::Result<Option<AudioIngest>> {
@@ -150,7 +197,7 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("give --catalog FILE, --audio-dir DIR, or both"),
     };
     let (library_audio, library_text) = library_encoders(&a.library);
-    let text_encoder = text_encoder(&a, library_text.as_deref())?;
+    let text_encoder = text_encoder(&a, &catalog, library_text.as_deref())?;
     let audio = audio(&a, library_audio.as_deref())?;
     let opts = IngestOptions {
         format: a.format,

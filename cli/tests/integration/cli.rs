@@ -91,6 +91,93 @@ fn a_bad_row_through_the_cli_names_file_row_and_field() {
     );
 }
 
+/// A tag-only catalogue (MTG-Jamendo's kind) gets a text space by default: captions composed
+/// of each track's title, tags and BPM, embedded at ingest, so text prompts work without
+/// re-ingesting; `--embed-text off` keeps it out.
+#[test]
+fn a_new_library_from_a_tag_only_catalogue_gets_a_text_space_by_default() {
+    if segue::fixtures::shared::shared_path("models/minilm-l6-v2").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("tags.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,bpm,tags\n\
+         piano,Still Water,120,60,mood:calm;instrument:piano;genre:classical\n\
+         metal,Iron Storm,200,170,mood:aggressive;genre:metal;instrument:electricguitar\n\
+         samba,Carnival,180,120,mood:happy;genre:latin;instrument:percussion\n",
+    )
+    .unwrap();
+    let ingest = |lib: &std::path::Path, extra: &[&str]| {
+        let out = segue()
+            .args(["ingest", "--library"])
+            .arg(lib)
+            .arg("--catalog")
+            .arg(&csv)
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let text_search = |lib: &std::path::Path| {
+        segue()
+            .args([
+                "search",
+                "--json",
+                "--text",
+                "calm relaxing piano",
+                "--library",
+            ])
+            .arg(lib)
+            .output()
+            .unwrap()
+    };
+    let lib = tmp.path().join("lib");
+    let note = ingest(&lib, &[]);
+    assert!(note.contains("no text embeddings"), "{note}");
+    let out = text_search(&lib);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"][0]["track_id"], "piano", "{v}");
+
+    // An append to that library keeps embedding with the same encoder, without a note.
+    let more = tmp.path().join("more.csv");
+    std::fs::write(
+        &more,
+        "track_id,title,duration_s,tags\nharp,Harp,90,mood:calm;instrument:harp\n",
+    )
+    .unwrap();
+    let out = segue()
+        .args(["ingest", "--json", "--library"])
+        .arg(&lib)
+        .arg("--catalog")
+        .arg(&more)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["text_embedded"], 1, "{v}");
+
+    let off = tmp.path().join("off");
+    let quiet = ingest(&off, &["--embed-text", "off"]);
+    assert!(!quiet.contains("no text embeddings"), "{quiet}");
+    let out = text_search(&off);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--embed-text fp32"), "{err}");
+}
+
 #[test]
 fn search_by_text_prompt_through_the_cli() {
     if segue::fixtures::shared::shared_path("models/minilm-l6-v2").is_none() {
