@@ -30,7 +30,7 @@ mod tests;
 pub mod vector;
 
 pub use browse::Sort;
-pub use fields::{Field, TrackFields};
+pub use fields::{Field, TrackFields, track_fields};
 pub use like::LikeStrategy;
 pub use pool::RerankStats;
 pub use request::{

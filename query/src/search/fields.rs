@@ -76,7 +76,8 @@ pub struct TrackFields {
 }
 
 /// Track ids and the asked fields of `rows`, in that order.
-pub(crate) fn fetch(
+/// The track id and `fields` of each of `rows` of `library`, in the order of `rows`.
+pub fn track_fields(
     library: &Library,
     rows: &[u64],
     fields: &[Field],

@@ -229,7 +229,7 @@ impl Searcher {
         };
         let reranked = stats.rerank.is_some();
         let rows: Vec<u64> = ranked.iter().map(|r| r.row).collect();
-        let fetched = fields::fetch(&self.library, &rows, &request.fields)?;
+        let fetched = fields::track_fields(&self.library, &rows, &request.fields)?;
         let hits = ranked
             .into_iter()
             .zip(fetched)

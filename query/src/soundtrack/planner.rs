@@ -515,7 +515,7 @@ impl Planner {
         total_ms: f64,
     ) -> Result<SoundtrackPlan, QueryError> {
         let rows: Vec<u64> = outcome.tracks();
-        let fields = crate::search::fields::fetch(
+        let fields = crate::search::fields::track_fields(
             &self.library,
             &rows,
             &[Field::Title, Field::Artist, Field::DurationS],

@@ -1,11 +1,13 @@
 //! Reranking speed: MMR, greedy DPP and caps alone over pools of 100 / 200 / 1000 candidates for
 //! k = 10 and 50 (`pools`), and whole searches with and without reranking on a library
-//! (`search`), with the recall of the graph's pool against the exact pool.
+//! (`search`), with the recall of the graph's pool against the exact pool. Reranking quality:
+//! relevance against diversity for MMR and DPP sweeps on a real catalogue (`quality`).
 //!
 //! ```sh
 //! CARGO_TARGET_DIR=/var/tmp/segue-target-release cargo build --release -p segue-benches --bin rerank_bench
 //! /var/tmp/segue-target-release/release/rerank_bench pools --dim 128
 //! /var/tmp/segue-target-release/release/rerank_bench search --library LIB --queries 200
+//! /var/tmp/segue-target-release/release/rerank_bench quality --library JAMENDO_LIB --out DIR
 //! ```
 //! Pools are generated: unit vectors spread around a query (relevance = cosine to it, best
 //! first), five candidates per artist, so caps and diversity both have work to do.
@@ -15,6 +17,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+mod quality;
 
 use segue_index::EmbeddingKind;
 use segue_query::rerank::{self, CapGroups, CapGroupsBuilder, Diversify};
@@ -49,6 +53,23 @@ enum Cmd {
         #[arg(long, default_value_t = 10)]
         k: usize,
     },
+    /// Relevance against diversity on a real library with a text space (MTG-Jamendo): text
+    /// prompts from the catalogue's tag pairs, plain and reranked.
+    Quality {
+        #[arg(long)]
+        library: PathBuf,
+        /// Prompts (the most frequent tag pairs).
+        #[arg(long, default_value_t = 200)]
+        prompts: usize,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// The models folder (default: $SEGUE_MODELS_DIR, then ../shared/models).
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
+        /// Folder for quality.csv, quality-per-prompt.csv and the trade-off chart.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -64,6 +85,21 @@ fn main() -> anyhow::Result<()> {
             queries,
             k,
         } => search_bench(&library, queries, k),
+        Cmd::Quality {
+            library,
+            prompts,
+            k,
+            models_dir,
+            out,
+        } => {
+            let encoders = segue::EncoderOptions {
+                models_dir,
+                threads: 0,
+            };
+            let searcher = segue::search::open_searcher(&library, &encoders)
+                .with_context(|| format!("opening {}", library.display()))?;
+            quality::run(&searcher, prompts, k, &out)
+        }
     }
 }
 
