@@ -107,6 +107,12 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
         let t = self.peek();
+        // Only NOT and parentheses nest (and recurse); a condition at the innermost level is
+        // not a level of its own, so exactly MAX_DEPTH of them parse.
+        let nests = t.tok == Tok::LParen || is_keyword(&t.tok, "NOT");
+        if !nests {
+            return self.unary_inner(t);
+        }
         if self.depth >= MAX_DEPTH {
             return Err(self.err(
                 t.pos,

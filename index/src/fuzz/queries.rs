@@ -90,6 +90,29 @@ fn deep_filter_nesting_is_refused_not_a_crash() {
         .unwrap();
 }
 
+/// The cap's edge, which random depths rarely hit (the long fuzz run found a filter of exactly
+/// 64 parentheses refused: the condition inside was counted as a level).
+#[test]
+fn exactly_the_cap_of_nots_or_parentheses_parses() {
+    for depth in [MAX_NESTING - 1, MAX_NESTING, MAX_NESTING + 1] {
+        let nots = format!("{}bpm > 1", "NOT ".repeat(depth));
+        let parens = format!("{}bpm > 1{}", "(".repeat(depth), ")".repeat(depth));
+        let mixed = format!(
+            "{}bpm > 1{}",
+            "NOT (".repeat(depth / 2),
+            ")".repeat(depth / 2)
+        );
+        for src in [nots, parens] {
+            assert_eq!(
+                Filter::parse(&src).is_ok(),
+                depth <= MAX_NESTING,
+                "{depth}: {src}"
+            );
+        }
+        assert!(Filter::parse(&mixed).is_ok(), "{depth}: {mixed}");
+    }
+}
+
 #[test]
 fn tag_queries_return_hits_or_an_error_for_any_input() {
     let tmp = tempfile::tempdir().unwrap();
