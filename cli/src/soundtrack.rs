@@ -10,8 +10,8 @@ use segue::eval::{EvalPolicy, evaluate};
 use segue::index::outputs::check_output;
 use segue::query::objective::{Mode, ObjectiveConfig, Weights};
 use segue::soundtrack::{
-    DEFAULT_CANDIDATES, PlanOptions, PolicyChoice, open_planner, read_videos_for,
-    write_plans_parquet,
+    DEFAULT_CANDIDATES, DEFAULT_STEP_KEEP, PlanOptions, PolicyChoice, StepRerank, open_planner,
+    read_videos_for, write_plans_parquet,
 };
 
 #[derive(Debug, Args)]
@@ -109,6 +109,14 @@ pub struct PlanArgs {
     /// of a CSV/TSV): e.g. the tracks of your last videos.
     #[arg(long, value_name = "FILE")]
     exclude_ids: Option<PathBuf>,
+    /// Rerank each step's new tracks against the plan: `mmr[:LAMBDA]` away from the tracks it
+    /// already holds, `theme[:LAMBDA]` toward their centroid (λ in [0, 1], default 0.5; 1 is
+    /// the alignment order). Only the best --diversify-keep stay for the sequencer to choose.
+    #[arg(long, value_name = "METHOD")]
+    diversify: Option<String>,
+    /// Candidates each step keeps under --diversify.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_STEP_KEEP)]
+    diversify_keep: usize,
 }
 
 impl PlanArgs {
@@ -137,6 +145,10 @@ impl PlanArgs {
                 None => Vec::new(),
             },
             no_repeat_across_videos: self.no_repeat_across_videos,
+            diversify: match &self.diversify {
+                Some(method) => Some(StepRerank::new(method.parse()?, self.diversify_keep)?),
+                None => None,
+            },
         })
     }
 
@@ -192,15 +204,7 @@ pub fn soundtrack(a: SoundtrackArgs) -> anyhow::Result<()> {
     let opts = a.plan.options(policy)?;
     let planner = open_planner(&a.plan.library, &a.plan.encoders())?;
     let videos = read_videos_for(&planner, &a.video)?;
-    let allowed = planner.allowed_rows(opts.filter.as_deref())?;
-    let mut batch = planner.batch(&opts, allowed.as_ref())?;
-    let mut plans = Vec::with_capacity(videos.len());
-    for v in &videos {
-        let plan = batch
-            .plan(v)
-            .with_context(|| format!("planning video {:?}", v.id))?;
-        plans.push(plan);
-    }
+    let plans = planner.plan_videos(&videos, &opts)?;
     if let Some(p) = &a.parquet {
         write_plans_parquet(p, &plans)?;
     }

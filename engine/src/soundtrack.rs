@@ -8,6 +8,7 @@ use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64B
 use arrow_array::{ArrayRef, RecordBatch};
 use segue_index::arrow_schema::{DataType, Field, Schema};
 
+pub use segue_query::sequencer::{DEFAULT_STEP_KEEP, StepDiversity, StepRerank};
 pub use segue_query::soundtrack::{
     DEFAULT_CANDIDATES, FIT_ATTACHMENT, PlanBatch, PlanOptions, PlannedAction, PlannedSegment,
     Planner, PolicyChoice, SoundtrackFit, SoundtrackPlan,

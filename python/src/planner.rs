@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use segue::soundtrack::{PlanOptions, Planner, PolicyChoice, planner_for, plans_record_batch};
+use segue::soundtrack::{
+    DEFAULT_STEP_KEEP, PlanOptions, Planner, PolicyChoice, StepRerank, planner_for,
+    plans_record_batch,
+};
 use segue::{EncoderOptions, Library};
 
 use crate::arrow::to_pyarrow_table;
@@ -52,6 +55,8 @@ pub struct PlanKwargs {
     pub max_per_artist: Option<u32>,
     pub exclude_ids: Vec<String>,
     pub no_repeat_across_videos: bool,
+    pub diversify: Option<String>,
+    pub diversify_keep: Option<usize>,
 }
 
 impl PlanKwargs {
@@ -78,6 +83,19 @@ impl PlanKwargs {
             max_per_artist: self.max_per_artist,
             exclude_ids: self.exclude_ids,
             no_repeat_across_videos: self.no_repeat_across_videos,
+            diversify: match self.diversify {
+                Some(method) => {
+                    let method = method
+                        .parse()
+                        .map_err(|e| bad_input(format!("diversify: {e}")))?;
+                    let keep = self.diversify_keep.unwrap_or(DEFAULT_STEP_KEEP);
+                    Some(StepRerank::new(method, keep).or_raise()?)
+                }
+                None if self.diversify_keep.is_some() => {
+                    return Err(bad_input("diversify_keep needs diversify"));
+                }
+                None => None,
+            },
             ..defaults
         })
     }
@@ -101,7 +119,8 @@ impl PyPlanner {
     /// segment as a pyarrow Table.
     #[pyo3(signature = (
         video, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
-        seed=0, sample=false, max_per_artist=None, exclude_ids=None, output="dict"
+        seed=0, sample=false, max_per_artist=None, exclude_ids=None, diversify=None,
+        diversify_keep=None, output="dict"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan<'py>(
@@ -117,6 +136,8 @@ impl PyPlanner {
         sample: bool,
         max_per_artist: Option<u32>,
         exclude_ids: Option<&Bound<'py, PyAny>>,
+        diversify: Option<String>,
+        diversify_keep: Option<usize>,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         check_output(output, &["dict", "table"])?;
@@ -131,6 +152,8 @@ impl PyPlanner {
             max_per_artist,
             exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
             no_repeat_across_videos: false,
+            diversify,
+            diversify_keep,
         }
         .options()?;
         let video = videos::video(video, self.planner.library())?;
@@ -150,7 +173,7 @@ impl PyPlanner {
     #[pyo3(signature = (
         videos, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
         seed=0, sample=false, max_per_artist=None, exclude_ids=None,
-        no_repeat_across_videos=false, output="dicts"
+        no_repeat_across_videos=false, diversify=None, diversify_keep=None, output="dicts"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan_batch<'py>(
@@ -167,6 +190,8 @@ impl PyPlanner {
         max_per_artist: Option<u32>,
         exclude_ids: Option<&Bound<'py, PyAny>>,
         no_repeat_across_videos: bool,
+        diversify: Option<String>,
+        diversify_keep: Option<usize>,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         check_output(output, &["dicts", "table"])?;
@@ -181,20 +206,13 @@ impl PyPlanner {
             max_per_artist,
             exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
             no_repeat_across_videos,
+            diversify,
+            diversify_keep,
         }
         .options()?;
         let list = videos::videos(videos, self.planner.library())?;
         let planner = &self.planner;
-        let plans = py
-            .detach(|| -> segue::Result<Vec<_>> {
-                let allowed = planner.allowed_rows(opts.filter.as_deref())?;
-                let mut batch = planner.batch(&opts, allowed.as_ref())?;
-                Ok(list
-                    .iter()
-                    .map(|v| batch.plan(v))
-                    .collect::<Result<Vec<_>, _>>()?)
-            })
-            .or_raise()?;
+        let plans = py.detach(|| planner.plan_videos(&list, &opts)).or_raise()?;
         if output == "table" {
             return to_pyarrow_table(py, plans_record_batch(&plans).or_raise()?);
         }

@@ -50,7 +50,8 @@ fn looks_like_json(obj: &Bound<'_, PyAny>) -> bool {
 #[pyo3(signature = (
     library, videos, *, policies=vec!["random".to_string(), "greedy-all".into(), "beam".into()],
     filter=None, exact=false, candidates=None, beam_width=None, seed=0, sample=false,
-    max_per_artist=None, exclude_ids=None, no_repeat_across_videos=false, models_dir=None
+    max_per_artist=None, exclude_ids=None, no_repeat_across_videos=false, diversify=None,
+    diversify_keep=None, models_dir=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<'py>(
@@ -67,6 +68,8 @@ pub fn evaluate<'py>(
     max_per_artist: Option<u32>,
     exclude_ids: Option<&Bound<'py, PyAny>>,
     no_repeat_across_videos: bool,
+    diversify: Option<String>,
+    diversify_keep: Option<usize>,
     models_dir: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if policies.is_empty() {
@@ -83,6 +86,8 @@ pub fn evaluate<'py>(
         max_per_artist,
         exclude_ids: track_ids(exclude_ids, "exclude_ids")?,
         no_repeat_across_videos,
+        diversify,
+        diversify_keep,
     }
     .options()?;
     let choices = policies

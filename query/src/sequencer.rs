@@ -11,8 +11,9 @@
 //! Which tracks a sequencer considers comes from a [`Candidates`]: a [`CandidateProvider`]
 //! (exact mode: [`AllTracks`]; scalable mode: [`AnnCandidates`], the top rows by alignment
 //! from the HNSW graphs) and an optional [`RowFilter`]. A sequencer never places a track the
-//! filter rejects nor breaks an [`ArtistCap`], and plays CONTINUE only when the reference's mask allows it (a track is
-//! playing and has not run out) — or, with [`Candidates::whole_segments`], only when the
+//! filter rejects nor breaks an [`ArtistCap`], chooses only among the tracks a [`StepRerank`]
+//! keeps (the soundtrack's diversity/coherence knob), and plays CONTINUE only when the
+//! reference's mask allows it (a track is playing and has not run out) — or, with [`Candidates::whole_segments`], only when the
 //! track lasts through the whole next segment.
 
 mod ann;
@@ -22,6 +23,7 @@ mod candidates;
 mod greedy;
 mod random;
 mod replay;
+mod step_rerank;
 
 pub use ann::AnnCandidates;
 pub use artist_cap::{ArtistCap, ArtistStep, NO_ARTIST};
@@ -30,6 +32,7 @@ pub use candidates::{AllRows, AllTracks, CandidateProvider, Candidates, RowFilte
 pub use greedy::{Greedy, GreedyObjective};
 pub use random::Random;
 pub use replay::Replay;
+pub use step_rerank::{DEFAULT_STEP_KEEP, DEFAULT_STEP_LAMBDA, StepDiversity, StepRerank};
 
 use crate::error::QueryError;
 use crate::objective::{Action, Episode, EpisodeOutcome, Objective};

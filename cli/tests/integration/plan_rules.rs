@@ -1,5 +1,6 @@
 //! Caps and exclusions inside planning: at most N tracks of one artist per plan, no track
-//! reused across the videos of a batch, an exclusion list kept between runs — for every
+//! reused across the videos of a batch, an exclusion list kept between runs, the
+//! diversity/coherence knob — for every
 //! built-in sequencer, in exact and scalable mode, through the library API and `segue
 //! soundtrack`.
 
@@ -10,8 +11,8 @@ use std::process::Command;
 use segue::EncoderOptions;
 use segue::fixtures::{CatalogSpec, VideoSpec, write_catalog_parquet, write_videos_jsonl};
 use segue::soundtrack::{
-    PlanOptions, PlannedAction, PolicyChoice, SoundtrackPlan, open_planner, read_videos_for,
-    video_anchors,
+    PlanOptions, PlannedAction, PolicyChoice, SoundtrackPlan, StepRerank, open_planner,
+    read_videos_for, video_anchors,
 };
 use segue::{IngestOptions, Library};
 
@@ -172,6 +173,90 @@ fn segue_soundtrack_takes_the_caps_and_the_exclusion_file() {
         (
             vec!["--exclude-ids", "/nonexistent/last.txt"],
             "/nonexistent/last.txt",
+        ),
+    ] {
+        let out = run(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+/// Mean cosine between the audio embeddings of a plan's distinct tracks (lower: more diverse).
+fn mean_similarity(planner: &segue::soundtrack::Planner, plan: &SoundtrackPlan) -> f64 {
+    use segue::query::objective::{TrackSource, dot};
+    let tracks = planner.tracks();
+    let rows: Vec<u64> = placed(plan).into_iter().map(|(r, _)| r).collect();
+    let (mut sum, mut n) = (0.0, 0);
+    for (i, &a) in rows.iter().enumerate() {
+        for &b in &rows[i + 1..] {
+            let (va, vb) = (tracks.audio(a).unwrap(), tracks.audio(b).unwrap());
+            sum += dot(va.values, vb.values) / (va.values_norm * vb.values_norm);
+            n += 1;
+        }
+    }
+    sum / n.max(1) as f64
+}
+
+#[test]
+fn the_diversity_knob_spreads_or_gathers_every_sequencers_tracks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos_path) = fixture(tmp.path());
+    let p = open_planner(&lib, &EncoderOptions::default()).unwrap();
+    let videos = read_videos_for(&p, &videos_path).unwrap();
+    for policy in PolicyChoice::BUILTIN {
+        let knob = |method: &str| {
+            let opts = PlanOptions {
+                policy: policy.clone(),
+                candidates: 64,
+                diversify: Some(StepRerank::new(method.parse().unwrap(), 4).unwrap()),
+                max_per_artist: Some(2),
+                ..PlanOptions::default()
+            };
+            let plans = p.plan_videos(&videos, &opts).unwrap();
+            // The knob narrows the choice; the caps still hold.
+            assert!(violations(&plans).0 <= 2, "{}", policy.name());
+            plans.iter().map(|pl| mean_similarity(&p, pl)).sum::<f64>() / plans.len() as f64
+        };
+        let (diverse, coherent) = (knob("mmr:0"), knob("theme:0"));
+        assert!(
+            diverse < coherent,
+            "{}: mmr:0 {diverse:.3} vs theme:0 {coherent:.3}",
+            policy.name()
+        );
+    }
+}
+
+#[test]
+fn segue_soundtrack_takes_the_diversity_knob_and_refuses_bad_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos_path) = fixture(tmp.path());
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_segue"))
+            .arg("soundtrack")
+            .arg("--library")
+            .arg(&lib)
+            .arg("--video")
+            .arg(&videos_path)
+            .args(["--policy", "beam", "--json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--diversify", "mmr:0.3", "--diversify-keep", "4"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plans: Vec<SoundtrackPlan> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plans.len(), 4);
+    for (args, needle) in [
+        (vec!["--diversify", "mmr:2"], "[0, 1]"),
+        (vec!["--diversify", "dpp"], "search pools"),
+        (
+            vec!["--diversify", "theme", "--diversify-keep", "0"],
+            "at least 1",
         ),
     ] {
         let out = run(&args);

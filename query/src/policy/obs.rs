@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::QueryError;
 use crate::objective::{Action, Episode, Row, StepReport, TrackSource, TrackVector};
-use crate::sequencer::{AllRows, AllTracks, ArtistCap, CandidateProvider, RowFilter};
+use crate::sequencer::{AllRows, AllTracks, ArtistCap, CandidateProvider, RowFilter, StepRerank};
 
 /// Version of the feature layout below; stored in checkpoints and ONNX metadata, so a policy
 /// trained on another layout is refused instead of silently misread.
@@ -188,6 +188,7 @@ pub struct ObservationBuilder<'p> {
     provider: Box<dyn CandidateProvider + 'p>,
     filter: Box<dyn RowFilter + 'p>,
     artist_cap: Option<ArtistCap>,
+    step_rerank: Option<StepRerank>,
     rows: Vec<Row>,
     scored: Vec<(StepReport, Row)>,
 }
@@ -210,6 +211,13 @@ impl<'p> ObservationBuilder<'p> {
     /// New tracks only while their artist has fewer than the cap's tracks in the episode.
     pub fn with_artist_cap(mut self, cap: ArtistCap) -> Self {
         self.artist_cap = Some(cap);
+        self
+    }
+
+    /// At each step, only the new tracks `rerank` keeps go into the slots (the
+    /// diversity/coherence knob).
+    pub fn with_step_rerank(mut self, rerank: StepRerank) -> Self {
+        self.step_rerank = Some(rerank);
         self
     }
 
@@ -236,6 +244,7 @@ impl<'p> ObservationBuilder<'p> {
             provider,
             filter,
             artist_cap: None,
+            step_rerank: None,
             rows: Vec::new(),
             scored: Vec::new(),
         })
@@ -278,12 +287,17 @@ impl<'p> ObservationBuilder<'p> {
             0.0
         };
         let capped = self.artist_cap.as_ref().map(|c| c.at(ep.state()));
-        for &r in &self.rows {
+        let filter = &self.filter;
+        self.rows.retain(|&r| {
             let long_enough = min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds;
             let under_cap = capped.as_ref().is_none_or(|c| c.allows(r));
-            if long_enough && under_cap && self.filter.allows(r) {
-                self.scored.push((eval.evaluate(Action::Track(r))?, r));
-            }
+            long_enough && under_cap && filter.allows(r)
+        });
+        if let Some(rerank) = &self.step_rerank {
+            rerank.retain(ep, &mut self.rows)?;
+        }
+        for &r in &self.rows {
+            self.scored.push((eval.evaluate(Action::Track(r))?, r));
         }
         let by_reward = |a: &(StepReport, Row), b: &(StepReport, Row)| {
             b.0.reward.total_cmp(&a.0.reward).then(a.1.cmp(&b.1))

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashSet};
 use roaring::RoaringBitmap;
 
 use super::artist_cap::ArtistCap;
+use super::step_rerank::StepRerank;
 use crate::error::QueryError;
 use crate::objective::{Action, Episode, Row};
 
@@ -78,7 +79,10 @@ pub struct Candidates<'p> {
     provider: Box<dyn CandidateProvider + 'p>,
     filter: Box<dyn RowFilter + 'p>,
     artist_cap: Option<ArtistCap>,
+    step_rerank: Option<StepRerank>,
     rows: Vec<Row>,
+    /// The rows that pass every mask at the current step.
+    valid: Vec<Row>,
     whole_segments: bool,
 }
 
@@ -100,7 +104,9 @@ impl<'p> Candidates<'p> {
             provider: Box::new(provider),
             filter: Box::new(AllRows),
             artist_cap: None,
+            step_rerank: None,
             rows: Vec::new(),
+            valid: Vec::new(),
             whole_segments: false,
         }
     }
@@ -139,6 +145,12 @@ impl<'p> Candidates<'p> {
         self
     }
 
+    /// At each step, only the new tracks `rerank` keeps (the diversity/coherence knob).
+    pub fn with_step_rerank(mut self, rerank: StepRerank) -> Self {
+        self.step_rerank = Some(rerank);
+        self
+    }
+
     /// The valid actions at the episode's next segment, in the reference's action order:
     /// allowed candidate rows (plus the playing track, which a scalable provider may not
     /// return) ascending without duplicates, then CONTINUE if the mask allows it.
@@ -166,14 +178,18 @@ impl<'p> Candidates<'p> {
         };
         let tracks = episode.objective().tracks();
         let capped = self.artist_cap.as_ref().map(|c| c.at(episode.state()));
-        out.extend(
+        self.valid.clear();
+        self.valid.extend(
             self.rows
                 .iter()
                 .filter(|&&r| filter.allows(r))
                 .filter(|&&r| capped.as_ref().is_none_or(|c| c.allows(r)))
-                .filter(|&&r| min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds)
-                .map(|&r| Action::Track(r)),
+                .filter(|&&r| min_seconds <= 0.0 || tracks.features(r).duration >= min_seconds),
         );
+        if let Some(rerank) = &self.step_rerank {
+            rerank.retain(episode, &mut self.valid)?;
+        }
+        out.extend(self.valid.iter().map(|&r| Action::Track(r)));
         if self.continue_allowed(episode) {
             out.push(Action::Continue);
         }

@@ -20,7 +20,7 @@ use crate::policy::{Choice, ObsConfig, ObservationBuilder, PolicyModel, PolicySe
 use crate::search::{Field, Searcher, TextEmbedder};
 use crate::sequencer::{
     AllRows, AllTracks, AnnCandidates, ArtistCap, Beam, CandidateProvider, Candidates,
-    DEFAULT_BEAM_WIDTH, Greedy, NO_ARTIST, Random, RowFilter, Sequencer, run_episode,
+    DEFAULT_BEAM_WIDTH, Greedy, NO_ARTIST, Random, RowFilter, Sequencer, StepRerank, run_episode,
 };
 use crate::video::Video;
 
@@ -128,6 +128,9 @@ pub struct PlanOptions {
     /// In a [`PlanBatch`], no track is placed in two videos: each video's tracks are excluded
     /// from the videos planned after it.
     pub no_repeat_across_videos: bool,
+    /// The diversity/coherence knob: each step's new-track candidates are reranked against
+    /// the plan's tracks and only the best few stay (see [`StepRerank`]); `None`: off.
+    pub diversify: Option<StepRerank>,
 }
 
 impl Default for PlanOptions {
@@ -145,6 +148,7 @@ impl Default for PlanOptions {
             max_per_artist: None,
             exclude_ids: Vec::new(),
             no_repeat_across_videos: false,
+            diversify: None,
         }
     }
 }
@@ -327,6 +331,18 @@ impl Planner {
         })
     }
 
+    /// Plans `videos` in order as one batch under the options' filter (see
+    /// [`Planner::batch`]): a project's or a channel's videos.
+    pub fn plan_videos(
+        &self,
+        videos: &[Video],
+        opts: &PlanOptions,
+    ) -> Result<Vec<SoundtrackPlan>, QueryError> {
+        let allowed = self.allowed_rows(opts.filter.as_deref())?;
+        let mut batch = self.batch(opts, allowed.as_ref())?;
+        videos.iter().map(|v| batch.plan(v)).collect()
+    }
+
     /// `allowed` (every row when `None`) without the rows of `ids` and of `used`; borrowed
     /// when nothing is taken out.
     fn without_excluded<'a>(
@@ -435,6 +451,9 @@ impl Planner {
         if let Some(cap) = self.artist_cap(opts)? {
             builder = builder.with_artist_cap(cap);
         }
+        if let Some(rerank) = opts.diversify {
+            builder = builder.with_step_rerank(rerank);
+        }
         let choice = if opts.sample {
             Choice::Sample(opts.seed)
         } else {
@@ -485,6 +504,10 @@ impl Planner {
         };
         let base = match self.artist_cap(opts)? {
             Some(cap) => base.with_artist_cap(cap),
+            None => base,
+        };
+        let base = match opts.diversify {
+            Some(rerank) => base.with_step_rerank(rerank),
             None => base,
         };
         Ok(base.whole_segments(opts.whole_segments))
