@@ -152,13 +152,17 @@ class Planner:
         sample: bool = False,
         max_per_artist: Optional[int] = None,
         exclude_ids: Optional[Union[str, Sequence[str]]] = None,
+        diversify: Optional[str] = None,
+        diversify_keep: Optional[int] = None,
         output: Literal["dict", "table"] = "dict",
     ) -> Union[Dict[str, Any], pa.Table]:
         """The soundtrack plan of one video (a dict, a JSON string, or a path to a file with
         one video). ``policy``: random, greedy-aligned, greedy-all, beam or
         ``policy:FILE.onnx``. ``max_per_artist`` caps the distinct tracks of one artist in the
         plan and ``exclude_ids`` are never placed (e.g. the tracks of your last videos), for
-        every policy. Returns the plan as a dict (``segments``, ``total_reward``,
+        every policy. ``diversify`` (``"mmr[:LAMBDA]"`` away from the plan's tracks,
+        ``"theme[:LAMBDA]"`` toward their centroid) reranks each step's new tracks and keeps
+        the best ``diversify_keep`` (default 8) for the policy to choose from. Returns the plan as a dict (``segments``, ``total_reward``,
         ``switches``, ...) or, with ``output="table"``, one row per segment."""
     def plan_batch(
         self,
@@ -174,6 +178,8 @@ class Planner:
         max_per_artist: Optional[int] = None,
         exclude_ids: Optional[Union[str, Sequence[str]]] = None,
         no_repeat_across_videos: bool = False,
+        diversify: Optional[str] = None,
+        diversify_keep: Optional[int] = None,
         output: Literal["dicts", "table"] = "dicts",
     ) -> Union[List[Dict[str, Any]], pa.Table]:
         """The plans of several videos (a list of dicts, JSON Lines text, or a path to a
@@ -217,6 +223,8 @@ def evaluate(
     max_per_artist: Optional[int] = None,
     exclude_ids: Optional[Union[str, Sequence[str]]] = None,
     no_repeat_across_videos: bool = False,
+    diversify: Optional[str] = None,
+    diversify_keep: Optional[int] = None,
     models_dir: Optional[PathLike] = None,
 ) -> Dict[str, List[Dict[str, Any]]]:
     """Plans every video with every policy: ``{"rows": [...], "summaries": [...]}``. The

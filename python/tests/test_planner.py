@@ -164,8 +164,27 @@ def test_evaluate_takes_the_same_constraints(library_path, videos_file):
         ({"exclude_ids": 3}, "`exclude_ids` must be a string"),
         ({"output": "csv"}, "unknown output"),
         ({"policy": "best"}, "unknown policy"),
+        ({"diversify": "mmr:2"}, "diversify: .* must be in"),
+        ({"diversify": "dpp"}, "search pools"),
+        ({"diversify": "theme", "diversify_keep": 0}, "at least 1"),
+        ({"diversify_keep": 3}, "diversify_keep needs diversify"),
     ],
 )
 def test_bad_batch_options_are_bad_input_errors(lib, videos_file, kwargs, message):
     with pytest.raises(segue.BadInputError, match=message):
         lib.planner().plan_batch(videos_file, **kwargs)
+
+
+def test_the_diversity_knob_narrows_each_step_and_keeps_all_when_asked_to(lib, videos_file):
+    planner = lib.planner()
+    video = first_video(videos_file)
+    plain = planner.plan(video, policy="greedy-all")
+    # Keeping more than a step has leaves the choice as it was.
+    wide = planner.plan(video, policy="greedy-all", diversify="mmr:0.5", diversify_keep=100000)
+    assert without_timing(wide) == without_timing(plain)
+    # Keeping one: away from the plan's tracks and toward them are different soundtracks.
+    away = planner.plan(video, policy="greedy-all", diversify="mmr:0", diversify_keep=1)
+    toward = planner.plan(video, policy="greedy-all", diversify="theme:0", diversify_keep=1)
+    assert without_timing(away) != without_timing(toward)
+    batch = planner.plan_batch(videos_file, policy="beam", diversify="theme:0.7")
+    assert len(batch) == 6
