@@ -186,14 +186,27 @@ pub fn eval_summary(report: &EvalReport) -> String {
         .max()
         .unwrap_or(0)
         .max(16);
+    // Videos from `segue segment` carry motion: then the rank correlation of motion with the
+    // chosen tracks' energy is a column.
+    let motion = report
+        .summaries
+        .iter()
+        .any(|s| s.mean_motion_energy_spearman.is_some());
     writeln!(
         out,
-        "{:<w$} {:>6} {:>12} {:>12} {:>10} {:>10} {:>10}",
-        "policy", "videos", "mean return", "median", "align cos", "switch err", "ms/step"
+        "{:<w$} {:>6} {:>12} {:>12} {:>10} {:>10} {:>10}{}",
+        "policy",
+        "videos",
+        "mean return",
+        "median",
+        "align cos",
+        "switch err",
+        "ms/step",
+        if motion { " motion~energy" } else { "" }
     )
     .ok();
     for s in &report.summaries {
-        writeln!(
+        write!(
             out,
             "{:<w$} {:>6} {:>12.3} {:>12.3} {:>10.3} {:>10.2} {:>10.3}",
             s.policy,
@@ -205,6 +218,10 @@ pub fn eval_summary(report: &EvalReport) -> String {
             s.ms_per_step
         )
         .ok();
+        if let Some(rho) = s.mean_motion_energy_spearman {
+            write!(out, " {rho:>+13.3}").ok();
+        }
+        writeln!(out).ok();
     }
     out
 }

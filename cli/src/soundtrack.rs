@@ -114,6 +114,11 @@ pub struct PlanArgs {
     /// the alignment order). Only the best --diversify-keep stay for the sequencer to choose.
     #[arg(long, value_name = "METHOD")]
     diversify: Option<String>,
+    /// Weight of pairing each segment's motion with its track's energy (ranks within the video
+    /// and the library); 0, the default, keeps the reference's objective. Segments get their
+    /// `motion` from `segue segment`.
+    #[arg(long, value_name = "W", default_value_t = 0.0)]
+    motion_energy: f64,
     /// Candidates each step keeps under --diversify.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_STEP_KEEP)]
     diversify_keep: usize,
@@ -122,10 +127,11 @@ pub struct PlanArgs {
 impl PlanArgs {
     pub(super) fn options(&self, policy: PolicyChoice) -> anyhow::Result<PlanOptions> {
         let mode: Mode = self.mode.parse()?;
-        let weights = match &self.weights {
+        let mut weights = match &self.weights {
             None => Weights::default(),
             Some(w) => parse_weights(w)?,
         };
+        weights.motion_energy = self.motion_energy;
         Ok(PlanOptions {
             policy,
             filter: self.filter.clone(),
@@ -175,6 +181,7 @@ pub(super) fn parse_weights(w: &str) -> anyhow::Result<Weights> {
         smoothness,
         switch,
         theme,
+        ..Weights::default()
     })
 }
 

@@ -63,6 +63,9 @@ pub struct EvalRow {
     pub distinct_tracks: usize,
     /// Planning time per segment.
     pub ms_per_step: f64,
+    /// Rank correlation of the segments' motion with their tracks' energy (empty when the
+    /// video has no motion values).
+    pub motion_energy_spearman: Option<f64>,
 }
 
 /// One policy over all videos.
@@ -82,6 +85,8 @@ pub struct PolicySummary {
     pub mean_switch_error: f64,
     /// Planning time per segment over all segments.
     pub ms_per_step: f64,
+    /// Mean of the videos' motion–energy rank correlations (`None`: no video had motion).
+    pub mean_motion_energy_spearman: Option<f64>,
 }
 
 /// Everything `segue eval` measured.
@@ -150,6 +155,7 @@ fn row(plan: &SoundtrackPlan, policy: &str) -> EvalRow {
         mean_alignment_cosine: plan.mean_alignment_cosine,
         distinct_tracks: plan.distinct_tracks,
         ms_per_step: plan.timing.ms_per_step,
+        motion_energy_spearman: plan.motion_energy_spearman,
     }
 }
 
@@ -167,7 +173,13 @@ fn summarise(policy: &str, rows: &[EvalRow]) -> PolicySummary {
     // Time per step over all steps, not a mean of per-video means.
     let steps: f64 = mine.iter().map(|r| r.segments as f64).sum();
     let ms: f64 = mine.iter().map(|r| r.ms_per_step * r.segments as f64).sum();
+    let correlations: Vec<f64> = mine
+        .iter()
+        .filter_map(|r| r.motion_energy_spearman)
+        .collect();
     PolicySummary {
+        mean_motion_energy_spearman: (!correlations.is_empty())
+            .then(|| correlations.iter().sum::<f64>() / correlations.len() as f64),
         policy: policy.to_string(),
         videos: mine.len(),
         mean_return: mean(|r| r.episode_return),

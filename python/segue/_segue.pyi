@@ -154,6 +154,7 @@ class Planner:
         exclude_ids: Optional[Union[str, Sequence[str]]] = None,
         diversify: Optional[str] = None,
         diversify_keep: Optional[int] = None,
+        motion_energy: float = 0.0,
         output: Literal["dict", "table"] = "dict",
     ) -> Union[Dict[str, Any], pa.Table]:
         """The soundtrack plan of one video (a dict, a JSON string, or a path to a file with
@@ -162,7 +163,9 @@ class Planner:
         plan and ``exclude_ids`` are never placed (e.g. the tracks of your last videos), for
         every policy. ``diversify`` (``"mmr[:LAMBDA]"`` away from the plan's tracks,
         ``"theme[:LAMBDA]"`` toward their centroid) reranks each step's new tracks and keeps
-        the best ``diversify_keep`` (default 8) for the policy to choose from. Returns the plan as a dict (``segments``, ``total_reward``,
+        the best ``diversify_keep`` (default 8) for the policy to choose from.
+        ``motion_energy`` weighs pairing each segment's ``motion`` with its track's energy
+        (0 keeps the reference objective). Returns the plan as a dict (``segments``, ``total_reward``,
         ``switches``, ...) or, with ``output="table"``, one row per segment."""
     def plan_batch(
         self,
@@ -180,6 +183,7 @@ class Planner:
         no_repeat_across_videos: bool = False,
         diversify: Optional[str] = None,
         diversify_keep: Optional[int] = None,
+        motion_energy: float = 0.0,
         output: Literal["dicts", "table"] = "dicts",
     ) -> Union[List[Dict[str, Any]], pa.Table]:
         """The plans of several videos (a list of dicts, JSON Lines text, or a path to a
@@ -225,6 +229,7 @@ def evaluate(
     no_repeat_across_videos: bool = False,
     diversify: Optional[str] = None,
     diversify_keep: Optional[int] = None,
+    motion_energy: float = 0.0,
     models_dir: Optional[PathLike] = None,
 ) -> Dict[str, List[Dict[str, Any]]]:
     """Plans every video with every policy: ``{"rows": [...], "summaries": [...]}``. The

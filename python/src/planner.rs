@@ -57,6 +57,7 @@ pub struct PlanKwargs {
     pub no_repeat_across_videos: bool,
     pub diversify: Option<String>,
     pub diversify_keep: Option<usize>,
+    pub motion_energy: f64,
 }
 
 impl PlanKwargs {
@@ -72,8 +73,12 @@ impl PlanKwargs {
                 "max_per_artist must be at least 1 (a cap of 0 would exclude every track)",
             ));
         }
+        let mut objective = defaults.objective;
+        objective.weights.motion_energy = self.motion_energy;
+        objective.validate().or_raise()?;
         Ok(PlanOptions {
             policy,
+            objective,
             filter: self.filter,
             exact: self.exact,
             candidates: self.candidates.unwrap_or(defaults.candidates),
@@ -120,7 +125,7 @@ impl PyPlanner {
     #[pyo3(signature = (
         video, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
         seed=0, sample=false, max_per_artist=None, exclude_ids=None, diversify=None,
-        diversify_keep=None, output="dict"
+        diversify_keep=None, motion_energy=0.0, output="dict"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan<'py>(
@@ -138,6 +143,7 @@ impl PyPlanner {
         exclude_ids: Option<&Bound<'py, PyAny>>,
         diversify: Option<String>,
         diversify_keep: Option<usize>,
+        motion_energy: f64,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         check_output(output, &["dict", "table"])?;
@@ -154,6 +160,7 @@ impl PyPlanner {
             no_repeat_across_videos: false,
             diversify,
             diversify_keep,
+            motion_energy,
         }
         .options()?;
         let video = videos::video(video, self.planner.library())?;
@@ -173,7 +180,8 @@ impl PyPlanner {
     #[pyo3(signature = (
         videos, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
         seed=0, sample=false, max_per_artist=None, exclude_ids=None,
-        no_repeat_across_videos=false, diversify=None, diversify_keep=None, output="dicts"
+        no_repeat_across_videos=false, diversify=None, diversify_keep=None, motion_energy=0.0,
+        output="dicts"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan_batch<'py>(
@@ -192,6 +200,7 @@ impl PyPlanner {
         no_repeat_across_videos: bool,
         diversify: Option<String>,
         diversify_keep: Option<usize>,
+        motion_energy: f64,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         check_output(output, &["dicts", "table"])?;
@@ -208,6 +217,7 @@ impl PyPlanner {
             no_repeat_across_videos,
             diversify,
             diversify_keep,
+            motion_energy,
         }
         .options()?;
         let list = videos::videos(videos, self.planner.library())?;

@@ -51,7 +51,7 @@ fn looks_like_json(obj: &Bound<'_, PyAny>) -> bool {
     library, videos, *, policies=vec!["random".to_string(), "greedy-all".into(), "beam".into()],
     filter=None, exact=false, candidates=None, beam_width=None, seed=0, sample=false,
     max_per_artist=None, exclude_ids=None, no_repeat_across_videos=false, diversify=None,
-    diversify_keep=None, models_dir=None
+    diversify_keep=None, motion_energy=0.0, models_dir=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate<'py>(
@@ -70,6 +70,7 @@ pub fn evaluate<'py>(
     no_repeat_across_videos: bool,
     diversify: Option<String>,
     diversify_keep: Option<usize>,
+    motion_energy: f64,
     models_dir: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if policies.is_empty() {
@@ -88,6 +89,7 @@ pub fn evaluate<'py>(
         no_repeat_across_videos,
         diversify,
         diversify_keep,
+        motion_energy,
     }
     .options()?;
     let choices = policies

@@ -168,6 +168,7 @@ def test_evaluate_takes_the_same_constraints(library_path, videos_file):
         ({"diversify": "dpp"}, "search pools"),
         ({"diversify": "theme", "diversify_keep": 0}, "at least 1"),
         ({"diversify_keep": 3}, "diversify_keep needs diversify"),
+        ({"motion_energy": float("nan")}, "motion_energy"),
     ],
 )
 def test_bad_batch_options_are_bad_input_errors(lib, videos_file, kwargs, message):
@@ -188,3 +189,15 @@ def test_the_diversity_knob_narrows_each_step_and_keeps_all_when_asked_to(lib, v
     assert without_timing(away) != without_timing(toward)
     batch = planner.plan_batch(videos_file, policy="beam", diversify="theme:0.7")
     assert len(batch) == 6
+
+
+def test_motion_energy_pairs_busy_segments_with_energetic_tracks(lib, videos_file):
+    planner = lib.planner()
+    videos = [json.loads(line) for line in videos_file.read_text().splitlines()]
+    for v in videos:
+        for i, s in enumerate(v["segments"]):
+            s["motion"] = float((i * 7 + 3) % 10)
+    off = planner.plan_batch(videos, policy="greedy-all")
+    on = planner.plan_batch(videos, policy="greedy-all", motion_energy=3.0)
+    rho = lambda plans: sum(p["motion_energy_spearman"] for p in plans) / len(plans)
+    assert rho(on) > rho(off)

@@ -38,6 +38,7 @@ pub struct LibraryTracks {
     text: Option<Space>,
     /// `FEATURES` values per row, row-major.
     features: Vec<f32>,
+    energy_ranks: std::sync::OnceLock<Vec<f32>>,
 }
 
 /// One embedding space: its vector file and the raw norms of its rows.
@@ -81,6 +82,7 @@ impl LibraryTracks {
             audio: space(EmbeddingKind::Audio)?,
             text: space(EmbeddingKind::Text)?,
             features,
+            energy_ranks: std::sync::OnceLock::new(),
             library,
         })
     }
@@ -137,6 +139,15 @@ impl TrackSource for LibraryTracks {
             mfcc,
             duration: f64::from(f[DURATION]),
         }
+    }
+
+    fn energy_rank(&self, row: Row) -> f64 {
+        let ranks = self.energy_ranks.get_or_init(|| {
+            crate::objective::energy_ranks(self.len(), |r| {
+                f64::from(self.features[r as usize * FEATURES + ENERGY])
+            })
+        });
+        f64::from(ranks[row as usize])
     }
 }
 

@@ -10,6 +10,7 @@
 //! ```text
 //! illegal_penalty + same_track_penalty + w_alignment · alignment
 //!   + [t ≥ 1] w_smoothness · smoothness + [terminal] (switch_reward + theme_reward)
+//!   + w_motion_energy · motion_energy
 //! ```
 //!
 //! with the terms documented on [`StepTerms`]. CONTINUE is masked at the first segment and once
@@ -25,6 +26,7 @@ mod budget;
 mod config;
 mod cosine;
 mod episode;
+mod ranks;
 mod reference;
 mod step;
 mod terms;
@@ -38,9 +40,11 @@ pub use budget::{BinChoice, BudgetBin, SwitchBudgetModel, visual_variability};
 pub use config::{Mode, ObjectiveConfig, Weights};
 pub use cosine::{cosine, dot, norm};
 pub use episode::{Action, Episode, EpisodeOutcome, EpisodeState, StepReport, Transition};
+pub use ranks::{percentile_ranks, spearman};
 pub use reference::ReferenceEmbeddings;
 pub use step::StepEvaluator;
 pub use terms::{StepTerms, Term};
+pub(crate) use tracks::energy_ranks;
 pub use tracks::{MFCC_LEN, Row, Track, TrackFeatures, TrackSource, TrackTable, TrackVector};
 
 use crate::error::QueryError;

@@ -265,3 +265,81 @@ fn segue_soundtrack_takes_the_diversity_knob_and_refuses_bad_values() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn the_motion_energy_term_pairs_busy_segments_with_energetic_tracks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos_path) = fixture(tmp.path());
+    let p = open_planner(&lib, &EncoderOptions::default()).unwrap();
+    let mut videos = read_videos_for(&p, &videos_path).unwrap();
+    for v in &mut videos {
+        for (i, s) in v.segments.iter_mut().enumerate() {
+            s.motion = Some(((i * 7 + 3) % 10) as f64);
+        }
+    }
+    let mean_rho = |weight: f64| {
+        let mut opts = PlanOptions {
+            policy: PolicyChoice::GreedyAll,
+            ..PlanOptions::default()
+        };
+        opts.objective.weights.motion_energy = weight;
+        let plans = p.plan_videos(&videos, &opts).unwrap();
+        let rhos: Vec<f64> = plans
+            .iter()
+            .map(|pl| pl.motion_energy_spearman.expect("videos with motion"))
+            .collect();
+        rhos.iter().sum::<f64>() / rhos.len() as f64
+    };
+    let (off, on) = (mean_rho(0.0), mean_rho(3.0));
+    assert!(on > 0.5 && on > off + 0.3, "off {off:.3}, on {on:.3}");
+}
+
+#[test]
+fn segue_eval_reports_the_motion_energy_correlation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos_path) = fixture(tmp.path());
+    let text = std::fs::read_to_string(&videos_path).unwrap();
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for (i, s) in v["segments"].as_array_mut().unwrap().iter_mut().enumerate() {
+            s["motion"] = serde_json::json!(((i * 7 + 3) % 10) as f64);
+        }
+        lines.push(v.to_string());
+    }
+    let moving = tmp.path().join("moving.jsonl");
+    std::fs::write(&moving, lines.join("\n")).unwrap();
+    let out_dir = tmp.path().join("eval");
+    let out = Command::new(env!("CARGO_BIN_EXE_segue"))
+        .arg("eval")
+        .arg("--library")
+        .arg(&lib)
+        .arg("--videos")
+        .arg(&moving)
+        .args(["--policies", "greedy-all", "--motion-energy", "3", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("motion~energy"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
+    let rho = summary[0]["mean_motion_energy_spearman"].as_f64().unwrap();
+    assert!(rho > 0.5, "{rho}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_segue"))
+        .arg("eval")
+        .arg("--library")
+        .arg(&lib)
+        .arg("--videos")
+        .arg(&moving)
+        .args(["--motion-energy", "inf", "--out"])
+        .arg(tmp.path().join("bad"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("motion_energy"));
+}

@@ -17,6 +17,9 @@ pub struct Weights {
     pub switch: f64,
     #[serde(alias = "w_theme")]
     pub theme: f64,
+    /// Not in the reference (0 keeps the objective conformant): rewards pairing a segment's
+    /// motion with the energy of its track (see `motion_energy_reward`).
+    pub motion_energy: f64,
 }
 
 impl Default for Weights {
@@ -26,6 +29,7 @@ impl Default for Weights {
             smoothness: 0.5,
             switch: 0.3,
             theme: 0.3,
+            motion_energy: 0.0,
         }
     }
 }
@@ -73,6 +77,7 @@ impl ObjectiveConfig {
             ("smoothness", w.smoothness),
             ("switch", w.switch),
             ("theme", w.theme),
+            ("motion_energy", w.motion_energy),
         ] {
             if !v.is_finite() {
                 return Err(QueryError::InvalidArgument(format!(

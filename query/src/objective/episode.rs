@@ -124,6 +124,9 @@ pub(crate) struct PreparedSegment<'a> {
     /// Cosines with the previous segment (0 for the first).
     pub(crate) vv_audio: f32,
     pub(crate) vv_text: f32,
+    /// The segment's motion ranked among the video's segments with motion, in [0, 1] (`None`
+    /// without motion, or when fewer than two segments have it).
+    pub(crate) motion_rank: Option<f64>,
 }
 
 /// An episode in progress over one video.
@@ -163,12 +166,25 @@ impl<'a> Episode<'a> {
                 text: with_norm(&seg.text_emb),
                 vv_audio: 0.0,
                 vv_text: 0.0,
+                motion_rank: None,
             };
             if let Some(prev) = segments.last() {
                 p.vv_audio = vv(p.audio, prev.audio);
                 p.vv_text = vv(p.text, prev.text);
             }
             segments.push(p);
+        }
+        let motions: Vec<(usize, f64)> = video
+            .segments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.motion.map(|m| (i, m)))
+            .collect();
+        if motions.len() >= 2 {
+            let values: Vec<f64> = motions.iter().map(|&(_, m)| m).collect();
+            for (&(i, _), r) in motions.iter().zip(super::ranks::percentile_ranks(&values)) {
+                segments[i].motion_rank = Some(r);
+            }
         }
         let dim = objective.tracks.dims().audio.unwrap_or(0);
         Ok(Episode {

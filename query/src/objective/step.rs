@@ -190,7 +190,16 @@ impl<'e, 'a> StepEvaluator<'e, 'a> {
             terms.smoothness_reward = smoothness;
         }
 
-        // 4. Terminal terms: switch budget and theme coherence (both already weighted).
+        // 4. Motion against energy (ours; off at weight 0, so the reference's reward stands).
+        if w.motion_energy != 0.0
+            && let Some(motion) = self.segment.motion_rank
+        {
+            let pairing = 1.0 - (motion - tracks.energy_rank(cur)).abs();
+            reward += w.motion_energy * pairing;
+            terms.motion_energy_reward = pairing;
+        }
+
+        // 5. Terminal terms: switch budget and theme coherence (both already weighted).
         let terminated = illegal || self.terminal_segment;
         if terminated {
             let switch = -w.switch * (switch_count as i64 - ep.budget).abs() as f64;

@@ -104,4 +104,8 @@ terms! {
     Reward => reward, Some("reward");
     /// Train mode's alignment gate, exp(−0.01 · seconds already played); 1 in test mode.
     AlignmentGatingFactor => alignment_gating_factor, None;
+    /// Unweighted, ours (not the reference's): 1 − |motion rank − energy rank|, the segment's
+    /// motion ranked among the video's segments and the track's energy among the library's
+    /// tracks, both in [0, 1]; 0 when the weight is 0 or the segment has no motion.
+    MotionEnergyReward => motion_energy_reward, None;
 }

@@ -460,3 +460,55 @@ fn reference_embeddings_weight_videos_equally() {
     let none = ReferenceEmbeddings::from_videos(&[]).unwrap();
     assert_eq!(none, ReferenceEmbeddings::default());
 }
+
+/// Three tracks of rising energy (otherwise alike) and a video whose second segment moves most.
+fn motion_fixture() -> (TrackTable, Video) {
+    let t = |energy: f64| Track {
+        audio_emb: Some(vec![1.0, 0.0, 0.0]),
+        text_emb: None,
+        features: TrackFeatures {
+            energy,
+            ..features(300.0, 100.0)
+        },
+    };
+    let tracks = TrackTable::new(vec![t(0.1), t(0.5), t(0.9)]).unwrap();
+    let mut v = video(&[10.0, 10.0, 10.0]);
+    for (s, m) in v.segments.iter_mut().zip([0.2, 3.0, 1.0]) {
+        s.motion = Some(m);
+        s.text_emb = None;
+    }
+    (tracks, v)
+}
+
+#[test]
+fn motion_energy_is_off_at_weight_zero_and_pairs_ranks_otherwise() {
+    let (tracks, video) = motion_fixture();
+    let reference = ReferenceEmbeddings::default();
+    let report = |weight: f64, row: Row| {
+        let config = ObjectiveConfig {
+            weights: Weights {
+                motion_energy: weight,
+                ..Weights::default()
+            },
+            ..ObjectiveConfig::default()
+        };
+        let objective = Objective::new(&tracks, &reference, config).unwrap();
+        let mut ep = objective.start(&video, 1).unwrap();
+        ep.step(Action::Track(0)).unwrap();
+        ep.evaluate(Action::Track(row)).unwrap()
+    };
+    // Weight 0: the term is neither added nor reported, whatever the track.
+    for row in 0..3 {
+        assert_eq!(report(0.0, row).terms.motion_energy_reward, 0.0);
+    }
+    let off: Vec<f64> = (0..3).map(|r| report(0.0, r).reward).collect();
+    // Segment 1 has the most motion (rank 1): the most energetic track pairs best.
+    let pairing: Vec<f64> = (0..3)
+        .map(|r| report(2.0, r).terms.motion_energy_reward)
+        .collect();
+    assert_eq!(pairing, vec![0.0, 0.5, 1.0]);
+    for r in 0..3 {
+        let on = report(2.0, r as Row).reward;
+        assert!((on - off[r] - 2.0 * pairing[r]).abs() < 1e-12, "row {r}");
+    }
+}

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::cosine::norm;
+use super::ranks::percentile_ranks;
 use crate::error::QueryError;
 use crate::video::EmbeddingDims;
 
@@ -93,6 +94,19 @@ pub trait TrackSource: Send + Sync {
 
     /// Acoustic features of `row`.
     fn features(&self, row: Row) -> TrackFeatures;
+
+    /// `row`'s energy ranked among every track's, in [0, 1] (see [`percentile_ranks`]).
+    /// Computed on first use: only the motion–energy term asks.
+    fn energy_rank(&self, row: Row) -> f64;
+}
+
+/// The energy ranks of `len` tracks, for [`TrackSource::energy_rank`].
+pub(crate) fn energy_ranks(len: u64, energy: impl Fn(Row) -> f64) -> Vec<f32> {
+    let values: Vec<f64> = (0..len).map(energy).collect();
+    percentile_ranks(&values)
+        .into_iter()
+        .map(|r| r as f32)
+        .collect()
 }
 
 /// One track for a [`TrackTable`].
@@ -110,6 +124,7 @@ pub struct TrackTable {
     audio_norms: Vec<f64>,
     text_norms: Vec<f64>,
     dims: EmbeddingDims,
+    energy_ranks: std::sync::OnceLock<Vec<f32>>,
 }
 
 impl TrackTable {
@@ -142,6 +157,7 @@ impl TrackTable {
             text_norms: norms(|t| t.text_emb.as_ref()),
             tracks,
             dims,
+            energy_ranks: std::sync::OnceLock::new(),
         })
     }
 
@@ -207,5 +223,12 @@ impl TrackSource for TrackTable {
 
     fn features(&self, row: Row) -> TrackFeatures {
         self.tracks[row as usize].features
+    }
+
+    fn energy_rank(&self, row: Row) -> f64 {
+        let ranks = self
+            .energy_ranks
+            .get_or_init(|| energy_ranks(self.len(), |r| self.tracks[r as usize].features.energy));
+        f64::from(ranks[row as usize])
     }
 }

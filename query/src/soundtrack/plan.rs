@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::objective::{EpisodeOutcome, StepTerms};
+use crate::objective::{EpisodeOutcome, StepTerms, spearman};
 use crate::search::TrackFields;
 use crate::video::Video;
 
@@ -75,6 +75,10 @@ pub struct SoundtrackPlan {
     /// The terminal terms (already weighted): switch budget and theme coherence.
     pub switch_reward: f64,
     pub theme_reward: f64,
+    /// Spearman's rank correlation between the segments' motion and the energy of the track
+    /// heard in each (segments with motion only; `None` for fewer than 3 or no variation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion_energy_spearman: Option<f64>,
     pub timing: PlanTiming,
 }
 
@@ -89,6 +93,7 @@ impl SoundtrackPlan {
         tracks: &[(String, TrackFields)],
         timing: PlanTiming,
         audio_space: bool,
+        energy: impl Fn(u64) -> f64,
     ) -> SoundtrackPlan {
         let segments: Vec<PlannedSegment> = outcome
             .steps
@@ -124,6 +129,10 @@ impl SoundtrackPlan {
         let mean = |f: fn(&StepTerms) -> f64| segments.iter().map(|s| f(&s.terms)).sum::<f64>() / n;
         let mean_audio_cosine = mean(|t| t.va_audio_similarity);
         let mean_text_cosine = mean(|t| t.va_text_similarity);
+        let (motion, heard): (Vec<f64>, Vec<f64>) = segments
+            .iter()
+            .filter_map(|s| Some((video.segments[s.index].motion?, energy(s.row))))
+            .unzip();
         SoundtrackPlan {
             video_id: outcome.video_id.clone(),
             policy: policy.to_string(),
@@ -142,6 +151,7 @@ impl SoundtrackPlan {
             distinct_tracks: distinct.len(),
             switch_reward: last.switch_reward,
             theme_reward: last.theme_reward,
+            motion_energy_spearman: spearman(&motion, &heard),
             timing,
             segments,
         }

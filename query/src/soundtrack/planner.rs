@@ -15,7 +15,9 @@ use super::fit::{SoundtrackFit, default_budget};
 use super::plan::{PlanTiming, PlannedAction, SoundtrackPlan};
 use crate::error::QueryError;
 use crate::library_tracks::LibraryTracks;
-use crate::objective::{EpisodeOutcome, Objective, ObjectiveConfig, ReferenceEmbeddings};
+use crate::objective::{
+    EpisodeOutcome, Objective, ObjectiveConfig, ReferenceEmbeddings, TrackSource,
+};
 use crate::policy::{Choice, ObsConfig, ObservationBuilder, PolicyModel, PolicySequencer};
 use crate::search::{Field, Searcher, TextEmbedder};
 use crate::sequencer::{
@@ -555,6 +557,7 @@ impl Planner {
             &fields,
             timing,
             self.library.dims().audio.is_some(),
+            |row| self.tracks.features(row).energy,
         ))
     }
 }

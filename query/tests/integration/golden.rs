@@ -274,6 +274,8 @@ impl Fixture {
                 smoothness: w["w_smoothness"],
                 switch: w["w_switch"],
                 theme: w["w_theme"],
+                // Ours, not the reference's: off.
+                motion_energy: 0.0,
             },
             mode: mode.parse::<Mode>().expect("mode"),
         }
