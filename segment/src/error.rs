@@ -24,6 +24,10 @@ pub enum SegmentError {
         reason: String,
     },
 
+    /// A feature-sequence file that is not a 2-D array of finite floats.
+    #[error("{}: {reason}", path.display())]
+    BadFeatures { path: PathBuf, reason: String },
+
     /// An argument out of range (minimum length, penalty, frame rate, ...).
     #[error("{0}")]
     InvalidArgument(String),

@@ -10,12 +10,14 @@
 //!   dynamic programming with a minimum segment length, or by PELT with the same optimum.
 //! * [`segmenter`]: music segments from change points (snapped to shots) or from shots.
 //! * [`captions`]: SRT, WebVTT or JSON captions; each segment's caption is what is said in it.
+//! * [`feature_file`]: the same from a `.npy` sequence of per-frame vectors (a video model's).
 
 pub mod analysis;
 pub mod captions;
 pub mod changepoint;
 pub mod decode;
 pub mod error;
+pub mod feature_file;
 pub mod features;
 pub mod segmenter;
 pub mod shots;
@@ -27,6 +29,10 @@ use segue_query::video::Video;
 pub use analysis::{Analysis, AnalysisOptions, analyse};
 pub use captions::{Captions, Cue, read_captions};
 pub use error::SegmentError;
+pub use feature_file::{
+    EmbedAs, FeatureOptions, SegmentedFeatures, read_npy_frames, segment_feature_file,
+    segment_frames,
+};
 pub use segmenter::{
     ChangePointReport, Count, Method, SegmentOptions, change_points, segments_from_analysis,
 };

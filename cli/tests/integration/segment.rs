@@ -134,3 +134,120 @@ fn a_generated_video_with_subtitles_gets_a_soundtrack_plan_on_the_real_demo() {
     assert!(!segs.is_empty(), "{plan}");
     assert!(segs.iter().all(|s| s["track_id"].is_string()), "{plan}");
 }
+
+/// Writes `frames` (each of `dim` values) as a 2-D float32 `.npy`.
+fn write_npy(path: &Path, frames: &[Vec<f32>]) {
+    let dim = frames[0].len() as u64;
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    use npyz::WriterBuilder;
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[frames.len() as u64, dim])
+        .writer(file)
+        .begin_nd()
+        .unwrap();
+    w.extend(frames.iter().flatten().copied()).unwrap();
+    w.finish().unwrap();
+}
+
+#[test]
+fn segment_cuts_a_feature_sequence_at_its_regime_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Three regimes of 30 s at 4 fps in 8 dimensions, with a deterministic wobble.
+    let frames: Vec<Vec<f32>> = (0..360)
+        .map(|i| {
+            let regime = i / 120;
+            (0..8)
+                .map(|d| {
+                    let wobble = (((i * 31 + d * 17) % 13) as f32 - 6.0) * 0.01;
+                    if d == regime { 1.0 + wobble } else { wobble }
+                })
+                .collect()
+        })
+        .collect();
+    let npy = tmp.path().join("model.npy");
+    write_npy(&npy, &frames);
+    let out = tmp.path().join("model.json");
+    let run = segue()
+        .args(["segment", "--features"])
+        .arg(&npy)
+        .args([
+            "--fps",
+            "4",
+            "--embed-as",
+            "audio",
+            "--segments",
+            "3",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let video: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let segs = video["segments"].as_array().unwrap();
+    let edges: Vec<(f64, f64)> = segs
+        .iter()
+        .map(|s| (s["start"].as_f64().unwrap(), s["end"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(edges, vec![(0.0, 30.0), (30.0, 60.0), (60.0, 90.0)]);
+    let second = segs[1]["audio_emb"].as_array().unwrap();
+    assert_eq!(second.len(), 8);
+    assert!(second[1].as_f64().unwrap() > 0.9, "{second:?}");
+
+    let mut bad_frames = frames.clone();
+    bad_frames[200][3] = f32::NAN;
+    let bad = tmp.path().join("bad.npy");
+    write_npy(&bad, &bad_frames);
+    for (args, needle) in [
+        (
+            vec!["--features", bad.to_str().unwrap(), "--fps", "4"],
+            "frame 200 (0-based), dimension 3",
+        ),
+        (vec!["--features", npy.to_str().unwrap()], "--fps"),
+        (
+            vec![
+                "--features",
+                npy.to_str().unwrap(),
+                "--fps",
+                "4",
+                "--method",
+                "shots",
+            ],
+            "needs a video file",
+        ),
+        (
+            vec![
+                "--features",
+                npy.to_str().unwrap(),
+                "--fps",
+                "4",
+                "--embed-as",
+                "image",
+            ],
+            "`audio` or `text`",
+        ),
+        (
+            vec!["--features", npy.to_str().unwrap(), "--fps=0"],
+            "frame rate",
+        ),
+    ] {
+        let run = segue()
+            .arg("segment")
+            .args(&args)
+            .arg("--out")
+            .arg(tmp.path().join("never.json"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            !run.status.success() && err.contains(needle),
+            "{args:?}: {err}"
+        );
+        assert!(!tmp.path().join("never.json").exists());
+    }
+}
