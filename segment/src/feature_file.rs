@@ -11,7 +11,7 @@ use segue_query::video::{Segment, Video};
 
 use crate::captions::{Cue, caption_for, read_captions};
 use crate::error::SegmentError;
-use crate::segmenter::{ChangePointReport, SegmentOptions, change_points};
+use crate::segmenter::{ChangePointReport, SegmentOptions, change_points, round_ms};
 
 /// Which embedding of a segment receives the mean of its frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,10 +201,6 @@ fn mean_frame(frames: &[Vec<f64>], start: f64, end: f64, fps: f64) -> Vec<f32> {
     }
     let n = (last - first) as f64;
     sum.iter().map(|s| (s / n) as f32).collect()
-}
-
-fn round_ms(t: f64) -> f64 {
-    (t * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]

@@ -295,7 +295,8 @@ pub fn segments_from_analysis(
     ))
 }
 
-fn round_ms(t: f64) -> f64 {
+/// Times in the video JSON are kept to the millisecond.
+pub(crate) fn round_ms(t: f64) -> f64 {
     (t * 1000.0).round() / 1000.0
 }
 
