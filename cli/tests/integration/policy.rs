@@ -225,3 +225,66 @@ fn files_that_are_not_policies_are_named_in_the_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere.onnx"), "{err}");
 }
+
+#[test]
+fn a_trained_policy_keeps_the_caps_exclusions_and_the_diversity_knob() {
+    use std::collections::{HashMap, HashSet};
+    let tmp = tempfile::tempdir().unwrap();
+    let (lib, videos) = fixture(tmp.path(), 700, 8);
+    let policy = tmp.path().join("p.onnx");
+    trained(&lib, &videos, &policy);
+    let p = open_planner(&lib, &EncoderOptions::default()).unwrap();
+    let videos = read_videos_for(&p, &videos).unwrap();
+    let base = PlanOptions {
+        policy: PolicyChoice::Trained(policy),
+        ..PlanOptions::default()
+    };
+    let free = p.plan_videos(&videos, &base).unwrap();
+    // Unconstrained, the policy reuses tracks across the videos: the rules below bind.
+    let mut placed: Vec<u64> = free
+        .iter()
+        .flat_map(|pl| pl.segments.iter().map(|s| s.row).collect::<HashSet<_>>())
+        .collect();
+    let placements = placed.len();
+    placed.sort_unstable();
+    placed.dedup();
+    assert!(
+        placed.len() < placements,
+        "no track repeats without the rule"
+    );
+    let banned: Vec<String> = free[0]
+        .segments
+        .iter()
+        .map(|s| s.track_id.clone())
+        .collect();
+    let opts = PlanOptions {
+        max_per_artist: Some(1),
+        no_repeat_across_videos: true,
+        exclude_ids: banned.clone(),
+        diversify: Some(segue::soundtrack::StepRerank::new("mmr:0.3".parse().unwrap(), 3).unwrap()),
+        ..base
+    };
+    let plans = p.plan_videos(&videos, &opts).unwrap();
+    let mut seen_rows: HashSet<u64> = HashSet::new();
+    for plan in &plans {
+        assert_eq!(plan.policy, "policy:p");
+        let mut rows: HashSet<u64> = HashSet::new();
+        let mut per_artist: HashMap<String, HashSet<u64>> = HashMap::new();
+        for s in &plan.segments {
+            assert!(!banned.contains(&s.track_id), "{} was excluded", s.track_id);
+            rows.insert(s.row);
+            if let Some(a) = &s.artist {
+                per_artist
+                    .entry(a.to_lowercase())
+                    .or_default()
+                    .insert(s.row);
+            }
+        }
+        assert!(per_artist.values().all(|r| r.len() == 1), "{per_artist:?}");
+        assert!(
+            rows.is_disjoint(&seen_rows),
+            "a track repeats across videos"
+        );
+        seen_rows.extend(rows);
+    }
+}
