@@ -44,6 +44,20 @@ fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
     (lib, videos)
 }
 
+/// `segue soundtrack --json` on the fixture with `policy` and `extra` arguments.
+fn soundtrack(lib: &Path, videos: &Path, policy: &str, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_segue"))
+        .arg("soundtrack")
+        .arg("--library")
+        .arg(lib)
+        .arg("--video")
+        .arg(videos)
+        .args(["--policy", policy, "--json"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn placed(plan: &SoundtrackPlan) -> Vec<(u64, String)> {
     let mut seen = HashSet::new();
     plan.segments
@@ -128,18 +142,7 @@ fn segue_soundtrack_takes_the_caps_and_the_exclusion_file() {
     let tmp = tempfile::tempdir().unwrap();
     let (lib, videos_path) = fixture(tmp.path());
     let excl = tmp.path().join("last-20-videos.txt");
-    let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_segue"))
-            .arg("soundtrack")
-            .arg("--library")
-            .arg(&lib)
-            .arg("--video")
-            .arg(&videos_path)
-            .args(["--policy", "greedy-all", "--json"])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let run = |extra: &[&str]| soundtrack(&lib, &videos_path, "greedy-all", extra);
     let free = run(&[]);
     assert!(
         free.status.success(),
@@ -231,18 +234,7 @@ fn the_diversity_knob_spreads_or_gathers_every_sequencers_tracks() {
 fn segue_soundtrack_takes_the_diversity_knob_and_refuses_bad_values() {
     let tmp = tempfile::tempdir().unwrap();
     let (lib, videos_path) = fixture(tmp.path());
-    let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_segue"))
-            .arg("soundtrack")
-            .arg("--library")
-            .arg(&lib)
-            .arg("--video")
-            .arg(&videos_path)
-            .args(["--policy", "beam", "--json"])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let run = |extra: &[&str]| soundtrack(&lib, &videos_path, "beam", extra);
     let out = run(&["--diversify", "mmr:0.3", "--diversify-keep", "4"]);
     assert!(
         out.status.success(),
@@ -309,17 +301,24 @@ fn segue_eval_reports_the_motion_energy_correlation() {
     }
     let moving = tmp.path().join("moving.jsonl");
     std::fs::write(&moving, lines.join("\n")).unwrap();
+    let eval = |args: &[&str], out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_segue"))
+            .arg("eval")
+            .arg("--library")
+            .arg(&lib)
+            .arg("--videos")
+            .arg(&moving)
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
     let out_dir = tmp.path().join("eval");
-    let out = Command::new(env!("CARGO_BIN_EXE_segue"))
-        .arg("eval")
-        .arg("--library")
-        .arg(&lib)
-        .arg("--videos")
-        .arg(&moving)
-        .args(["--policies", "greedy-all", "--motion-energy", "3", "--out"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
+    let out = eval(
+        &["--policies", "greedy-all", "--motion-energy", "3"],
+        &out_dir,
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -330,16 +329,7 @@ fn segue_eval_reports_the_motion_energy_correlation() {
         serde_json::from_slice(&std::fs::read(out_dir.join("summary.json")).unwrap()).unwrap();
     let rho = summary[0]["mean_motion_energy_spearman"].as_f64().unwrap();
     assert!(rho > 0.5, "{rho}");
-    let bad = Command::new(env!("CARGO_BIN_EXE_segue"))
-        .arg("eval")
-        .arg("--library")
-        .arg(&lib)
-        .arg("--videos")
-        .arg(&moving)
-        .args(["--motion-energy", "inf", "--out"])
-        .arg(tmp.path().join("bad"))
-        .output()
-        .unwrap();
+    let bad = eval(&["--motion-energy", "inf"], &tmp.path().join("bad"));
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("motion_energy"));
 }
