@@ -7,6 +7,7 @@ use std::time::Instant;
 use roaring::RoaringBitmap;
 use serde::Serialize;
 
+use arrow_array::{Array, StringArray};
 use segue_index::exact::{Hit, normalise_query};
 use segue_index::filter::FilterColumns;
 use segue_index::{EmbeddingKind, Library};
@@ -15,7 +16,7 @@ use segue_models::ModelError;
 use crate::error::QueryError;
 use crate::rerank::Diversify;
 use crate::search::browse;
-use crate::search::fields::{self, TrackFields};
+use crate::search::fields::{self, Field, TrackFields};
 use crate::search::fusion::reciprocal_rank_fusion;
 use crate::search::like::{self, LikeStrategy};
 use crate::search::pool::{self, PoolRerank, Ranked, RerankStats, Reranked};
@@ -80,6 +81,8 @@ pub struct Searcher {
     library: Arc<Library>,
     columns: OnceLock<FilterColumns>,
     ids: OnceLock<HashMap<String, u64>>,
+    /// Every row's track id: hits that ask for no other field need no Lance read.
+    row_ids: OnceLock<StringArray>,
     embedder: Option<Arc<dyn TextEmbedder>>,
     threads: usize,
 }
@@ -99,6 +102,7 @@ impl Searcher {
             library,
             columns: OnceLock::new(),
             ids: OnceLock::new(),
+            row_ids: OnceLock::new(),
             embedder: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
@@ -134,13 +138,46 @@ impl Searcher {
         if let Some(m) = self.ids.get() {
             return Ok(m);
         }
-        let ids = self.library.track_ids()?;
-        let m = ids
-            .into_iter()
+        let m = self
+            .track_ids()?
+            .iter()
             .enumerate()
-            .map(|(i, id)| (id, i as u64))
+            .map(|(i, id)| (id.unwrap_or_default().to_string(), i as u64))
             .collect();
         Ok(self.ids.get_or_init(|| m))
+    }
+
+    /// Every row's track id, in row order (read once).
+    pub fn track_ids(&self) -> Result<&StringArray, QueryError> {
+        if let Some(a) = self.row_ids.get() {
+            return Ok(a);
+        }
+        let a = self.library.track_id_column()?;
+        Ok(self.row_ids.get_or_init(|| a))
+    }
+
+    /// The track id and `fields` of each of `rows`: from the kept id column when no field is
+    /// asked for, else one Lance read.
+    fn hit_fields(
+        &self,
+        rows: &[u64],
+        fields: &[Field],
+    ) -> Result<Vec<(String, TrackFields)>, QueryError> {
+        if !fields.is_empty() {
+            return fields::track_fields(&self.library, rows, fields);
+        }
+        let ids = self.track_ids()?;
+        rows.iter()
+            .map(
+                |&r| match usize::try_from(r).ok().filter(|&i| i < ids.len()) {
+                    Some(i) => Ok((ids.value(i).to_string(), TrackFields::default())),
+                    None => Err(QueryError::RowOutOfRange {
+                        row: r,
+                        rows: ids.len() as u64,
+                    }),
+                },
+            )
+            .collect()
     }
 
     /// Rows allowed by the request's filter (`None`: all rows).
@@ -229,7 +266,7 @@ impl Searcher {
         };
         let reranked = stats.rerank.is_some();
         let rows: Vec<u64> = ranked.iter().map(|r| r.row).collect();
-        let fetched = fields::track_fields(&self.library, &rows, &request.fields)?;
+        let fetched = self.hit_fields(&rows, &request.fields)?;
         let hits = ranked
             .into_iter()
             .zip(fetched)
