@@ -498,7 +498,9 @@ impl Searcher {
     }
 
     /// Nearest rows to the normalised `q` in `space` among `allowed`; `ef` unset: the ef tuned
-    /// for the space's graph ([`Searcher::default_ef`]).
+    /// for the space's graph ([`Searcher::default_ef`]), and at least `2·k`: the tuned ef is
+    /// for a top 10, and a rerank pool of 100 walked at ef 100 kept only 94% of its exact
+    /// members on a 1M library (benches/RESULTS.md, reranking).
     pub fn nearest(
         &self,
         space: EmbeddingKind,
@@ -509,7 +511,7 @@ impl Searcher {
         exact: bool,
     ) -> Result<(Vec<Hit>, Plan), QueryError> {
         let vectors = self.vectors(space)?;
-        let ef = ef.unwrap_or_else(|| self.default_ef(space));
+        let ef = ef.unwrap_or_else(|| self.default_ef(space).max(2 * k));
         Ok(vector::search(&VectorSearch {
             vectors,
             graph: self.library.ann(space),

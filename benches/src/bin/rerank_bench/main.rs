@@ -22,7 +22,7 @@ mod quality;
 
 use segue_index::EmbeddingKind;
 use segue_query::rerank::{self, CapGroups, CapGroupsBuilder, Diversify};
-use segue_query::search::SearchRequest;
+use segue_query::search::{Field, SearchRequest};
 
 #[derive(Debug, Parser)]
 struct Cli {
@@ -191,10 +191,17 @@ fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Resu
         .context("the library has no audio embeddings")?;
     let rows = vectors.rows().max(1);
     let mut rng = Rng(7);
+    // Hits carry their track ids only (the search and the rerank); the last row adds the
+    // scalar fields a listing shows, read from Lance for the 10 hits.
     let methods = [
-        ("plain", None),
-        ("mmr λ=0.7", Some(Diversify::Mmr { lambda: 0.7 })),
-        ("dpp θ=0.9", Some(Diversify::Dpp { theta: 0.9 })),
+        ("plain", None, false),
+        ("mmr λ=0.7", Some(Diversify::Mmr { lambda: 0.7 }), false),
+        ("dpp θ=0.9", Some(Diversify::Dpp { theta: 0.9 }), false),
+        (
+            "mmr λ=0.7 + scalar fields",
+            Some(Diversify::Mmr { lambda: 0.7 }),
+            true,
+        ),
     ];
     let mut times = vec![Vec::new(); methods.len()];
     let mut recall = 0.0;
@@ -203,12 +210,15 @@ fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Resu
     let mut recall_at_k = vec![0.0; methods.len()];
     for _ in 0..queries {
         let q = vectors.row((rng.next() % rows) as usize).to_vec();
-        let base = SearchRequest::vector(EmbeddingKind::Audio, q)?.k(k)?;
-        for (i, (_, m)) in methods.iter().enumerate() {
+        let base = SearchRequest::vector(EmbeddingKind::Audio, q)?
+            .k(k)?
+            .fields(&[]);
+        for (i, (_, m, fields)) in methods.iter().enumerate() {
             let r = match m {
                 None => base.clone(),
                 Some(m) => base.clone().rerank(*m)?,
             };
+            let r = if *fields { r.fields(Field::SCALARS) } else { r };
             let t = Instant::now();
             let (hits, _) = searcher.search(&r)?;
             times[i].push(t.elapsed().as_secs_f64() * 1e3);
@@ -234,7 +244,7 @@ fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Resu
         "| search | median ms | p99 ms | recall@{k} against the same search over the exact pool |"
     );
     println!("|---|---:|---:|---:|");
-    for (((name, _), mut t), r) in methods.iter().zip(times).zip(recall_at_k) {
+    for (((name, _, _), mut t), r) in methods.iter().zip(times).zip(recall_at_k) {
         t.sort_by(f64::total_cmp);
         let at = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
         println!(
