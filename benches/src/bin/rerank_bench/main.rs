@@ -218,7 +218,11 @@ fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Resu
                 None => base.clone(),
                 Some(m) => base.clone().rerank(*m)?,
             };
-            let r = if *fields { r.fields(Field::SCALARS) } else { r };
+            let r = if *fields {
+                r.fields(&Field::SCALARS)
+            } else {
+                r
+            };
             let t = Instant::now();
             let (hits, _) = searcher.search(&r)?;
             times[i].push(t.elapsed().as_secs_f64() * 1e3);
