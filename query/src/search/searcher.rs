@@ -499,8 +499,8 @@ impl Searcher {
 
     /// Nearest rows to the normalised `q` in `space` among `allowed`; `ef` unset: the ef tuned
     /// for the space's graph ([`Searcher::default_ef`]), and at least `2·k`: the tuned ef is
-    /// for a top 10, and a rerank pool of 100 walked at ef 100 kept only 94% of its exact
-    /// members on a 1M library (benches/RESULTS.md, reranking).
+    /// for a top 10, and a walk at ef = k (a rerank pool of 100 at ef 100) misses a quarter
+    /// of the pool's exact members.
     pub fn nearest(
         &self,
         space: EmbeddingKind,
