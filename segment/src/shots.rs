@@ -73,8 +73,9 @@ pub fn detect_shots(series: &FrameSeries, opts: &ShotOptions) -> Vec<ShotBoundar
             }
         }
     }
-    // Fades: runs of dark frames with lit frames on both sides. A run at least a shot long,
-    // entered and left by hard cuts, is a black shot: its cuts are its boundaries.
+    // Fades: runs of dark frames with lit frames on both sides. A run entered and left by hard
+    // cuts and longer than an event is a black shot: its cuts are its boundaries (shorter, it
+    // is a dip to black: one boundary).
     let dark: Vec<bool> = series
         .luma
         .iter()
@@ -90,7 +91,7 @@ pub fn detect_shots(series: &FrameSeries, opts: &ShotOptions) -> Vec<ShotBoundar
         while i < dark.len() && dark[i] {
             i += 1;
         }
-        let black_shot = i - start >= min_frames && hard(start) && hard(i);
+        let black_shot = i - start >= gap && hard(start) && hard(i);
         if start > 0 && i < dark.len() && !black_shot {
             found.push(((start + i) / 2, BoundaryKind::Fade));
         }
@@ -201,6 +202,22 @@ mod tests {
         let s = detect_shots(&series(c, luma), &ShotOptions::default());
         let t: Vec<(f64, BoundaryKind)> = s.iter().map(|b| (b.time, b.kind)).collect();
         assert_eq!(t, vec![(2.2, BoundaryKind::Fade)]);
+        // A black shot shorter than a long minimum shot is still a shot, not a fade: its first
+        // cut stays (the second is too close to it).
+        let mut luma = vec![120.0; 140];
+        let mut c = vec![1.0; 140];
+        for l in &mut luma[50..80] {
+            *l = 0.0;
+        }
+        c[50] = 90.0;
+        c[80] = 90.0;
+        let opts = ShotOptions {
+            min_shot: 4.0,
+            ..ShotOptions::default()
+        };
+        let s = detect_shots(&series(c, luma), &opts);
+        let t: Vec<(f64, BoundaryKind)> = s.iter().map(|b| (b.time, b.kind)).collect();
+        assert_eq!(t, vec![(5.0, BoundaryKind::Cut)]);
     }
 
     #[test]
