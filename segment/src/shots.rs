@@ -65,7 +65,11 @@ pub fn detect_shots(series: &FrameSeries, opts: &ShotOptions) -> Vec<ShotBoundar
     let mut last_cut = 0usize;
     for (first, last) in events(&series.content, opts.threshold, gap) {
         // A long stretch also ends a shot where the content settles.
-        let ends = if last - first >= gap { &[first, last][..] } else { &[first][..] };
+        let ends = if last - first >= gap {
+            &[first, last][..]
+        } else {
+            &[first][..]
+        };
         for &i in ends {
             if i - last_cut >= min_frames {
                 found.push((i, BoundaryKind::Cut));
