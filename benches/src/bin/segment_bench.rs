@@ -296,11 +296,13 @@ impl Tally {
 
 /// Our boundaries (cuts and fades, seconds) in `video` and the least wall time over `runs`.
 fn ours(video: &Path, setting: &Setting, runs: usize) -> anyhow::Result<(Vec<f64>, f64)> {
-    let mut opts = VideoOptions::default();
-    opts.shots = ShotOptions {
-        threshold: setting.threshold,
-        min_shot: setting.min_shot,
-        ..ShotOptions::default()
+    let opts = VideoOptions {
+        shots: ShotOptions {
+            threshold: setting.threshold,
+            min_shot: setting.min_shot,
+            ..ShotOptions::default()
+        },
+        ..VideoOptions::default()
     };
     let mut best: Option<(Vec<f64>, f64)> = None;
     for _ in 0..runs {
@@ -427,8 +429,8 @@ fn hour_of_features(dims: usize, seed: u64) -> Vec<Vec<f64>> {
         let spread: Vec<f64> = (0..dims).map(|_| rng.random_range(0.1..1.0)).collect();
         let mut noise = vec![0.0; dims];
         for _ in 0..len.min(n - frames.len()) {
-            for j in 0..dims {
-                noise[j] = 0.6 * noise[j] + 0.8 * normal(&mut rng);
+            for x in &mut noise {
+                *x = 0.6 * *x + 0.8 * normal(&mut rng);
             }
             frames.push((0..dims).map(|j| mean[j] + spread[j] * noise[j]).collect());
         }
