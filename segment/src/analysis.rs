@@ -62,8 +62,11 @@ pub struct Window {
 }
 
 impl Window {
+    /// Features per window.
+    pub const DIMS: usize = 4;
+
     /// The change-point features (motion, change, luminance, saturation).
-    pub fn features(&self) -> [f64; 4] {
+    pub fn features(&self) -> [f64; Self::DIMS] {
         [self.motion, self.change, self.luma, self.saturation]
     }
 }

@@ -96,33 +96,63 @@ impl SegmentCost {
     /// `c(y_[a, b))`: `(b − a) · log det(Σ̂ + ε·Id)` of frames `a..b` (`a < b`).
     pub fn cost(&self, a: usize, b: usize) -> f64 {
         debug_assert!(a < b && b <= self.n);
-        let d = self.d;
+        // PELT and the DP call this millions of times: for the usual few features, a version
+        // compiled for that dimension (stack scratch, loops unrolled); otherwise heap scratch.
+        match self.d {
+            1 => self.cost_dim::<1>(a, b),
+            2 => self.cost_dim::<2>(a, b),
+            3 => self.cost_dim::<3>(a, b),
+            4 => self.cost_dim::<4>(a, b),
+            5 => self.cost_dim::<5>(a, b),
+            6 => self.cost_dim::<6>(a, b),
+            7 => self.cost_dim::<7>(a, b),
+            8 => self.cost_dim::<8>(a, b),
+            d => self.cost_in(a, b, d, &mut vec![0.0; d], &mut vec![0.0; d * d]),
+        }
+    }
+
+    /// [`SegmentCost::cost`] for `D == self.d`.
+    fn cost_dim<const D: usize>(&self, a: usize, b: usize) -> f64 {
+        let mut mean = [0.0; D];
+        // `[0.0; D * D]` is not yet expressible with a const generic: rows of D.
+        let mut cov = [[0.0; D]; D];
+        self.cost_in(a, b, D, &mut mean, cov.as_flattened_mut())
+    }
+
+    /// [`SegmentCost::cost`] with scratch space for the mean (`d`) and the covariance (`d × d`).
+    /// Inlined, so that a constant `d` unrolls its loops.
+    #[inline(always)]
+    fn cost_in(&self, a: usize, b: usize, d: usize, mean: &mut [f64], cov: &mut [f64]) -> f64 {
         let tri = d * (d + 1) / 2;
-        let m = (b - a) as f64;
-        let mean: Vec<f64> = (0..d)
-            .map(|j| (self.sum[b * d + j] - self.sum[a * d + j]) / m)
-            .collect();
-        // Σ̂ = E[x xᵀ] − μ μᵀ, then + ε on the diagonal; log det by Cholesky.
-        let mut cov = vec![0.0; d * d];
+        let inv_m = 1.0 / (b - a) as f64;
+        let (sum_a, sum_b) = (&self.sum[a * d..(a + 1) * d], &self.sum[b * d..(b + 1) * d]);
+        for j in 0..d {
+            mean[j] = (sum_b[j] - sum_a[j]) * inv_m;
+        }
+        let sq_a = &self.sum_sq[a * tri..(a + 1) * tri];
+        let sq_b = &self.sum_sq[b * tri..(b + 1) * tri];
+        // Σ̂ = E[x xᵀ] − μ μᵀ, then + ε on the diagonal; log det by Cholesky (which reads the
+        // lower triangle only).
         let mut k = 0;
         for r in 0..d {
             for c in r..d {
-                let e = (self.sum_sq[b * tri + k] - self.sum_sq[a * tri + k]) / m;
-                let v = e - mean[r] * mean[c] + if r == c { self.epsilon } else { 0.0 };
-                cov[r * d + c] = v;
-                cov[c * d + r] = v;
+                let e = (sq_b[k] - sq_a[k]) * inv_m;
+                cov[c * d + r] = e - mean[r] * mean[c] + if r == c { self.epsilon } else { 0.0 };
                 k += 1;
             }
         }
-        m * log_det_spd(&mut cov, d, self.epsilon)
+        (b - a) as f64 * log_det_spd(&mut cov[..d * d], d, self.epsilon)
     }
 }
 
 /// log det of a symmetric positive definite `d × d` matrix (Cholesky in place). Rounding can
 /// leave a tiny or negative pivot on a nearly singular matrix; it is floored at `floor`, the ε
-/// the matrix was regularised with.
+/// the matrix was regularised with. The pivots are multiplied and their product's log taken
+/// once (folded into the sum before it could underflow or overflow): one `ln`, not `d`.
+#[inline(always)]
 fn log_det_spd(a: &mut [f64], d: usize, floor: f64) -> f64 {
     let mut log_det = 0.0;
+    let mut product = 1.0f64;
     for j in 0..d {
         let mut diag = a[j * d + j];
         for k in 0..j {
@@ -131,7 +161,11 @@ fn log_det_spd(a: &mut [f64], d: usize, floor: f64) -> f64 {
         let diag = diag.max(floor * 1e-6);
         let l = diag.sqrt();
         a[j * d + j] = l;
-        log_det += 2.0 * l.ln();
+        product *= diag;
+        if !(1e-150..=1e150).contains(&product) {
+            log_det += product.ln();
+            product = 1.0;
+        }
         for i in j + 1..d {
             let mut s = a[i * d + j];
             for k in 0..j {
@@ -140,7 +174,7 @@ fn log_det_spd(a: &mut [f64], d: usize, floor: f64) -> f64 {
             a[i * d + j] = s / l;
         }
     }
-    log_det
+    log_det + product.ln()
 }
 
 /// A partition: the end (exclusive) of every segment, the last one being the sequence length,
@@ -249,6 +283,7 @@ pub fn pelt(cost: &SegmentCost, penalty: f64, min_len: usize) -> Result<Partitio
     // Starts still in the running, in increasing order, each with the time from which it is
     // dropped (usize::MAX: not doomed yet). A start s becomes usable at t = s + min_len.
     let mut alive: Vec<(usize, usize)> = vec![(0, usize::MAX)];
+    let mut totals: Vec<f64> = Vec::new();
     for t in min_len..=n {
         let newcomer = t - min_len;
         if newcomer > 0 && f[newcomer].is_finite() {
@@ -257,7 +292,7 @@ pub fn pelt(cost: &SegmentCost, penalty: f64, min_len: usize) -> Result<Partitio
         alive.retain(|&(_, drop_at)| t < drop_at);
         let mut best = f64::INFINITY;
         let mut arg = 0;
-        let mut totals = Vec::with_capacity(alive.len());
+        totals.clear();
         for &(s, _) in &alive {
             let c = f[s] + cost.cost(s, t);
             totals.push(c);
@@ -269,7 +304,7 @@ pub fn pelt(cost: &SegmentCost, penalty: f64, min_len: usize) -> Result<Partitio
         f[t] = best;
         prev[t] = arg;
         let tolerance = 1e-9 * best.abs().max(1.0);
-        for ((_, drop_at), c) in alive.iter_mut().zip(totals) {
+        for ((_, drop_at), &c) in alive.iter_mut().zip(&totals) {
             if *drop_at == usize::MAX && c > best + tolerance {
                 *drop_at = t + min_len;
             }
@@ -326,36 +361,77 @@ pub fn partition_into(
     })
 }
 
-/// A penalty whose PELT optimum has `k` segments, or the nearest count reachable (the count is
-/// monotone non-increasing in the penalty): a bisection on the penalty over at most
-/// `max_steps` PELT runs. Returns the penalty and its partition.
+/// A penalty whose PELT optimum has a number of segments in `wanted`, or the nearest number
+/// reachable (the count is monotone non-increasing in the penalty), in at most `max_steps`
+/// PELT runs. Returns the penalty and its partition.
+///
+/// The search starts at a BIC-like penalty and moves by factors of 4 until the wanted counts
+/// are bracketed, then interpolates log count against log penalty inside the bracket (kept to
+/// its middle 60%, so the bracket shrinks at every step). Coming from the side of many segments
+/// matters for speed: PELT prunes a start only once a later change point beats it, so a
+/// penalty that allows few segments keeps nearly every start alive (O(n²) costs), while one
+/// near the wanted count keeps about a segment's worth.
 pub fn penalty_for_segments(
     cost: &SegmentCost,
-    k: usize,
+    wanted: std::ops::RangeInclusive<usize>,
     min_len: usize,
     max_steps: usize,
 ) -> Result<(f64, Partition), SegmentError> {
     let n = cost.len();
     check(n, min_len, 0.0)?;
-    let k = k.clamp(1, (n / min_len).max(1));
-    // Beyond `hi` every split costs more than it saves: one segment.
-    let whole = cost.cost(0, n).abs();
-    let (mut lo, mut hi) = (0.0f64, 2.0 * whole + 1.0);
-    let mut best = (hi, pelt(cost, hi, min_len)?);
-    for _ in 0..max_steps {
-        let mid = 0.5 * (lo + hi);
-        let p = pelt(cost, mid, min_len)?;
-        let got = p.ends.len();
-        if got.abs_diff(k) < best.1.ends.len().abs_diff(k) {
-            best = (mid, p.clone());
+    let most = (n / min_len).max(1);
+    let (lo, hi) = (
+        (*wanted.start()).clamp(1, most),
+        (*wanted.end()).clamp(1, most),
+    );
+    if lo > hi {
+        return Err(SegmentError::InvalidArgument(format!(
+            "an empty range of segment counts: {wanted:?}"
+        )));
+    }
+    let miss = |got: usize| lo.saturating_sub(got) + got.saturating_sub(hi);
+    let target = ((lo + hi) as f64 / 2.0).ln();
+    let d = cost.d as f64;
+    // Parameters of one segment's Gaussian (mean and covariance) times log n.
+    let mut penalty = (d + d * (d + 1.0) / 2.0) * (n as f64).max(2.0).ln();
+    let mut best = (penalty, pelt(cost, penalty, min_len)?);
+    let mut got = best.1.ends.len();
+    // (log penalty, log count) of the largest penalty seen with too many segments and of the
+    // smallest with too few.
+    let mut more: Option<(f64, f64)> = None;
+    let mut fewer: Option<(f64, f64)> = None;
+    for _ in 1..max_steps {
+        if miss(got) == 0 {
+            break;
         }
-        if got == k {
-            return Ok((mid, p));
-        }
-        if got > k {
-            lo = mid;
+        let point = (penalty.ln(), (got as f64).ln());
+        if got > hi {
+            more = Some(point);
         } else {
-            hi = mid;
+            fewer = Some(point);
+        }
+        let x = match (more, fewer) {
+            (Some(m), Some(f)) => {
+                // Nothing left between them.
+                if f.0 - m.0 < 1e-9 {
+                    break;
+                }
+                let t = (target - m.1) / (f.1 - m.1);
+                m.0 + t.clamp(0.2, 0.8) * (f.0 - m.0)
+            }
+            (Some(m), None) => m.0 + 4f64.ln(),
+            (None, Some(f)) => f.0 - 4f64.ln(),
+            (None, None) => break,
+        };
+        penalty = x.exp();
+        // So small a penalty that every split that saves anything is taken already.
+        if penalty < 1e-9 {
+            break;
+        }
+        let p = pelt(cost, penalty, min_len)?;
+        got = p.ends.len();
+        if miss(got) < miss(best.1.ends.len()) {
+            best = (penalty, p);
         }
     }
     Ok(best)
@@ -425,6 +501,13 @@ mod tests {
             if k == 1 {
                 prop_assert!((p.cost - cost.cost(0, cost.len())).abs() < 1e-9);
             }
+            // A penalty whose optimum has k segments gives the best partition into k.
+            let (penalty, q) = penalty_for_segments(&cost, k..=k, m, 60).unwrap();
+            if q.ends.len() == k {
+                let unpenalised = q.cost - penalty * k as f64;
+                prop_assert!((unpenalised - p.cost).abs() <= 1e-6 * p.cost.abs().max(1.0),
+                    "{} vs {}", unpenalised, p.cost);
+            }
         }
     }
 
@@ -460,7 +543,7 @@ mod tests {
         let cost = SegmentCost::new(&frames, 1e-3).unwrap();
         let p = partition_into(&cost, 2, 10).unwrap();
         assert_eq!(p.ends, vec![60, 120]);
-        let (_, q) = penalty_for_segments(&cost, 2, 10, 40).unwrap();
+        let (_, q) = penalty_for_segments(&cost, 2..=2, 10, 40).unwrap();
         assert_eq!(q.ends, vec![60, 120]);
     }
 

@@ -38,7 +38,8 @@ impl std::str::FromStr for Method {
 /// How many segments the change points make.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Count {
-    /// About one segment per this many seconds (the default, 20 s).
+    /// About one segment per this many seconds (the default, 20 s): a count within 5% of
+    /// duration / seconds.
     TargetLength(f64),
     /// Exactly this many segments (fewer when the video is too short for them).
     Segments(usize),
@@ -152,12 +153,14 @@ pub fn change_points(
             (partition_into(&cost, k, min_len)?, ("dp-k", None))
         }
         Count::Segments(k) => {
-            let (p, part) = penalty_for_segments(&cost, k, min_len, 60)?;
+            let (p, part) = penalty_for_segments(&cost, k..=k, min_len, 60)?;
             (part, ("pelt", Some(p)))
         }
         Count::TargetLength(t) => {
+            // About one segment per t seconds: within 5% of that count is close enough, and
+            // spares the search the PELT runs of closing in on an exact count.
             let k = ((n as f64 / fps / t).round() as usize).max(1);
-            let (p, part) = penalty_for_segments(&cost, k, min_len, 60)?;
+            let (p, part) = penalty_for_segments(&cost, k - k / 20..=k + k / 20, min_len, 60)?;
             (part, ("pelt", Some(p)))
         }
     };

@@ -1,6 +1,11 @@
 //! Shot boundaries in a frame series: hard cuts where the content difference reaches a
 //! threshold (PySceneDetect's `ContentDetector`), and fades through black (a run of dark frames
 //! between two lit ones: the boundary is the run's middle).
+//!
+//! Frames at the threshold closer together than a shot are one event (PySceneDetect's "merge"
+//! flash filter): a cut, a flash, or a stretch whose content changes at every frame (heavy grain,
+//! noise, strobe). A cut or a flash starts one shot; a stretch at least a shot long is a shot of
+//! its own, with a boundary where it starts and one where it ends, not a cut every shot length.
 
 use crate::analysis::FrameSeries;
 
@@ -41,19 +46,40 @@ pub struct ShotBoundary {
     pub kind: BoundaryKind,
 }
 
+/// Frames at the threshold closer than this many seconds (or than the minimum shot, when it is
+/// shorter) belong to one event. PySceneDetect's default minimum scene (15 frames at 25 fps).
+const EVENT_GAP: f64 = 0.6;
+
 /// The shot boundaries of `series`, in time order, no two closer than `min_shot`.
 pub fn detect_shots(series: &FrameSeries, opts: &ShotOptions) -> Vec<ShotBoundary> {
     let fps = series.fps;
     let min_frames = ((opts.min_shot * fps).round() as usize).max(1);
+    let gap = min_frames.min(((EVENT_GAP * fps).round() as usize).max(1));
+    // A content jump at frame `i` or next to it (the encoder may smear a cut over two frames).
+    let hard = |i: usize| {
+        series.content[i.saturating_sub(1)..(i + 2).min(series.content.len())]
+            .iter()
+            .any(|&c| c >= opts.threshold)
+    };
     let mut found: Vec<(usize, BoundaryKind)> = Vec::new();
     let mut last_cut = 0usize;
-    for (i, &c) in series.content.iter().enumerate().skip(1) {
-        if c >= opts.threshold && i - last_cut >= min_frames {
-            found.push((i, BoundaryKind::Cut));
-            last_cut = i;
+    for (first, last) in events(&series.content, opts.threshold, gap) {
+        // A long stretch also ends a shot where the content settles.
+        let ends = if last - first >= gap {
+            &[first, last][..]
+        } else {
+            &[first][..]
+        };
+        for &i in ends {
+            if i - last_cut >= min_frames {
+                found.push((i, BoundaryKind::Cut));
+                last_cut = i;
+            }
         }
     }
-    // Fades: runs of dark frames with lit frames on both sides.
+    // Fades: runs of dark frames with lit frames on both sides. A run entered and left by hard
+    // cuts and longer than an event is a black shot: its cuts are its boundaries (shorter, it
+    // is a dip to black: one boundary).
     let dark: Vec<bool> = series
         .luma
         .iter()
@@ -69,7 +95,8 @@ pub fn detect_shots(series: &FrameSeries, opts: &ShotOptions) -> Vec<ShotBoundar
         while i < dark.len() && dark[i] {
             i += 1;
         }
-        if start > 0 && i < dark.len() {
+        let black_shot = i - start >= gap && hard(start) && hard(i);
+        if start > 0 && i < dark.len() && !black_shot {
             found.push(((start + i) / 2, BoundaryKind::Fade));
         }
     }
@@ -95,6 +122,22 @@ pub fn detect_shots(series: &FrameSeries, opts: &ShotOptions) -> Vec<ShotBoundar
         .collect()
 }
 
+/// `(first, last)` frame of each run of frames (from frame 1) whose content difference reaches
+/// `threshold`, frames less than `gap` apart belonging to the same run.
+fn events(content: &[f64], threshold: f64, gap: usize) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, &c) in content.iter().enumerate().skip(1) {
+        if c < threshold {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if i - run.1 < gap => run.1 = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +160,68 @@ mod tests {
         let t: Vec<f64> = s.iter().map(|b| b.time).collect();
         assert_eq!(t, vec![1.0, 3.0]);
         assert!(s.iter().all(|b| b.kind == BoundaryKind::Cut));
+    }
+
+    #[test]
+    fn a_stretch_changing_at_every_frame_is_one_shot_not_a_cut_every_shot_length() {
+        // Calm, then 3 s of grain over the threshold at every frame (cut into it at frame 20),
+        // then a calm shot from frame 50.
+        let mut c = vec![1.0; 80];
+        for x in &mut c[20..50] {
+            *x = 36.0;
+        }
+        c[50] = 100.0;
+        let s = detect_shots(&series(c.clone(), vec![100.0; 80]), &ShotOptions::default());
+        let t: Vec<f64> = s.iter().map(|b| b.time).collect();
+        assert_eq!(t, vec![2.0, 5.0]);
+        // A flash (two frames over the threshold) is one boundary, not two.
+        let mut c = vec![1.0; 40];
+        c[10] = 80.0;
+        c[12] = 80.0;
+        let s = detect_shots(&series(c, vec![100.0; 40]), &ShotOptions::default());
+        assert_eq!(s.len(), 1);
+        assert!((s[0].time - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_black_shot_between_two_cuts_is_two_cuts_not_a_fade() {
+        let mut luma = vec![120.0; 80];
+        let mut c = vec![1.0; 80];
+        for l in &mut luma[20..60] {
+            *l = 0.0;
+        }
+        c[20] = 90.0;
+        c[60] = 90.0;
+        let s = detect_shots(&series(c, luma.clone()), &ShotOptions::default());
+        let t: Vec<(f64, BoundaryKind)> = s.iter().map(|b| (b.time, b.kind)).collect();
+        assert_eq!(t, vec![(2.0, BoundaryKind::Cut), (6.0, BoundaryKind::Cut)]);
+        // Shorter than a shot, the same black is a dip to black: one boundary in its middle.
+        let mut luma = vec![120.0; 80];
+        let mut c = vec![1.0; 80];
+        for l in &mut luma[20..24] {
+            *l = 0.0;
+        }
+        c[20] = 90.0;
+        c[24] = 90.0;
+        let s = detect_shots(&series(c, luma), &ShotOptions::default());
+        let t: Vec<(f64, BoundaryKind)> = s.iter().map(|b| (b.time, b.kind)).collect();
+        assert_eq!(t, vec![(2.2, BoundaryKind::Fade)]);
+        // A black shot shorter than a long minimum shot is still a shot, not a fade: its first
+        // cut stays (the second is too close to it).
+        let mut luma = vec![120.0; 140];
+        let mut c = vec![1.0; 140];
+        for l in &mut luma[50..80] {
+            *l = 0.0;
+        }
+        c[50] = 90.0;
+        c[80] = 90.0;
+        let opts = ShotOptions {
+            min_shot: 4.0,
+            ..ShotOptions::default()
+        };
+        let s = detect_shots(&series(c, luma), &opts);
+        let t: Vec<(f64, BoundaryKind)> = s.iter().map(|b| (b.time, b.kind)).collect();
+        assert_eq!(t, vec![(5.0, BoundaryKind::Cut)]);
     }
 
     #[test]

@@ -63,6 +63,38 @@ fn hard_cuts_between_colours_patterns_and_noise_are_found_within_one_frame() {
     assert_eq!(shots as usize, cuts.len() + 1);
 }
 
+/// Issue 17 (found by benches `segment_bench`, textures and colours sets): a shot of heavy grain,
+/// whose content difference reaches the threshold at every frame, was cut again every 0.6 s, and
+/// a black shot between two cuts got a third boundary in its middle, as if it were a fade.
+#[test]
+fn issue_17_grain_is_one_shot_and_a_black_shot_is_not_a_fade() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenes = [
+        colour("red", 3.0),
+        Scene {
+            // Dark red with temporal noise: its hue wraps around 0/179 from frame to frame.
+            source: "color=c=0x602020,noise=alls=30:allf=t",
+            seconds: 3.0,
+        },
+        colour("blue", 3.0),
+        Scene {
+            source: "color=c=black",
+            seconds: 3.0,
+        },
+        colour("green", 3.0),
+    ];
+    let (path, cuts) = cut_video(dir.path(), "grain", &scenes).unwrap();
+    let got = segment_video(&path, &VideoOptions::default()).unwrap();
+    let found: Vec<(f64, BoundaryKind)> = got.shots.iter().map(|s| (s.time, s.kind)).collect();
+    assert_eq!(found.len(), cuts.len(), "cuts {cuts:?}, found {found:?}");
+    for (want, (have, kind)) in cuts.iter().zip(&found) {
+        assert!(
+            (want - have).abs() <= FRAME + 1e-6 && *kind == BoundaryKind::Cut,
+            "cut at {want} found at {have} ({kind:?})"
+        );
+    }
+}
+
 #[test]
 fn a_fade_through_black_is_one_boundary_in_the_middle_of_the_black() {
     let dir = tempfile::tempdir().unwrap();
