@@ -242,7 +242,6 @@ impl Library {
         self.vectors.get(&kind)
     }
 
-    /// All track ids in row order (row `i` of the result is row `i` everywhere).
     /// Every row's track id in one contiguous string array (row order): a compact copy for
     /// answering ids without a Lance read (about 4 bytes of offsets plus the id's bytes per
     /// row).
@@ -263,6 +262,7 @@ impl Library {
         Ok(out.finish())
     }
 
+    /// All track ids in row order (row `i` of the result is row `i` everywhere).
     pub fn track_ids(&self) -> Result<Vec<String>> {
         let mut ids = Vec::with_capacity(self.rows() as usize);
         for batch in self.scan(&[col::TRACK_ID])? {

@@ -93,7 +93,6 @@ impl SoundtrackPlan {
         tracks: &[(String, TrackFields)],
         timing: PlanTiming,
         audio_space: bool,
-        energy: impl Fn(u64) -> f64,
     ) -> SoundtrackPlan {
         let segments: Vec<PlannedSegment> = outcome
             .steps
@@ -129,10 +128,6 @@ impl SoundtrackPlan {
         let mean = |f: fn(&StepTerms) -> f64| segments.iter().map(|s| f(&s.terms)).sum::<f64>() / n;
         let mean_audio_cosine = mean(|t| t.va_audio_similarity);
         let mean_text_cosine = mean(|t| t.va_text_similarity);
-        let (motion, heard): (Vec<f64>, Vec<f64>) = segments
-            .iter()
-            .filter_map(|s| Some((video.segments[s.index].motion?, energy(s.row))))
-            .unzip();
         SoundtrackPlan {
             video_id: outcome.video_id.clone(),
             policy: policy.to_string(),
@@ -151,10 +146,25 @@ impl SoundtrackPlan {
             distinct_tracks: distinct.len(),
             switch_reward: last.switch_reward,
             theme_reward: last.theme_reward,
-            motion_energy_spearman: spearman(&motion, &heard),
+            motion_energy_spearman: None,
             timing,
             segments,
         }
+    }
+
+    /// Spearman's correlation of `video`'s segment motion with the energy (`energy(row)`) of
+    /// the track heard in each segment; see [`SoundtrackPlan::motion_energy_spearman`].
+    pub(crate) fn motion_energy_correlation(
+        &self,
+        video: &Video,
+        energy: impl Fn(u64) -> f64,
+    ) -> Option<f64> {
+        let (motion, heard): (Vec<f64>, Vec<f64>) = self
+            .segments
+            .iter()
+            .filter_map(|s| Some((video.segments.get(s.index)?.motion?, energy(s.row))))
+            .unzip();
+        spearman(&motion, &heard)
     }
 
     /// `|switches − budget|`.

@@ -549,7 +549,7 @@ impl Planner {
             total_ms,
             ms_per_step: total_ms / outcome.steps.len().max(1) as f64,
         };
-        Ok(SoundtrackPlan::from_outcome(
+        let mut plan = SoundtrackPlan::from_outcome(
             video,
             outcome,
             policy,
@@ -557,8 +557,10 @@ impl Planner {
             &fields,
             timing,
             self.library.dims().audio.is_some(),
-            |row| self.tracks.features(row).energy,
-        ))
+        );
+        plan.motion_energy_spearman =
+            plan.motion_energy_correlation(video, |row| self.tracks.features(row).energy);
+        Ok(plan)
     }
 }
 
