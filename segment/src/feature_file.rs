@@ -1,7 +1,8 @@
 //! Segmenting a feature sequence instead of a video file: per-frame vectors from the user's own
 //! video model (e.g. cross-modal embeddings at a known frame rate), given as a 2-D `.npy` array
 //! (frames × dimensions, float32 or float64, C order). The music segments are the sequence's
-//! change points; each segment may carry the mean of its frames as its embedding, so a model
+//! change points (searched on the sequence's top principal components when it has more than a
+//! few dimensions); each segment may carry the mean of its frames as its embedding, so a model
 //! that embeds into the library's audio or text space gives plannable segments directly.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use segue_query::video::{Segment, Video};
 
 use crate::captions::{Cue, caption_for, read_captions};
 use crate::error::SegmentError;
+use crate::projection::{MAX_CHANGE_POINT_DIMS, principal_components};
 use crate::segmenter::{ChangePointReport, SegmentOptions, change_points, round_ms};
 
 /// Which embedding of a segment receives the mean of its frames.
@@ -152,7 +154,9 @@ pub fn segment_frames(
     cues: &[Cue],
     opts: &FeatureOptions,
 ) -> Result<(Video, ChangePointReport), SegmentError> {
-    let (bounds, report) = change_points(frames, opts.fps, &opts.segments)?;
+    // The search runs on a few principal components; the segments' means use every dimension.
+    let reduced = principal_components(frames, MAX_CHANGE_POINT_DIMS);
+    let (bounds, report) = change_points(&reduced, opts.fps, &opts.segments)?;
     let duration = frames.len() as f64 / opts.fps;
     let mut edges = vec![0.0];
     edges.extend(bounds);
@@ -263,6 +267,26 @@ mod tests {
         assert_eq!(video.segments[2].music_change, Some(true));
         let (plain, _) = segment_frames("v", &regimes(), &[], &opts(None)).unwrap();
         assert!(plain.segments.iter().all(|s| s.audio_emb.is_none()));
+    }
+
+    #[test]
+    fn high_dimensional_frames_are_cut_on_their_principal_components() {
+        // The three regimes of `regimes()` spread over 256 dimensions by a fixed mixing.
+        let mixed: Vec<Vec<f64>> = regimes()
+            .iter()
+            .map(|f| {
+                (0..256)
+                    .map(|j| {
+                        let w = |i: usize| (((j * 7 + i * 13) % 11) as f64 - 5.0) / 5.0;
+                        f[0] * w(0) + f[1] * w(1) + f[2] * w(2)
+                    })
+                    .collect()
+            })
+            .collect();
+        let (video, _) = segment_frames("v", &mixed, &[], &opts(Some(EmbedAs::Audio))).unwrap();
+        let edges: Vec<(f64, f64)> = video.segments.iter().map(|s| (s.start, s.end)).collect();
+        assert_eq!(edges, vec![(0.0, 10.0), (10.0, 20.0), (20.0, 30.0)]);
+        assert_eq!(video.segments[0].audio_emb.as_ref().unwrap().len(), 256);
     }
 
     fn write_npy(path: &Path, descr: &str, shape: &[u64], data: &[u8]) {

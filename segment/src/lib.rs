@@ -19,6 +19,7 @@ pub mod decode;
 pub mod error;
 pub mod feature_file;
 pub mod features;
+pub mod projection;
 pub mod segmenter;
 pub mod shots;
 
