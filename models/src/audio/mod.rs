@@ -1,6 +1,8 @@
-//! Audio analysis: decode → mono 16 kHz → STFT/mel front end → duration, tempo, RMS energy,
-//! spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top tags.
+//! Audio analysis: decode → mono 16 kHz → STFT/mel front end → duration, tempo and beat grid,
+//! RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
+//! tags.
 
+pub mod beats;
 pub mod decode;
 pub mod features;
 pub mod frontend;
@@ -27,8 +29,11 @@ pub struct AudioFeatures {
     /// The file's sample rate and channel count (analysis runs on a mono 16 kHz version).
     pub sample_rate: u32,
     pub channels: u16,
-    /// Tempo in BPM; `None` when there are no onsets (silence, a steady tone).
+    /// Tempo in BPM (the beat grid's when there is one); `None` when there are no onsets
+    /// (silence, a steady tone).
     pub bpm: Option<f32>,
+    /// Beats, bar starts and tempo stability ([`beats::beat_grid`]).
+    pub beat_grid: Option<beats::BeatGrid>,
     /// Root mean square of the mono signal (full scale = 1).
     pub rms: f32,
     /// Mean spectral centroid in Hz over non-silent frames (0 for silence; at most 8 kHz).
@@ -160,12 +165,17 @@ impl AudioAnalyzer {
         let x = resample::resample(samples, sample_rate, SAMPLE_RATE);
         let spec = self.frontend.spectrogram(&x);
         let db = features::mel_db(&spec);
-        let env = tempo::onset_envelope(&db, spec.frames);
+        let beat_grid = beats::beat_grid(&db, spec.frames);
+        let bpm = match &beat_grid {
+            Some(grid) => Some(grid.bpm),
+            None => tempo::estimate_bpm(&tempo::onset_envelope(&db, spec.frames)),
+        };
         let mut out = AudioFeatures {
             duration_s,
             sample_rate,
             channels: 1,
-            bpm: tempo::estimate_bpm(&env),
+            bpm,
+            beat_grid,
             rms: features::rms(&x),
             spectral_centroid_hz: features::mean_centroid(&spec),
             mfcc: features::mean_mfcc(&db, spec.frames),

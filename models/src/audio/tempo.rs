@@ -4,8 +4,8 @@
 
 use super::frontend::{FRAME_RATE, N_MELS};
 
-const MIN_BPM: f64 = 30.0;
-const MAX_BPM: f64 = 300.0;
+pub const MIN_BPM: f64 = 30.0;
+pub const MAX_BPM: f64 = 300.0;
 /// Centre and width (in octaves) of the tempo prior.
 const PRIOR_BPM: f64 = 120.0;
 const PRIOR_OCTAVES: f64 = 1.0;

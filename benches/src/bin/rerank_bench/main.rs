@@ -52,6 +52,9 @@ enum Cmd {
         queries: usize,
         #[arg(long, default_value_t = 10)]
         k: usize,
+        /// Search efs to compare (0: the searcher's default, the graph's tuned ef).
+        #[arg(long, value_delimiter = ',', default_value = "0")]
+        efs: Vec<usize>,
     },
     /// Relevance against diversity on a real library with a text space (MTG-Jamendo): text
     /// prompts from the catalogue's tag pairs, plain and reranked.
@@ -84,7 +87,12 @@ fn main() -> anyhow::Result<()> {
             library,
             queries,
             k,
-        } => search_bench(&library, queries, k),
+            efs,
+        } => {
+            for ef in efs {
+                search_bench(&library, queries, k, ef)?;
+            }
+        }
         Cmd::Quality {
             library,
             prompts,
@@ -182,7 +190,8 @@ fn pools_bench(dim: usize, pools: &[usize], ks: &[usize], repeats: usize) -> any
     Ok(())
 }
 
-fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Result<()> {
+/// One table of search (+ rerank) times and recalls at search ef `ef` (0: the default).
+fn search_bench(dir: &std::path::Path, queries: usize, k: usize, ef: usize) -> anyhow::Result<()> {
     let searcher = segue::search::open_searcher(dir, &segue::EncoderOptions::default())
         .with_context(|| format!("opening {}", dir.display()))?;
     let lib = searcher.library();
@@ -213,6 +222,7 @@ fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Resu
         let base = SearchRequest::vector(EmbeddingKind::Audio, q)?
             .k(k)?
             .fields(&[]);
+        let base = if ef > 0 { base.ef(ef)? } else { base };
         for (i, (_, m, fields)) in methods.iter().enumerate() {
             let r = match m {
                 None => base.clone(),
@@ -239,8 +249,16 @@ fn search_bench(dir: &std::path::Path, queries: usize, k: usize) -> anyhow::Resu
         recall += graph.iter().filter(|h| exact.contains(&h.row)).count() as f64
             / exact.len().max(1) as f64;
     }
+    let ef = if ef > 0 {
+        ef.to_string()
+    } else {
+        format!(
+            "default ({} tuned)",
+            searcher.default_ef(EmbeddingKind::Audio)
+        )
+    };
     println!(
-        "{} rows, {queries} queries, k = {k}; recall of the graph's pool: {:.3}",
+        "{} rows, {queries} queries, k = {k}, ef {ef}; recall of the graph's pool: {:.3}",
         lib.rows(),
         recall / queries as f64
     );
