@@ -1,11 +1,12 @@
 //! Audio analysis: decode → mono 16 kHz → STFT/mel front end → duration, tempo and beat grid,
-//! RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
+//! key, RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
 //! tags.
 
 pub mod beats;
 pub mod decode;
 pub mod features;
 pub mod frontend;
+pub mod key;
 pub mod musicnn;
 pub mod resample;
 pub mod tempo;
@@ -34,6 +35,8 @@ pub struct AudioFeatures {
     pub bpm: Option<f32>,
     /// Beats, bar starts and tempo stability ([`beats::beat_grid`]).
     pub beat_grid: Option<beats::BeatGrid>,
+    /// Key and mode ([`key::KeyFinder`]); `None` for silence or under half a second.
+    pub key: Option<key::KeyEstimate>,
     /// Root mean square of the mono signal (full scale = 1).
     pub rms: f32,
     /// Mean spectral centroid in Hz over non-silent frames (0 for silence; at most 8 kHz).
@@ -81,6 +84,7 @@ impl Default for AudioAnalyzerOptions {
 #[derive(Debug)]
 pub struct AudioAnalyzer {
     frontend: FrontEnd,
+    key_finder: key::KeyFinder,
     musicnn: Option<Musicnn>,
     threads: usize,
     top_tags: usize,
@@ -104,6 +108,7 @@ impl AudioAnalyzer {
         };
         Ok(AudioAnalyzer {
             frontend: FrontEnd::new(),
+            key_finder: key::KeyFinder::new(),
             musicnn,
             threads: opts.threads,
             top_tags: opts.top_tags,
@@ -114,6 +119,7 @@ impl AudioAnalyzer {
     pub fn features_only(threads: usize) -> AudioAnalyzer {
         AudioAnalyzer {
             frontend: FrontEnd::new(),
+            key_finder: key::KeyFinder::new(),
             musicnn: None,
             threads: threads.max(1),
             top_tags: 0,
@@ -176,6 +182,7 @@ impl AudioAnalyzer {
             channels: 1,
             bpm,
             beat_grid,
+            key: self.key_finder.estimate(&x),
             rms: features::rms(&x),
             spectral_centroid_hz: features::mean_centroid(&spec),
             mfcc: features::mean_mfcc(&db, spec.frames),
