@@ -19,6 +19,10 @@ const BODY_BANDS: usize = 54;
 /// beats' own body onsets (a backbeat between the kicks), and halves when every other beat
 /// carries less (only hi-hats between the real beats).
 const SUBDIVISION_RATIO: f64 = 0.5;
+/// The fastest tempo doubling may reach: listeners rarely tap faster than about 3 beats a
+/// second, and dense textures (orchestral runs, strummed eighths) put body onsets halfway
+/// between beats at any tempo.
+const MAX_DOUBLED_BPM: f64 = 180.0;
 /// Frames on either side of a beat searched for its accent (32 ms).
 const ACCENT_RADIUS: usize = 2;
 /// A bar of 3 is chosen over a bar of 4 only when its contrast is this much larger: 4/4 is far
@@ -193,7 +197,7 @@ fn trim_weak_ends(beats: Vec<usize>, local: &[f64]) -> Vec<usize> {
 fn metrical_level(env: &[f32], body: &[f32], bpm: f64) -> (f64, Vec<usize>) {
     let beats = track_beats(env, bpm);
     let ratio = |beats: &[usize]| halfway_ratio(body, beats);
-    if bpm * 2.0 <= tempo::MAX_BPM && ratio(&beats) >= SUBDIVISION_RATIO {
+    if bpm * 2.0 <= MAX_DOUBLED_BPM && ratio(&beats) >= SUBDIVISION_RATIO {
         let faster = track_beats(env, bpm * 2.0);
         if faster.len() >= 2 {
             return (bpm * 2.0, faster);

@@ -174,7 +174,8 @@ pub fn key_of_chroma(chroma: &[f64; 12]) -> Option<KeyEstimate> {
     let mut scored: Vec<(f64, Key)> = Vec::with_capacity(24);
     for tonic in 0..12u8 {
         for (mode, profile) in [(Mode::Major, &MAJOR_PROFILE), (Mode::Minor, &MINOR_PROFILE)] {
-            let rotated: [f64; 12] = std::array::from_fn(|pc| profile[(pc + 12 - tonic as usize) % 12]);
+            let rotated: [f64; 12] =
+                std::array::from_fn(|pc| profile[(pc + 12 - tonic as usize) % 12]);
             scored.push((pearson(chroma, &rotated)?, Key { tonic, mode }));
         }
     }

@@ -50,7 +50,11 @@ fn every_key_of_a_generated_cadence() {
             let key = Key { tonic, mode };
             let got = finder.estimate(&cadence(key)).expect("a cadence has a key");
             assert_eq!(got.key, key, "{}: found {}", key.name(), got.key.name());
-            assert!(got.correlation > 0.6 && got.margin > 0.0, "{}: {got:?}", key.name());
+            assert!(
+                got.correlation > 0.6 && got.margin > 0.0,
+                "{}: {got:?}",
+                key.name()
+            );
         }
     }
 }
@@ -70,9 +74,18 @@ fn camelot_positions_and_neighbours() {
     assert!(c.is_compatible(k(7, Mode::Major)), "a fifth up");
     assert!(c.is_compatible(k(5, Mode::Major)), "a fifth down");
     assert!(c.is_compatible(k(9, Mode::Minor)), "the relative minor");
-    assert!(!c.is_compatible(k(2, Mode::Major)), "two steps round the wheel");
-    assert!(!c.is_compatible(k(4, Mode::Minor)), "another number and mode");
-    assert!(k(11, Mode::Major).is_compatible(k(4, Mode::Major)), "1B and 12B wrap round");
+    assert!(
+        !c.is_compatible(k(2, Mode::Major)),
+        "two steps round the wheel"
+    );
+    assert!(
+        !c.is_compatible(k(4, Mode::Minor)),
+        "another number and mode"
+    );
+    assert!(
+        k(11, Mode::Major).is_compatible(k(4, Mode::Major)),
+        "1B and 12B wrap round"
+    );
     assert_eq!(k(3, Mode::Major).name(), "Eb major");
     assert_eq!(k(9, Mode::Minor).name(), "A minor");
 }
