@@ -1,27 +1,5 @@
 use super::*;
-
-/// Harmonic tones (4 partials, decaying) for MIDI notes, `seconds` long at 16 kHz.
-fn chord(notes: &[i32], seconds: f64) -> Vec<f32> {
-    let sr = f64::from(SAMPLE_RATE);
-    (0..(seconds * sr) as usize)
-        .map(|i| {
-            let t = i as f64 / sr;
-            let env = (-t * 1.5).exp();
-            notes
-                .iter()
-                .map(|&m| {
-                    let f = 440.0 * 2f64.powf((f64::from(m) - 69.0) / 12.0);
-                    (1..=4)
-                        .map(|h| (2.0 * std::f64::consts::PI * f * h as f64 * t).sin() / h as f64)
-                        .sum::<f64>()
-                })
-                .sum::<f64>()
-                * env
-                * 0.1
-        })
-        .map(|v| v as f32)
-        .collect()
-}
+use crate::audio::test_signals::chord;
 
 /// I–IV–V–I (major) or i–iv–V–i (minor, with the raised leading tone) in `key`, root-position
 /// triads around C4 over a bass an octave down, twice.

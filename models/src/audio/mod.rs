@@ -1,5 +1,5 @@
 //! Audio analysis: decode → mono 16 kHz → STFT/mel front end → duration, tempo and beat grid,
-//! key, RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
+//! key, loudness per bar and section starts, RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
 //! tags.
 
 pub mod beats;
@@ -9,7 +9,10 @@ pub mod frontend;
 pub mod key;
 pub mod musicnn;
 pub mod resample;
+pub mod structure;
 pub mod tempo;
+#[cfg(test)]
+mod test_signals;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +24,9 @@ use musicnn::{EMBEDDING_DIM, MTT_LABELS, MUSICNN_ENCODER_ID, Musicnn};
 
 pub use decode::AUDIO_EXTENSIONS;
 pub use features::N_MFCC;
+
+/// RMS below which a track has no beat grid or key: −60 dBFS.
+const AUDIBLE_RMS: f32 = 1e-3;
 
 /// What one track's audio says about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +43,10 @@ pub struct AudioFeatures {
     pub beat_grid: Option<beats::BeatGrid>,
     /// Key and mode ([`key::KeyFinder`]); `None` for silence or under half a second.
     pub key: Option<key::KeyEstimate>,
+    /// RMS level per bar in dBFS, one per downbeat ([`structure::bar_energy_db`]).
+    pub bar_energy_db: Vec<f32>,
+    /// Section starts in seconds, on downbeats ([`structure::section_starts`]).
+    pub section_starts: Vec<f64>,
     /// Root mean square of the mono signal (full scale = 1).
     pub rms: f32,
     /// Mean spectral centroid in Hz over non-silent frames (0 for silence; at most 8 kHz).
@@ -171,7 +181,13 @@ impl AudioAnalyzer {
         let x = resample::resample(samples, sample_rate, SAMPLE_RATE);
         let spec = self.frontend.spectrogram(&x);
         let db = features::mel_db(&spec);
-        let beat_grid = beats::beat_grid(&db, spec.frames);
+        let rms = features::rms(&x);
+        // The spectrogram is in dB relative to its own peak, so near-silence (dither, room
+        // tone) would show onsets and pitches; below −60 dBFS there is no music to analyse.
+        let audible = rms > AUDIBLE_RMS;
+        let beat_grid = audible
+            .then(|| beats::beat_grid(&db, spec.frames))
+            .flatten();
         let bpm = match &beat_grid {
             Some(grid) => Some(grid.bpm),
             None => tempo::estimate_bpm(&tempo::onset_envelope(&db, spec.frames)),
@@ -181,9 +197,15 @@ impl AudioAnalyzer {
             sample_rate,
             channels: 1,
             bpm,
+            key: audible.then(|| self.key_finder.estimate(&x)).flatten(),
+            bar_energy_db: beat_grid
+                .as_ref()
+                .map_or_else(Vec::new, |g| structure::bar_energy_db(&x, g)),
+            section_starts: beat_grid
+                .as_ref()
+                .map_or_else(Vec::new, |g| structure::section_starts(&db, spec.frames, g)),
             beat_grid,
-            key: self.key_finder.estimate(&x),
-            rms: features::rms(&x),
+            rms,
             spectral_centroid_hz: features::mean_centroid(&spec),
             mfcc: features::mean_mfcc(&db, spec.frames),
             embedding: None,

@@ -1,5 +1,5 @@
 //! Track analysis over a folder of audio files: per file the tempo, its stability, beats, bar
-//! length and key, and the analysis speed in seconds of audio per wall second (signal features
+//! length, key, sections and the range of its bar loudness, and the analysis speed in seconds of audio per wall second (signal features
 //! only, no musicnn), on `--threads` threads.
 //!
 //! `cargo run --release -p segue-models --bin analysis_bench -- DIR [--threads 2] [--csv FILE]`
@@ -55,15 +55,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "file,duration_s,bpm,tempo_stability,beats,beats_per_bar,key,camelot,key_correlation"
         )?;
     }
-    println!("| file | duration s | BPM | stability | beats | per bar | key (Camelot) |");
-    println!("|---|---:|---:|---:|---:|---:|---|");
+    println!(
+        "| file | duration s | BPM | stability | beats | per bar | key (Camelot) | sections | bar dBFS |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---|---:|---|");
     let mut audio_s = 0.0;
     for (path, r) in files.iter().zip(&results) {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let f = match r {
             Ok(f) => f,
             Err(e) => {
-                println!("| {name} | error: {e} | | | | | |");
+                println!("| {name} | error: {e} | | | | | | | |");
                 continue;
             }
         };
@@ -81,14 +83,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (n, l) = k.key.camelot();
             format!("{} ({n}{l})", k.key.name())
         });
+        let sections = f.section_starts.len() + 1;
+        let (lo, hi) = f
+            .bar_energy_db
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &e| {
+                (lo.min(e), hi.max(e))
+            });
+        let range = if f.bar_energy_db.is_empty() {
+            "—".to_string()
+        } else {
+            format!("{lo:.0} … {hi:.0}")
+        };
         println!(
-            "| {name} | {:.1} | {bpm} | {stability} | {beats} | {per_bar} | {key} |",
+            "| {name} | {:.1} | {bpm} | {stability} | {beats} | {per_bar} | {key} | {sections} | {range} |",
             f.duration_s
         );
         if let Some(out) = out.as_mut() {
             writeln!(
                 out,
-                "{name},{:.3},{bpm},{stability},{beats},{per_bar},{},{},{}",
+                "{name},{:.3},{bpm},{stability},{beats},{per_bar},{},{},{},{sections},{lo:.1},{hi:.1}",
                 f.duration_s,
                 f.key.map_or(String::new(), |k| k.key.name()),
                 f.key.map_or(String::new(), |k| {
