@@ -2,7 +2,9 @@
 //! length, key, sections and the range of its bar loudness, and the analysis speed in seconds of audio per wall second (signal features
 //! only, no musicnn), on `--threads` threads.
 //!
-//! `cargo run --release -p segue-models --bin analysis_bench -- DIR [--threads 2] [--csv FILE]`
+//! `cargo run --release -p segue-models --bin analysis_bench -- DIR [--threads 2] [--csv FILE]
+//! [--beats FILE]` (`--beats`: one line per file, `name<TAB>beat times<TAB>downbeat times`,
+//! times in seconds separated by spaces, for comparing with a reference tracker)
 //! (DIR: e.g. `/usr/share/games/wesnoth/1.16/data/core/music` from Debian's
 //! `wesnoth-1.16-music`). Prints a Markdown table for `benches/RESULTS.md`.
 
@@ -19,10 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut dir = None;
     let mut threads = 2;
     let mut csv = None;
+    let mut beats_file = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--threads" => threads = args.next().ok_or("--threads N")?.parse()?,
             "--csv" => csv = Some(PathBuf::from(args.next().ok_or("--csv FILE")?)),
+            "--beats" => beats_file = Some(PathBuf::from(args.next().ok_or("--beats FILE")?)),
             _ => dir = Some(PathBuf::from(a)),
         }
     }
@@ -49,6 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wall = started.elapsed().as_secs_f64();
     eprintln!();
     let mut out = csv.map(std::fs::File::create).transpose()?;
+    let mut beats_out = beats_file.map(std::fs::File::create).transpose()?;
     if let Some(f) = out.as_mut() {
         writeln!(
             f,
@@ -70,6 +75,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         audio_s += f.duration_s;
+        if let Some(b) = beats_out.as_mut() {
+            let times = |ts: &[f64]| {
+                ts.iter()
+                    .map(|t| format!("{t:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let (beats, downbeats) = f
+                .beat_grid
+                .as_ref()
+                .map_or((String::new(), String::new()), |g| {
+                    (times(&g.beats), times(&g.downbeats))
+                });
+            writeln!(b, "{name}\t{beats}\t{downbeats}")?;
+        }
         let (bpm, stability, beats, per_bar) = match &f.beat_grid {
             Some(g) => (
                 format!("{:.1}", g.bpm),
