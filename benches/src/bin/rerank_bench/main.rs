@@ -92,6 +92,7 @@ fn main() -> anyhow::Result<()> {
             for ef in efs {
                 search_bench(&library, queries, k, ef)?;
             }
+            Ok(())
         }
         Cmd::Quality {
             library,
