@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{fixtures, ingest, library, policy, repair, search, segment, soundtrack};
+use crate::{analyze, fixtures, ingest, library, policy, repair, search, segment, soundtrack};
 
 /// Segue chooses background music for video from stock-music catalogues.
 #[derive(Debug, Parser)]
@@ -44,6 +44,9 @@ enum Command {
     /// Rebuild a damaged library's vector files, graphs, text index and manifest from its
     /// Lance data (a new version with the same tracks).
     Repair(repair::RepairArgs),
+    /// What the engine hears in audio files: tempo, beats, bars, key, sections, loudness per
+    /// bar (no library needed).
+    Analyze(analyze::AnalyzeArgs),
     /// Cut a video file into music segments (shots, change points, motion, subtitles as
     /// captions) and write the video JSON `segue soundtrack` reads.
     Segment(segment::SegmentArgs),
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => search::search(args),
         Command::Reindex(args) => search::reindex(args),
         Command::Repair(args) => repair::run(args),
+        Command::Analyze(args) => analyze::analyze(args),
         Command::Segment(args) => segment::segment(args),
         Command::Fit(args) => soundtrack::fit(args),
         Command::Soundtrack(args) => soundtrack::soundtrack(args),

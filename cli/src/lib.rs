@@ -2,6 +2,7 @@
 //! plus what only people at a terminal need (tables, progress bars, charts, the demo). The
 //! benchmark programs reuse its tables and report files.
 
+mod analyze;
 mod app;
 pub mod demo;
 mod fixtures;

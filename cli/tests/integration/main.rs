@@ -1,5 +1,6 @@
 //! Integration tests of the `segue` facade and command-line program.
 
+mod analyze;
 mod cli;
 mod demo;
 mod plan_rules;

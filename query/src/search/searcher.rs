@@ -400,7 +400,7 @@ impl Searcher {
                     *space,
                     &q,
                     depth,
-                    request.ef,
+                    request.walk_ef(self.default_ef(*space)),
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -420,7 +420,7 @@ impl Searcher {
                     EmbeddingKind::Text,
                     &q,
                     depth,
-                    request.ef,
+                    request.walk_ef(self.default_ef(EmbeddingKind::Text)),
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -456,7 +456,7 @@ impl Searcher {
                             *space,
                             &q,
                             depth,
-                            request.ef,
+                            request.walk_ef(self.default_ef(*space)),
                             allowed.as_ref(),
                             request.exact,
                         )?;
@@ -472,7 +472,7 @@ impl Searcher {
                                 *space,
                                 &q,
                                 per,
-                                request.ef,
+                                request.walk_ef(self.default_ef(*space)),
                                 allowed.as_ref(),
                                 request.exact,
                             )?;

@@ -3,6 +3,9 @@
 
 use segue_index::EmbeddingKind;
 
+use crate::rerank::Diversify;
+use crate::search::request::DPP_MAX_WALK_EF;
+
 use super::*;
 
 #[test]
@@ -66,4 +69,29 @@ fn like_strategies_parse() {
         Ok(LikeStrategy::AverageVector)
     );
     assert!("median".parse::<LikeStrategy>().is_err());
+}
+
+#[test]
+fn a_dpp_pool_is_walked_wider_unless_the_request_sets_ef() {
+    let v = || SearchRequest::vector(EmbeddingKind::Audio, vec![1.0, 0.0]).unwrap();
+    let dpp = Diversify::Dpp { theta: 0.9 };
+    // Plain and MMR searches keep the searcher's default.
+    assert_eq!(v().walk_ef(384), None);
+    assert_eq!(
+        v().rerank(Diversify::Mmr { lambda: 0.7 })
+            .unwrap()
+            .walk_ef(384),
+        None
+    );
+    // A DPP's default pool of 100: 13 graph candidates per pool track.
+    assert_eq!(v().rerank(dpp).unwrap().walk_ef(384), Some(1300));
+    // Never below the tuned ef, never above the cap, and a set ef always wins.
+    assert_eq!(v().rerank(dpp).unwrap().walk_ef(2000), Some(2000));
+    let big = v().rerank(dpp).unwrap().pool(5000).unwrap();
+    assert_eq!(big.walk_ef(384), Some(DPP_MAX_WALK_EF));
+    assert_eq!(
+        v().rerank(dpp).unwrap().ef(200).unwrap().walk_ef(384),
+        Some(200)
+    );
+    assert_eq!(v().ef(50).unwrap().walk_ef(384), Some(50));
 }
