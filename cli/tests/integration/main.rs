@@ -6,6 +6,7 @@ mod demo;
 mod plan_rules;
 mod policy;
 mod readme;
+mod real_audio;
 mod safety;
 mod search;
 mod segment;
