@@ -4,7 +4,6 @@
 use segue_index::EmbeddingKind;
 
 use crate::rerank::Diversify;
-use crate::search::request::DPP_MAX_WALK_EF;
 
 use super::*;
 
