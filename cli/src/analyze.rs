@@ -1,5 +1,5 @@
 //! `segue analyze`: what the engine hears in audio files (tempo, beat grid, bars, key, sections,
-//! loudness per bar), without a library: for checking a track before ingest, or for an editor
+//! integrated loudness and loudness per bar), without a library: for checking a track before ingest, or for an editor
 //! who wants a track's beats.
 
 use std::path::PathBuf;
@@ -30,8 +30,8 @@ pub fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
     let results = analyzer.analyze_many(&args.files, &|| {});
     if !args.json {
         println!(
-            "{:<32}  {:>7}  {:>6}  {:>6}  {:>5}  {:>3}  {:<16}  {:>8}",
-            "file", "dur_s", "bpm", "stable", "beats", "bar", "key", "sections"
+            "{:<32}  {:>7}  {:>6}  {:>6}  {:>5}  {:>3}  {:<16}  {:>8}  {:>6}",
+            "file", "dur_s", "bpm", "stable", "beats", "bar", "key", "sections", "lufs"
         );
     }
     let mut failed = 0;
@@ -78,6 +78,7 @@ fn to_json(file: &str, f: &AudioFeatures) -> Value {
             format!("{n}{letter}")
         }),
         "key_correlation": f.key.map(|k| k.correlation),
+        "loudness_lufs": f.loudness_lufs,
         "section_starts": f.section_starts,
         "bar_energy_db": f.bar_energy_db,
         "rms": f.rms,
@@ -101,7 +102,7 @@ fn table_row(file: &str, f: &AudioFeatures) -> String {
         file.to_string()
     };
     format!(
-        "{:<32}  {:>7.1}  {:>6}  {:>6}  {:>5}  {:>3}  {:<16}  {:>8}",
+        "{:<32}  {:>7.1}  {:>6}  {:>6}  {:>5}  {:>3}  {:<16}  {:>8}  {:>6}",
         name,
         f.duration_s,
         f.bpm.map_or("-".into(), |b| format!("{b:.1}")),
@@ -113,5 +114,6 @@ fn table_row(file: &str, f: &AudioFeatures) -> String {
             format!("{} {n}{letter}", k.key.name())
         }),
         f.section_starts.len() + usize::from(grid.is_some()),
+        f.loudness_lufs.map_or("-".into(), |l| format!("{l:.1}")),
     )
 }

@@ -175,6 +175,7 @@ fn fill(r: &mut TrackRecord, f: AudioFeatures, min_tag_probability: f32) {
     r.duration_s = r.duration_s.or(Some(f.duration_s));
     r.bpm = r.bpm.or(f.bpm.map(f64::from));
     r.energy = r.energy.or(Some(f64::from(f.rms)));
+    r.loudness_db = r.loudness_db.or(f.loudness_lufs.map(f64::from));
     r.spectral_centroid = r
         .spectral_centroid
         .or(Some(f64::from(f.spectral_centroid_hz)));

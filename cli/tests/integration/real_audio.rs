@@ -61,11 +61,15 @@ fn real_tracks_keep_their_measured_tempo_and_key() {
             "{file}: {} beats",
             beats.len()
         );
+        // Game music mastered for play, not for broadcast: loud, but not clipped flat.
+        let lufs = v["loudness_lufs"].as_f64().unwrap();
+        assert!((-30.0..-8.0).contains(&lufs), "{file}: {lufs} LUFS");
     }
     // silence.ogg: no beats, no key.
     assert!(rows[3]["file"].as_str().unwrap().ends_with("silence.ogg"));
     assert_eq!(rows[3]["beats"], serde_json::json!([]));
     assert_eq!(rows[3]["key"], Value::Null);
+    assert_eq!(rows[3]["loudness_lufs"], Value::Null);
 }
 
 #[test]

@@ -11,6 +11,8 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+use ebur128::{Channel, EbuR128, Mode};
+
 use crate::error::{ModelError, Result};
 
 /// The extensions we decode, for finding audio files in a folder.
@@ -22,6 +24,9 @@ pub struct Decoded {
     pub samples: Vec<f32>,
     pub sample_rate: u32,
     pub channels: u16,
+    /// Integrated loudness of the file's own channels (EBU R128), LUFS; `None` for silence or
+    /// a stream whose format changes midway.
+    pub loudness_lufs: Option<f64>,
 }
 
 /// Decodes the first audio track of `path`. A few corrupt packets are skipped (as players do);
@@ -71,6 +76,7 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
         .map_err(|e| unsupported(format!("codec: {e}")))?;
 
     let mut mono: Vec<f32> = Vec::new();
+    let mut meter = LoudnessMeter::default();
     let mut buffer: Option<SampleBuffer<f32>> = None;
     let mut bad_packets = 0u64;
     let mut last_error = String::new();
@@ -117,6 +123,7 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
         }
         let buf = buffer.as_mut().expect("allocated above");
         buf.copy_interleaved_ref(decoded);
+        meter.add(buf.samples(), ch as u32, spec.rate);
         let scale = 1.0 / ch as f32;
         mono.extend(
             buf.samples()
@@ -144,5 +151,94 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
         samples: mono,
         sample_rate,
         channels,
+        loudness_lufs: meter.finish(),
     })
+}
+
+/// EBU R128 integrated loudness over interleaved blocks, set up by the first block; a block
+/// of another channel count or rate gives up (`None`) rather than measure a mix of formats.
+#[derive(Default)]
+struct LoudnessMeter {
+    meter: Option<EbuR128>,
+    failed: bool,
+}
+
+impl LoudnessMeter {
+    fn add(&mut self, interleaved: &[f32], channels: u32, rate: u32) {
+        if self.failed {
+            return;
+        }
+        if self.meter.is_none() {
+            self.meter = loudness_meter(channels, rate);
+        }
+        let ok = self.meter.as_mut().is_some_and(|m| {
+            m.channels() == channels && m.rate() == rate && m.add_frames_f32(interleaved).is_ok()
+        });
+        if !ok {
+            self.meter = None;
+            self.failed = true;
+        }
+    }
+
+    fn finish(self) -> Option<f64> {
+        self.meter?.loudness_global().ok().filter(|l| l.is_finite())
+    }
+}
+
+/// A meter for `channels` at `rate`: the BS.1770 channel weights for up to 5.1 (L, R, C, LFE
+/// unused, Ls, Rs); a mono file counts as dual mono, since it plays on both speakers.
+fn loudness_meter(channels: u32, rate: u32) -> Option<EbuR128> {
+    let mut m = EbuR128::new(channels, rate, Mode::I).ok()?;
+    if channels == 1 {
+        m.set_channel(0, Channel::DualMono).ok()?;
+    }
+    Some(m)
+}
+
+/// Integrated loudness (EBU R128, LUFS) of mono samples at `rate`, counted as dual mono;
+/// `None` for silence or an unusable rate.
+pub fn mono_loudness_lufs(samples: &[f32], rate: u32) -> Option<f64> {
+    let mut meter = LoudnessMeter::default();
+    meter.add(samples, 1, rate);
+    meter.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 1 kHz sine at `amplitude` (full scale 1), `seconds` long at 48 kHz.
+    fn sine(amplitude: f32, seconds: f32) -> Vec<f32> {
+        (0..(48_000.0 * seconds) as usize)
+            .map(|i| amplitude * (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin())
+            .collect()
+    }
+
+    #[test]
+    fn loudness_of_a_reference_tone() {
+        // EBU Tech 3341, case 1: a 1 kHz sine with −23 dBFS peaks in both stereo channels
+        // reads −23 LUFS.
+        let peak = 10f32.powf(-23.0 / 20.0);
+        let left = sine(peak, 20.0);
+        let stereo: Vec<f32> = left.iter().flat_map(|&x| [x, x]).collect();
+        let mut meter = LoudnessMeter::default();
+        meter.add(&stereo, 2, 48_000);
+        let lufs = meter.finish().unwrap();
+        assert!((lufs + 23.0).abs() < 0.1, "{lufs}");
+        // The same tone in a mono file plays on both speakers: the same loudness.
+        let mono = mono_loudness_lufs(&left, 48_000).unwrap();
+        assert!((mono - lufs).abs() < 0.05, "{mono} vs {lufs}");
+        // 6 dB quieter is 6 LU quieter.
+        let quieter = mono_loudness_lufs(&sine(peak / 2.0, 20.0), 48_000).unwrap();
+        assert!((lufs - quieter - 6.02).abs() < 0.1, "{quieter}");
+    }
+
+    #[test]
+    fn silence_and_a_changing_format_have_no_loudness() {
+        assert_eq!(mono_loudness_lufs(&vec![0.0; 96_000], 48_000), None);
+        let mut meter = LoudnessMeter::default();
+        meter.add(&sine(0.1, 1.0), 1, 48_000);
+        meter.add(&sine(0.1, 1.0), 2, 48_000);
+        assert_eq!(meter.finish(), None);
+    }
 }

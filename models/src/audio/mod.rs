@@ -1,5 +1,5 @@
 //! Audio analysis: decode → mono 16 kHz → STFT/mel front end → duration, tempo and beat grid,
-//! key, loudness per bar and section starts, RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
+//! key, integrated loudness, loudness per bar and section starts, RMS energy, spectral centroid, 13 MFCCs, and (with the model) the musicnn embedding and top
 //! tags.
 
 pub mod beats;
@@ -43,6 +43,10 @@ pub struct AudioFeatures {
     pub beat_grid: Option<beats::BeatGrid>,
     /// Key and mode ([`key::KeyFinder`]); `None` for silence or under half a second.
     pub key: Option<key::KeyEstimate>,
+    /// Integrated loudness (EBU R128), LUFS: of the file's own channels for [`AudioAnalyzer::analyze`],
+    /// of the mono samples (as dual mono) for [`AudioAnalyzer::analyze_samples`]; `None` for
+    /// silence.
+    pub loudness_lufs: Option<f32>,
     /// RMS level per bar in dBFS, one per downbeat ([`structure::bar_energy_db`]).
     pub bar_energy_db: Vec<f32>,
     /// Section starts in seconds, on downbeats ([`structure::section_starts`]).
@@ -164,13 +168,28 @@ impl AudioAnalyzer {
     /// Decodes and analyses one file.
     pub fn analyze(&self, path: &Path) -> Result<AudioFeatures> {
         let decoded = decode::decode_file(path)?;
-        let mut f = self.analyze_samples(&decoded.samples, decoded.sample_rate)?;
+        let mut f = self.analyze_mono(&decoded.samples, decoded.sample_rate, || {
+            decoded.loudness_lufs
+        })?;
         f.channels = decoded.channels;
         Ok(f)
     }
 
     /// Analyses mono samples at `sample_rate`.
     pub fn analyze_samples(&self, samples: &[f32], sample_rate: u32) -> Result<AudioFeatures> {
+        self.analyze_mono(samples, sample_rate, || {
+            decode::mono_loudness_lufs(samples, sample_rate)
+        })
+    }
+
+    /// Analyses mono samples; `loudness` measures the integrated loudness (from the file's own
+    /// channels when there was a file), once the samples are known to be usable.
+    fn analyze_mono(
+        &self,
+        samples: &[f32],
+        sample_rate: u32,
+        loudness: impl FnOnce() -> Option<f64>,
+    ) -> Result<AudioFeatures> {
         if sample_rate == 0 {
             return Err(ModelError::InvalidArgument("sample rate 0".into()));
         }
@@ -198,6 +217,7 @@ impl AudioAnalyzer {
             channels: 1,
             bpm,
             key: audible.then(|| self.key_finder.estimate(&x)).flatten(),
+            loudness_lufs: loudness().map(|l| l as f32),
             bar_energy_db: beat_grid
                 .as_ref()
                 .map_or_else(Vec::new, |g| structure::bar_energy_db(&x, g)),
