@@ -57,20 +57,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(f) = out.as_mut() {
         writeln!(
             f,
-            "file,duration_s,bpm,tempo_stability,beats,beats_per_bar,key,camelot,key_correlation"
+            "file,duration_s,bpm,tempo_stability,beats,beats_per_bar,key,camelot,key_correlation,sections,bar_db_min,bar_db_max,lufs"
         )?;
     }
     println!(
-        "| file | duration s | BPM | stability | beats | per bar | key (Camelot) | sections | bar dBFS |"
+        "| file | duration s | BPM | stability | beats | per bar | key (Camelot) | sections | bar dBFS | LUFS |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---|---:|---|");
+    println!("|---|---:|---:|---:|---:|---:|---|---:|---|---:|");
     let mut audio_s = 0.0;
     for (path, r) in files.iter().zip(&results) {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let f = match r {
             Ok(f) => f,
             Err(e) => {
-                println!("| {name} | error: {e} | | | | | | | |");
+                println!("| {name} | error: {e} | | | | | | | | |");
                 continue;
             }
         };
@@ -116,13 +116,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             format!("{lo:.0} … {hi:.0}")
         };
         println!(
-            "| {name} | {:.1} | {bpm} | {stability} | {beats} | {per_bar} | {key} | {sections} | {range} |",
-            f.duration_s
+            "| {name} | {:.1} | {bpm} | {stability} | {beats} | {per_bar} | {key} | {sections} | {range} | {} |",
+            f.duration_s,
+            f.loudness_lufs
+                .map_or("—".to_string(), |l| format!("{l:.1}"))
         );
         if let Some(out) = out.as_mut() {
             writeln!(
                 out,
-                "{name},{:.3},{bpm},{stability},{beats},{per_bar},{},{},{},{sections},{lo:.1},{hi:.1}",
+                "{name},{:.3},{bpm},{stability},{beats},{per_bar},{},{},{},{sections},{lo:.1},{hi:.1},{}",
                 f.duration_s,
                 f.key.map_or(String::new(), |k| k.key.name()),
                 f.key.map_or(String::new(), |k| {
@@ -131,6 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }),
                 f.key
                     .map_or(String::new(), |k| format!("{:.3}", k.correlation)),
+                f.loudness_lufs.map_or(String::new(), |l| format!("{l:.2}")),
             )?;
         }
     }
