@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod arrow;
+mod dicts;
 mod errors;
 mod ingest;
 mod library;

@@ -11,6 +11,7 @@ use segue::search::{SearchSpec, Searcher, hits_record_batch, search_many, search
 use segue::{EncoderOptions, Library};
 
 use crate::arrow::to_pyarrow_table;
+use crate::dicts::to_pydicts;
 use crate::errors::{OrRaise, bad_input};
 use crate::planner::PyPlanner;
 use crate::search_args::{RerankOptions, SearchOptions, tag_caps, track_ids};
@@ -53,10 +54,9 @@ fn output<'py>(
     batch: arrow_array::RecordBatch,
     output: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let table = to_pyarrow_table(py, batch)?;
     match output {
-        "table" => Ok(table),
-        "dicts" => table.call_method0("to_pylist"),
+        "table" => to_pyarrow_table(py, batch),
+        "dicts" => Ok(to_pydicts(py, &batch)?.into_any()),
         other => Err(bad_input(format!(
             "unknown output {other:?} (table or dicts)"
         ))),

@@ -34,6 +34,22 @@ def test_hits_as_dicts_hold_the_same_values(lib):
     assert set(dicts[0]) == set(HIT_COLUMNS + SCALARS)
 
 
+def test_dicts_match_pyarrow_for_every_column_type(lib):
+    # Reranked hits add nullable columns; the caption may be null; tags are lists; a batch adds
+    # the query column. The dicts are built without pyarrow and must equal its to_pylist().
+    qs = queries(2)
+    every = ["title", "artist", "album", "duration_s", "bpm", "energy", "has_vocals", "tags",
+             "caption"]
+    for kwargs in ({"fields": every}, {"fields": every, "diversify": "mmr:0.5"},
+                   {"fields": [], "max_per_artist": 1}):
+        table = lib.search(vector=qs[0], k=6, **kwargs)
+        assert lib.search(vector=qs[0], k=6, output="dicts", **kwargs) == table.to_pylist()
+        batch = lib.search_batch(qs, k=3, **kwargs)
+        assert lib.search_batch(qs, k=3, output="dicts", **kwargs) == batch.to_pylist()
+    with pytest.raises(ValueError, match="unknown output"):
+        lib.search(vector=qs[0], k=3, output="rows")
+
+
 def test_the_space_is_told_by_the_dimension_or_given(lib):
     text_q = queries(1, dim=TEXT_DIM)[0]
     assert lib.search(vector=text_q, k=3).num_rows == 3
