@@ -73,10 +73,7 @@ fn to_json(file: &str, f: &AudioFeatures) -> Value {
         "beats": grid.map_or(&[][..], |g| &g.beats[..]),
         "downbeats": grid.map_or(&[][..], |g| &g.downbeats[..]),
         "key": f.key.map(|k| k.key.name()),
-        "camelot": f.key.map(|k| {
-            let (n, letter) = k.key.camelot();
-            format!("{n}{letter}")
-        }),
+        "camelot": f.key.map(|k| k.key.camelot_code()),
         "key_correlation": f.key.map(|k| k.correlation),
         "loudness_lufs": f.loudness_lufs,
         "section_starts": f.section_starts,
@@ -109,10 +106,11 @@ fn table_row(file: &str, f: &AudioFeatures) -> String {
         grid.map_or("-".into(), |g| format!("{:.3}", g.tempo_stability)),
         grid.map_or(0, |g| g.beats.len()),
         grid.map_or("-".into(), |g| g.beats_per_bar.to_string()),
-        f.key.map_or("-".into(), |k| {
-            let (n, letter) = k.key.camelot();
-            format!("{} {n}{letter}", k.key.name())
-        }),
+        f.key.map_or("-".into(), |k| format!(
+            "{} {}",
+            k.key.name(),
+            k.key.camelot_code()
+        )),
         f.section_starts.len() + usize::from(grid.is_some()),
         f.loudness_lufs.map_or("-".into(), |l| format!("{l:.1}")),
     )

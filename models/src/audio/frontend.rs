@@ -117,6 +117,14 @@ impl Spectrogram {
     }
 }
 
+/// The periodic Hann window of `n` points (scipy `get_window("hann", n, fftbins=True)`), the
+/// window of every STFT here.
+pub fn periodic_hann(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| (0.5 - 0.5 * (2.0 * PI * i as f64 / n as f64).cos()) as f32)
+        .collect()
+}
+
 /// The STFT plan, window and filterbank, built once and shared.
 #[derive(Clone)]
 pub struct FrontEnd {
@@ -141,10 +149,7 @@ impl Default for FrontEnd {
 impl FrontEnd {
     pub fn new() -> Self {
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT);
-        // Periodic Hann (scipy `get_window("hann", n, fftbins=True)`).
-        let window = (0..N_FFT)
-            .map(|n| (0.5 - 0.5 * (2.0 * PI * n as f64 / N_FFT as f64).cos()) as f32)
-            .collect();
+        let window = periodic_hann(N_FFT);
         let bin_hz = (0..N_BINS)
             .map(|k| (k as f64 * f64::from(SAMPLE_RATE) / N_FFT as f64) as f32)
             .collect();

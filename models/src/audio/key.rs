@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use realfft::{RealFftPlanner, RealToComplex};
 
-use super::frontend::SAMPLE_RATE;
+use super::frontend::{SAMPLE_RATE, periodic_hann};
 
 /// 8192 samples at 16 kHz: 2 Hz per bin, fine enough to tell semitones apart from C2 up.
 const N_FFT: usize = 8192;
@@ -63,6 +63,12 @@ impl Key {
         ((7 * major_tonic as u32 + 7) as u8 % 12 + 1, letter)
     }
 
+    /// The Camelot code as DJs write it: "8A", "11B".
+    pub fn camelot_code(self) -> String {
+        let (number, letter) = self.camelot();
+        format!("{number}{letter}")
+    }
+
     /// Keys a DJ mixes between without a clash: the same key, its relative major/minor, or
     /// one step round the Camelot wheel in the same mode.
     pub fn is_compatible(self, other: Key) -> bool {
@@ -106,11 +112,7 @@ impl Default for KeyFinder {
 impl KeyFinder {
     pub fn new() -> Self {
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N_FFT);
-        let window = (0..N_FFT)
-            .map(|n| {
-                (0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / N_FFT as f64).cos()) as f32
-            })
-            .collect();
+        let window = periodic_hann(N_FFT);
         let bin_hz = f64::from(SAMPLE_RATE) / N_FFT as f64;
         let bins = (1..=N_FFT / 2)
             .filter_map(|k| {

@@ -65,6 +65,7 @@ fn camelot_positions_and_neighbours() {
         "1B and 12B wrap round"
     );
     assert_eq!(k(3, Mode::Major).name(), "Eb major");
+    assert_eq!(k(9, Mode::Minor).camelot_code(), "8A");
     assert_eq!(k(9, Mode::Minor).name(), "A minor");
 }
 

@@ -100,8 +100,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => ("—".into(), "—".into(), "0".into(), "—".into()),
         };
         let key = f.key.map_or("—".to_string(), |k| {
-            let (n, l) = k.key.camelot();
-            format!("{} ({n}{l})", k.key.name())
+            format!("{} ({})", k.key.name(), k.key.camelot_code())
         });
         let sections = f.section_starts.len() + 1;
         let (lo, hi) = f
@@ -127,10 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "{name},{:.3},{bpm},{stability},{beats},{per_bar},{},{},{},{sections},{lo:.1},{hi:.1},{}",
                 f.duration_s,
                 f.key.map_or(String::new(), |k| k.key.name()),
-                f.key.map_or(String::new(), |k| {
-                    let (n, l) = k.key.camelot();
-                    format!("{n}{l}")
-                }),
+                f.key.map_or(String::new(), |k| k.key.camelot_code()),
                 f.key
                     .map_or(String::new(), |k| format!("{:.3}", k.correlation)),
                 f.loudness_lufs.map_or(String::new(), |l| format!("{l:.2}")),
