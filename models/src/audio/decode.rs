@@ -29,9 +29,73 @@ pub struct Decoded {
     pub loudness_lufs: Option<f64>,
 }
 
-/// Decodes the first audio track of `path`. A few corrupt packets are skipped (as players do);
-/// a file that yields no samples at all is an error.
+/// Decoded audio as two channels (for playback: `segue render`).
+#[derive(Debug, Clone)]
+pub struct Stereo {
+    pub left: Vec<f32>,
+    pub right: Vec<f32>,
+    pub sample_rate: u32,
+    /// The file's own channel count.
+    pub channels: u16,
+}
+
+/// Decodes the first audio track of `path` as mono (channels averaged). A few corrupt packets
+/// are skipped (as players do); a file that yields no samples at all is an error.
 pub fn decode_file(path: &Path) -> Result<Decoded> {
+    let mut mono: Vec<f32> = Vec::new();
+    let stream = decode_blocks(path, &mut |block, ch| {
+        let scale = 1.0 / ch as f32;
+        mono.extend(
+            block
+                .chunks_exact(ch)
+                .map(|frame| frame.iter().sum::<f32>() * scale),
+        );
+    })?;
+    Ok(Decoded {
+        samples: mono,
+        sample_rate: stream.sample_rate,
+        channels: stream.channels,
+        loudness_lufs: stream.loudness_lufs,
+    })
+}
+
+/// Decodes the first audio track of `path` as stereo: a mono file on both sides; of more
+/// channels, front left and right (centre and surrounds mixed in at −3 dB, ITU-R BS.775).
+pub fn decode_stereo(path: &Path) -> Result<Stereo> {
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    let stream = decode_blocks(path, &mut |block, ch| {
+        const M3DB: f32 = std::f32::consts::FRAC_1_SQRT_2;
+        for f in block.chunks_exact(ch) {
+            let (l, r) = match ch {
+                1 => (f[0], f[0]),
+                2 | 4 => (f[0], f[1]),
+                _ => {
+                    let c = f[2] * M3DB;
+                    let (ls, rs) = if ch >= 6 { (f[4], f[5]) } else { (0.0, 0.0) };
+                    (f[0] + c + ls * M3DB, f[1] + c + rs * M3DB)
+                }
+            };
+            left.push(l);
+            right.push(r);
+        }
+    })?;
+    Ok(Stereo {
+        left,
+        right,
+        sample_rate: stream.sample_rate,
+        channels: stream.channels,
+    })
+}
+
+/// What a decode found besides the samples.
+struct StreamInfo {
+    sample_rate: u32,
+    channels: u16,
+    loudness_lufs: Option<f64>,
+}
+
+/// Decodes `path`, handing each block of interleaved samples and its channel count to `sink`.
+fn decode_blocks(path: &Path, sink: &mut dyn FnMut(&[f32], usize)) -> Result<StreamInfo> {
     let file = File::open(path).map_err(|e| ModelError::io(path, e))?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
@@ -75,7 +139,7 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| unsupported(format!("codec: {e}")))?;
 
-    let mut mono: Vec<f32> = Vec::new();
+    let mut frames = 0usize;
     let mut meter = LoudnessMeter::default();
     let mut buffer: Option<SampleBuffer<f32>> = None;
     let mut bad_packets = 0u64;
@@ -89,7 +153,7 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
             }
             Err(SymphoniaError::ResetRequired) => break,
             Err(e) => {
-                if mono.is_empty() {
+                if frames == 0 {
                     return Err(decode_err(e.to_string()));
                 }
                 // Trailing garbage after good audio: keep what decoded.
@@ -124,14 +188,16 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
         let buf = buffer.as_mut().expect("allocated above");
         buf.copy_interleaved_ref(decoded);
         meter.add(buf.samples(), ch as u32, spec.rate);
-        let scale = 1.0 / ch as f32;
-        mono.extend(
-            buf.samples()
-                .chunks_exact(ch)
-                .map(|frame| frame.iter().sum::<f32>() * scale),
-        );
+        if let Some(i) = buf.samples().iter().position(|x| !x.is_finite()) {
+            return Err(decode_err(format!(
+                "sample {} is not a finite number",
+                frames + i / ch
+            )));
+        }
+        frames += buf.samples().len() / ch;
+        sink(buf.samples(), ch);
     }
-    if mono.is_empty() {
+    if frames == 0 {
         if bad_packets > 0 {
             return Err(decode_err(format!(
                 "{bad_packets} packets could not be decoded, none could ({last_error})"
@@ -144,11 +210,7 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
     if sample_rate == 0 {
         return Err(decode_err("the stream has no sample rate".into()));
     }
-    if let Some(i) = mono.iter().position(|x| !x.is_finite()) {
-        return Err(decode_err(format!("sample {i} is not a finite number")));
-    }
-    Ok(Decoded {
-        samples: mono,
+    Ok(StreamInfo {
         sample_rate,
         channels,
         loudness_lufs: meter.finish(),

@@ -78,6 +78,44 @@ impl Key {
     }
 }
 
+impl std::str::FromStr for Key {
+    type Err = String;
+
+    /// Reads what [`Key::name`] writes ("A minor", "Eb major"); sharps and flats are both
+    /// accepted for every black key ("D# minor" is "Eb minor").
+    fn from_str(s: &str) -> Result<Key, String> {
+        let bad = || format!("{s:?} is not a key (write e.g. \"A minor\" or \"Eb major\")");
+        let (tonic, mode) = s.trim().split_once(' ').ok_or_else(bad)?;
+        let mode = match mode.trim().to_ascii_lowercase().as_str() {
+            "major" => Mode::Major,
+            "minor" => Mode::Minor,
+            _ => return Err(bad()),
+        };
+        let mut chars = tonic.chars();
+        let letter = chars.next().ok_or_else(bad)?.to_ascii_uppercase();
+        let natural = match letter {
+            'C' => 0,
+            'D' => 2,
+            'E' => 4,
+            'F' => 5,
+            'G' => 7,
+            'A' => 9,
+            'B' => 11,
+            _ => return Err(bad()),
+        };
+        let shift = match chars.as_str() {
+            "" => 0,
+            "#" => 1,
+            "b" => 11,
+            _ => return Err(bad()),
+        };
+        Ok(Key {
+            tonic: (natural + shift) % 12,
+            mode,
+        })
+    }
+}
+
 /// A detected key and how clearly it won.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KeyEstimate {

@@ -75,3 +75,22 @@ fn silence_and_short_audio_have_no_key() {
     assert_eq!(finder.estimate(&vec![0.0; 5 * SAMPLE_RATE as usize]), None);
     assert_eq!(finder.estimate(&vec![0.1; 1000]), None);
 }
+
+#[test]
+fn key_names_read_back() {
+    for tonic in 0..12 {
+        for mode in [Mode::Major, Mode::Minor] {
+            let key = Key { tonic, mode };
+            assert_eq!(key.name().parse::<Key>(), Ok(key));
+        }
+    }
+    assert_eq!("D# minor".parse::<Key>(), "Eb minor".parse::<Key>());
+    assert_eq!(
+        "Cb major".parse::<Key>().map(|k| k.tonic),
+        Ok(11),
+        "a flat wraps below C"
+    );
+    for bad in ["", "H major", "C", "C dorian", "C## major"] {
+        assert!(bad.parse::<Key>().is_err(), "{bad:?}");
+    }
+}
