@@ -136,6 +136,15 @@ pub fn info(info: &LibraryInfo) -> String {
         ),
     );
     line("built", info.built.join(", "));
+    if let Some(a) = &info.analysis {
+        line(
+            "audio analysis",
+            format!(
+                "{} tracks analysed: {} with beats and bars, {} with a key, {} with loudness",
+                a.analysed, a.with_beats, a.with_key, a.with_loudness
+            ),
+        );
+    }
     line("written by", info.written_by.clone());
     if info.verified {
         line("checksums", "verified".into());

@@ -33,6 +33,38 @@ pub struct LibraryInfo {
     pub ingests: Vec<segue_index::IngestRecord>,
     /// Set by `--verify`: every checksum was re-read and matched.
     pub verified: bool,
+    /// How many tracks carry the analysis made from their audio (`None`: the library predates
+    /// the analysis columns).
+    pub analysis: Option<AnalysisCoverage>,
+}
+
+/// Tracks with each part of the audio analysis.
+#[derive(Debug, Serialize)]
+pub struct AnalysisCoverage {
+    /// Analysed from their audio (beat lists present, possibly empty for silence).
+    pub analysed: u64,
+    /// With a beat grid (at least one bar start).
+    pub with_beats: u64,
+    /// With a key.
+    pub with_key: u64,
+    /// With integrated loudness (from the analysis or the catalogue).
+    pub with_loudness: u64,
+}
+
+impl AnalysisCoverage {
+    fn of(lib: &Library) -> Result<Option<AnalysisCoverage>> {
+        use segue_index::schema::col;
+        if !lib.has_column(col::BEATS) {
+            return Ok(None);
+        }
+        let count = |filter: String| lib.count_where(&filter);
+        Ok(Some(AnalysisCoverage {
+            analysed: count(format!("{} IS NOT NULL", col::BEATS))?,
+            with_beats: count(format!("array_length({}) > 0", col::DOWNBEATS))?,
+            with_key: count(format!("{} IS NOT NULL", col::KEY))?,
+            with_loudness: count(format!("{} IS NOT NULL", col::LOUDNESS_DB))?,
+        }))
+    }
 }
 
 /// One embedding space of a library.
@@ -106,6 +138,7 @@ impl LibraryInfo {
             published_unix: m.build.published_unix,
             ingests: m.build.ingests.clone(),
             verified: verify,
+            analysis: AnalysisCoverage::of(lib)?,
         })
     }
 }

@@ -232,6 +232,20 @@ impl Library {
         }
     }
 
+    /// Whether this version's tracks have column `name` (libraries written before a column
+    /// existed lack it until their next append; see [`crate::schema::ANALYSIS_COLUMNS`]).
+    pub fn has_column(&self, name: &str) -> bool {
+        self.dataset.schema().field(name).is_some()
+    }
+
+    /// Rows matching a Lance (SQL) filter over the track columns, e.g. `key IS NOT NULL`.
+    pub fn count_where(&self, filter: &str) -> Result<u64> {
+        let path = self.lance_path();
+        block_on(self.dataset.count_rows(Some(filter.to_string())))
+            .map(|n| n as u64)
+            .map_err(|e| IndexError::lance(&path, e))
+    }
+
     /// The Lance dataset at this library version.
     pub fn dataset(&self) -> &Dataset {
         &self.dataset

@@ -22,9 +22,31 @@ pub mod col {
     pub const DANCEABILITY: &str = "danceability";
     pub const LOUDNESS_DB: &str = "loudness_db";
     pub const AUDIO_PATH: &str = "audio_path";
+    // Track analysis (see [`super::ANALYSIS_COLUMNS`]); `loudness_db` holds its integrated
+    // loudness when the catalogue has none.
+    pub const BEATS: &str = "beats";
+    pub const DOWNBEATS: &str = "downbeats";
+    pub const TEMPO_STABILITY: &str = "tempo_stability";
+    pub const KEY: &str = "key";
+    pub const BAR_ENERGY_DB: &str = "bar_energy_db";
+    pub const SECTION_STARTS: &str = "section_starts";
     pub const AUDIO_EMB: &str = "audio_emb";
     pub const TEXT_EMB: &str = "text_emb";
 }
+
+/// The columns of the track analysis made from audio files at ingest: beat and bar-start times
+/// (seconds, ascending), tempo stability (0..1), key ("D minor"), RMS level per bar (dBFS, one
+/// per downbeat) and section starts (seconds, on downbeats). Null for a track ingested without
+/// its audio. Libraries written before they existed gain them, all null, at their next append
+/// (a metadata-only Lance schema change), so readers treat a missing column as all null.
+pub const ANALYSIS_COLUMNS: [&str; 6] = [
+    col::BEATS,
+    col::DOWNBEATS,
+    col::TEMPO_STABILITY,
+    col::KEY,
+    col::BAR_ENERGY_DB,
+    col::SECTION_STARTS,
+];
 
 /// Number of MFCC coefficients stored per track.
 pub const MFCC_LEN: i32 = 13;
@@ -80,6 +102,23 @@ pub fn tags_type() -> DataType {
     DataType::List(list_item(DataType::Utf8))
 }
 
+/// The Arrow type of the time and level list columns of the analysis.
+pub fn float_list_type() -> DataType {
+    DataType::List(list_item(DataType::Float32))
+}
+
+/// The analysis columns' fields ([`ANALYSIS_COLUMNS`]), all nullable.
+pub fn analysis_fields() -> Vec<Field> {
+    vec![
+        Field::new(col::BEATS, float_list_type(), true),
+        Field::new(col::DOWNBEATS, float_list_type(), true),
+        Field::new(col::TEMPO_STABILITY, DataType::Float32, true),
+        Field::new(col::KEY, DataType::Utf8, true),
+        Field::new(col::BAR_ENERGY_DB, float_list_type(), true),
+        Field::new(col::SECTION_STARTS, float_list_type(), true),
+    ]
+}
+
 /// The track table schema for a library with the given embedding dimensions.
 pub fn track_schema(dims: Dims) -> SchemaRef {
     let f32n = |name: &str| Field::new(name, DataType::Float32, true);
@@ -106,9 +145,27 @@ pub fn track_schema(dims: Dims) -> SchemaRef {
         f32n(col::LOUDNESS_DB),
         utf8n(col::AUDIO_PATH),
     ];
+    fields.extend(analysis_fields());
     for kind in EmbeddingKind::ALL {
         if let Some(dim) = dims.get(kind) {
             fields.push(Field::new(kind.column(), vector_type(dim), false));
+        }
+    }
+    Arc::new(Schema::new(fields))
+}
+
+/// The schema rows appended to a library are written in: `published`'s columns in their order,
+/// then any column of this build's [`track_schema`] it lacks (added to the dataset, all null,
+/// when the rows are staged). Without a published version, [`track_schema`].
+pub fn append_schema(published: Option<&Schema>, dims: Dims) -> SchemaRef {
+    let ours = track_schema(dims);
+    let Some(published) = published else {
+        return ours;
+    };
+    let mut fields: Vec<Arc<Field>> = published.fields().to_vec();
+    for f in ours.fields() {
+        if !fields.iter().any(|g| g.name() == f.name()) {
+            fields.push(f.clone());
         }
     }
     Arc::new(Schema::new(fields))

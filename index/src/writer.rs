@@ -1,7 +1,9 @@
 //! The single writer of a library: recovery, staging new rows, and publishing a version.
 //!
 //! Commit protocol (every step before the last is invisible to readers):
-//! 1. new track rows are written to Lance data files, uncommitted;
+//! 1. new track rows are written to Lance data files, uncommitted (when this build's schema has
+//!    columns the published version lacks, they are first added, all null: a metadata-only
+//!    Lance commit that, like step 3's, the manifest does not yet name);
 //! 2. new vector files (named by the new version) are written and fsynced;
 //! 3. replaced rows are deleted and the staged rows committed: Lance now has a newer version
 //!    than the manifest names, which readers ignore because they open the manifest's version;
@@ -19,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::RecordBatchReader;
+use arrow_schema::{FieldRef, Schema as ArrowSchema, SchemaRef};
 use lance::Dataset;
+use lance::dataset::NewColumnTransform;
 use lance::dataset::transaction::Transaction;
 use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode, WriteParams};
 
@@ -67,6 +71,9 @@ impl std::fmt::Debug for LibraryWriter {
 #[derive(Debug)]
 pub struct StagedTracks {
     transaction: Transaction,
+    /// The dataset the rows were staged on when it is not the published version (a schema
+    /// change was committed first); the commit must build on it.
+    evolved: Option<Arc<Dataset>>,
 }
 
 /// Everything that makes up the next version.
@@ -175,10 +182,21 @@ impl LibraryWriter {
         Ok(p)
     }
 
-    /// Streams `batches` into new Lance data files without committing them.
+    /// The track schema of the published version (`None` before the first).
+    pub fn published_schema(&self) -> Result<Option<SchemaRef>> {
+        let Some(m) = &self.base else {
+            return Ok(None);
+        };
+        let ds = block_on(load_lance(&self.dir, m))?;
+        Ok(Some(Arc::new(ArrowSchema::from(ds.schema()))))
+    }
+
+    /// Streams `batches` into new Lance data files without committing them. Columns of their
+    /// schema that the published version lacks are added to the dataset first, all null.
     pub fn stage_tracks(&self, batches: Box<dyn RecordBatchReader + Send>) -> Result<StagedTracks> {
         let lance_path = self.lance_path();
-        let transaction = block_on(async {
+        let incoming = batches.schema();
+        let (transaction, evolved) = block_on(async {
             match &self.base {
                 None => {
                     let params = WriteParams {
@@ -186,26 +204,46 @@ impl LibraryWriter {
                         ..Default::default()
                     };
                     let uri = lance_path.to_string_lossy().into_owned();
-                    InsertBuilder::new(uri.as_str())
+                    let t = InsertBuilder::new(uri.as_str())
                         .with_params(&params)
                         .execute_uncommitted_stream(batches)
-                        .await
+                        .await?;
+                    Ok((t, None))
                 }
                 Some(m) => {
                     let params = WriteParams {
                         mode: WriteMode::Append,
                         ..Default::default()
                     };
-                    let ds = Arc::new(load_lance(&self.dir, m).await.map_err(lance_unwrap)?);
-                    InsertBuilder::new(ds)
+                    let mut ds = load_lance(&self.dir, m).await.map_err(lance_unwrap)?;
+                    let have = ArrowSchema::from(ds.schema());
+                    let missing: Vec<FieldRef> = incoming
+                        .fields()
+                        .iter()
+                        .filter(|f| have.field_with_name(f.name()).is_err())
+                        .cloned()
+                        .collect();
+                    let evolved = !missing.is_empty();
+                    if evolved {
+                        let nulls = Arc::new(ArrowSchema::new(missing));
+                        ds.add_columns(NewColumnTransform::AllNulls(nulls), None, None)
+                            .await?;
+                        failpoint::hit("stage-after-schema-change");
+                    }
+                    let ds = Arc::new(ds);
+                    let t = InsertBuilder::new(ds.clone())
                         .with_params(&params)
                         .execute_uncommitted_stream(batches)
-                        .await
+                        .await?;
+                    Ok((t, evolved.then_some(ds)))
                 }
             }
         })
         .map_err(|e| IndexError::lance(&lance_path, e))?;
-        Ok(StagedTracks { transaction })
+        Ok(StagedTracks {
+            transaction,
+            evolved,
+        })
     }
 
     /// Makes `change` the library's current version. See the module docs for the protocol.
@@ -306,9 +344,11 @@ impl LibraryWriter {
         }
         failpoint::hit("publish-before-lance-commit");
         let dataset = block_on(async {
-            let mut ds = match &self.base {
-                Some(m) => Some(load_lance(&self.dir, m).await.map_err(lance_unwrap)?),
-                None => None,
+            let evolved = change.staged.as_ref().and_then(|s| s.evolved.clone());
+            let mut ds = match (&self.base, evolved) {
+                (Some(_), Some(evolved)) => Some(Arc::unwrap_or_clone(evolved)),
+                (Some(m), None) => Some(load_lance(&self.dir, m).await.map_err(lance_unwrap)?),
+                (None, _) => None,
             };
             if let Some(ds) = ds.as_mut() {
                 for chunk in change.delete_track_ids.chunks(512) {

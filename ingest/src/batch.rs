@@ -43,6 +43,25 @@ fn vectors(
     Arc::new(b.finish())
 }
 
+/// A list-of-f32 column: null where `get` gives `None`.
+fn float_lists(rows: &[TrackRecord], get: impl Fn(&TrackRecord) -> Option<Vec<f32>>) -> ArrayRef {
+    let mut b = ListBuilder::new(Float32Builder::new()).with_field(item(DataType::Float32));
+    for r in rows {
+        match get(r) {
+            Some(v) => {
+                b.values().append_slice(&v);
+                b.append(true);
+            }
+            None => b.append(false),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+fn seconds(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
 /// Builds the batch; the records have been validated against `dims`.
 pub fn build(
     schema: &SchemaRef,
@@ -79,6 +98,21 @@ pub fn build(
             col::VALENCE => floats(&|r| r.valence),
             col::DANCEABILITY => floats(&|r| r.danceability),
             col::LOUDNESS_DB => floats(&|r| r.loudness_db),
+            col::BEATS => float_lists(rows, |r| Some(seconds(&r.analysis.as_ref()?.beats))),
+            col::DOWNBEATS => float_lists(rows, |r| Some(seconds(&r.analysis.as_ref()?.downbeats))),
+            col::SECTION_STARTS => float_lists(rows, |r| {
+                Some(seconds(&r.analysis.as_ref()?.section_starts))
+            }),
+            col::BAR_ENERGY_DB => {
+                float_lists(rows, |r| Some(r.analysis.as_ref()?.bar_energy_db.clone()))
+            }
+            col::TEMPO_STABILITY => floats(&|r| {
+                r.analysis
+                    .as_ref()
+                    .and_then(|a| a.tempo_stability)
+                    .map(f64::from)
+            }),
+            col::KEY => strings(&|r| r.analysis.as_ref().and_then(|a| a.key.as_deref())),
             col::HAS_VOCALS => {
                 let mut b = BooleanBuilder::with_capacity(rows.len());
                 for r in rows {

@@ -14,7 +14,7 @@ use crate::caption;
 use crate::error::{Result, RowError};
 use crate::options::AudioIngest;
 use crate::progress::IngestProgress;
-use crate::record::{TrackRecord, normalise_tags};
+use crate::record::{AnalysisRecord, TrackRecord, normalise_tags};
 
 pub(crate) struct Enricher {
     text: Option<Arc<TextEncoder>>,
@@ -93,13 +93,18 @@ impl Enricher {
                 || r.bpm.is_none()
                 || r.energy.is_none()
                 || r.spectral_centroid.is_none()
-                || r.mfcc.is_none();
+                || r.mfcc.is_none()
+                || r.analysis.is_none();
             if !needs {
                 continue;
             }
             match self.resolve(audio, r) {
                 Some(path) => {
+                    // A catalogue's own path is kept as written; a file found in the audio
+                    // folder is recorded as an absolute path, so that a render of the library
+                    // finds it wherever it runs from.
                     if r.audio_path.is_none() {
+                        let path = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
                         r.audio_path = Some(path.display().to_string());
                     }
                     jobs.push((i, path));
@@ -181,6 +186,9 @@ fn fill(r: &mut TrackRecord, f: AudioFeatures, min_tag_probability: f32) {
         .or(Some(f64::from(f.spectral_centroid_hz)));
     if r.mfcc.is_none() {
         r.mfcc = Some(f.mfcc.iter().map(|&x| f64::from(x)).collect());
+    }
+    if r.analysis.is_none() {
+        r.analysis = Some(AnalysisRecord::of(&f));
     }
     if r.audio_emb.is_none() {
         r.audio_emb = f.embedding;

@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
+use segue_index::schema::append_schema;
 use serde_json::json;
 
-use segue_index::schema::track_schema;
 use segue_index::{
     Dims, EmbeddingKind, FileRef, IngestRecord, Library, LibraryWriter, VectorFile,
     VectorFileWriter, VersionChange, failpoint,
@@ -108,6 +108,7 @@ fn run(
         catalog: opts.catalog.clone(),
         emb_files,
         dims,
+        published_schema: writer.published_schema()?,
         schema: None,
         vectors: [None, None],
         vector_paths: [
@@ -401,6 +402,9 @@ struct StreamState {
     emb_files: [Option<EmbeddingFile>; 2],
     /// `Some(0)`: the space is present but its dimension comes from the first row.
     dims: Dims,
+    /// The published version's track schema, if any.
+    published_schema: Option<SchemaRef>,
+    /// The schema of the rows written ([`append_schema`]).
     schema: Option<SchemaRef>,
     /// Writer, absolute path, relative path of each space's staging vector file.
     vectors: [Option<(VectorFileWriter, PathBuf, String)>; 2],
@@ -509,9 +513,10 @@ impl StreamState {
         if self.batches == 2 {
             failpoint::hit("ingest-mid-stream");
         }
+        // Built at the first batch: the dimensions may only be known from the rows.
         let schema = self
             .schema
-            .get_or_insert_with(|| track_schema(self.dims))
+            .get_or_insert_with(|| append_schema(self.published_schema.as_deref(), self.dims))
             .clone();
         Ok(Some(batch::build(&schema, self.dims, &rows).map_err(
             |e| IngestError::InvalidOptions(format!("internal: building a batch: {e}")),

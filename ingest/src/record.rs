@@ -23,6 +23,40 @@ pub struct TrackRecord {
     pub audio_path: Option<String>,
     pub audio_emb: Option<Vec<f32>>,
     pub text_emb: Option<Vec<f32>>,
+    /// Made from the track's audio file at ingest; `None` without one.
+    pub analysis: Option<AnalysisRecord>,
+}
+
+/// The track analysis stored in the library's analysis columns
+/// ([`segue_index::schema::ANALYSIS_COLUMNS`]). Empty lists and `None` mean the audio was
+/// analysed and has none (silence has no beats, no key).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalysisRecord {
+    /// Seconds, ascending.
+    pub beats: Vec<f64>,
+    /// Bar starts, seconds, ascending (a subset of `beats`).
+    pub downbeats: Vec<f64>,
+    pub tempo_stability: Option<f32>,
+    /// "D minor", "Eb major".
+    pub key: Option<String>,
+    /// dBFS, one per downbeat.
+    pub bar_energy_db: Vec<f32>,
+    /// Seconds, on downbeats.
+    pub section_starts: Vec<f64>,
+}
+
+impl AnalysisRecord {
+    pub fn of(f: &segue_models::AudioFeatures) -> AnalysisRecord {
+        let grid = f.beat_grid.as_ref();
+        AnalysisRecord {
+            beats: grid.map(|g| g.beats.clone()).unwrap_or_default(),
+            downbeats: grid.map(|g| g.downbeats.clone()).unwrap_or_default(),
+            tempo_stability: grid.map(|g| g.tempo_stability),
+            key: f.key.map(|k| k.key.name()),
+            bar_energy_db: f.bar_energy_db.clone(),
+            section_starts: f.section_starts.clone(),
+        }
+    }
 }
 
 /// Normalises a tag: trimmed, lower case, inner whitespace as `-` (`Dance Pop` → `dance-pop`).

@@ -132,28 +132,15 @@ pub fn space(s: &str) -> PyResult<EmbeddingKind> {
     }
 }
 
-/// All the fields a hit can carry, by column name.
-const ALL_FIELDS: [Field; 9] = [
-    Field::Title,
-    Field::Artist,
-    Field::Album,
-    Field::DurationS,
-    Field::Bpm,
-    Field::Energy,
-    Field::HasVocals,
-    Field::Tags,
-    Field::Caption,
-];
-
 fn fields(names: &[String]) -> PyResult<Vec<Field>> {
     names
         .iter()
         .map(|n| {
-            ALL_FIELDS
+            Field::ALL
                 .into_iter()
                 .find(|f| f.column() == n)
                 .ok_or_else(|| {
-                    let known: Vec<&str> = ALL_FIELDS.iter().map(|f| f.column()).collect();
+                    let known: Vec<&str> = Field::ALL.iter().map(|f| f.column()).collect();
                     bad_input(format!(
                         "unknown field {n:?}; a hit can carry {}",
                         known.join(", ")

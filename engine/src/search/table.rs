@@ -102,8 +102,12 @@ fn distinct(fields: &[Field]) -> Vec<Field> {
 
 fn data_type(f: Field) -> DataType {
     match f {
-        Field::Title | Field::Artist | Field::Album | Field::Caption => DataType::Utf8,
-        Field::DurationS | Field::Bpm | Field::Energy => DataType::Float32,
+        Field::Title | Field::Artist | Field::Album | Field::Caption | Field::Key => DataType::Utf8,
+        Field::DurationS
+        | Field::Bpm
+        | Field::Energy
+        | Field::TempoStability
+        | Field::LoudnessDb => DataType::Float32,
         Field::HasVocals => DataType::Boolean,
         Field::Tags => DataType::List(Arc::new(ArrowField::new("item", DataType::Utf8, true))),
     }
@@ -130,17 +134,8 @@ impl FieldColumn {
     fn append(&mut self, hit: &SearchHit) {
         let t = &hit.fields;
         match self {
-            FieldColumn::Text(f, b) => b.append_option(match f {
-                Field::Title => t.title.as_deref(),
-                Field::Artist => t.artist.as_deref(),
-                Field::Album => t.album.as_deref(),
-                _ => t.caption.as_deref(),
-            }),
-            FieldColumn::Number(f, b) => b.append_option(match f {
-                Field::DurationS => t.duration_s,
-                Field::Bpm => t.bpm,
-                _ => t.energy,
-            }),
+            FieldColumn::Text(f, b) => b.append_option(t.text(*f)),
+            FieldColumn::Number(f, b) => b.append_option(t.number(*f)),
             FieldColumn::Flag(b) => b.append_option(t.has_vocals),
             FieldColumn::Tags(b) => match &t.tags {
                 Some(tags) => {

@@ -173,6 +173,7 @@ fn record(
                 col::TEXT_EMB,
                 g(col::TEXT_EMB),
             )?),
+            analysis: None,
         })
     };
     parse().map_err(|mut e| {

@@ -260,6 +260,7 @@ impl ParquetSource {
                 audio_path: text(col::AUDIO_PATH),
                 audio_emb: floats(col::AUDIO_EMB)?,
                 text_emb: floats(col::TEXT_EMB)?,
+                analysis: None,
             })
         })()
         .map_err(with_id)

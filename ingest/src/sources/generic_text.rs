@@ -186,6 +186,7 @@ impl TextSource {
                     col::TEXT_EMB,
                     c(col::TEXT_EMB)?,
                 )?),
+                analysis: None,
             })
         };
         parse().map_err(with_id)

@@ -1,5 +1,6 @@
 //! Integration tests of `segue-ingest`: one test binary, one module per topic.
 
+mod analysis_columns;
 mod async_callers;
 mod bad_input;
 mod crash;

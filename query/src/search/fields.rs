@@ -22,11 +22,16 @@ pub enum Field {
     HasVocals,
     Tags,
     Caption,
+    /// From the track analysis: "D minor".
+    Key,
+    TempoStability,
+    /// Integrated loudness: the catalogue's, or EBU R128 LUFS from the audio analysis.
+    LoudnessDb,
 }
 
 impl Field {
     /// The scalar fields `segue search --json` prints.
-    pub const SCALARS: [Field; 8] = [
+    pub const SCALARS: [Field; 11] = [
         Field::Title,
         Field::Artist,
         Field::Album,
@@ -35,6 +40,25 @@ impl Field {
         Field::Energy,
         Field::HasVocals,
         Field::Tags,
+        Field::Key,
+        Field::TempoStability,
+        Field::LoudnessDb,
+    ];
+
+    /// Every field, in the order hit tables put their columns.
+    pub const ALL: [Field; 12] = [
+        Field::Title,
+        Field::Artist,
+        Field::Album,
+        Field::DurationS,
+        Field::Bpm,
+        Field::Energy,
+        Field::HasVocals,
+        Field::Tags,
+        Field::Caption,
+        Field::Key,
+        Field::TempoStability,
+        Field::LoudnessDb,
     ];
 
     pub fn column(self) -> &'static str {
@@ -48,6 +72,9 @@ impl Field {
             Field::HasVocals => col::HAS_VOCALS,
             Field::Tags => col::TAGS,
             Field::Caption => col::CAPTION,
+            Field::Key => col::KEY,
+            Field::TempoStability => col::TEMPO_STABILITY,
+            Field::LoudnessDb => col::LOUDNESS_DB,
         }
     }
 }
@@ -73,9 +100,40 @@ pub struct TrackFields {
     pub tags: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tempo_stability: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loudness_db: Option<f32>,
 }
 
-/// Track ids and the asked fields of `rows`, in that order.
+impl TrackFields {
+    /// A text field's value (`None` for a field that is not text).
+    pub fn text(&self, f: Field) -> Option<&str> {
+        match f {
+            Field::Title => self.title.as_deref(),
+            Field::Artist => self.artist.as_deref(),
+            Field::Album => self.album.as_deref(),
+            Field::Caption => self.caption.as_deref(),
+            Field::Key => self.key.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A number field's value (`None` for a field that is not a number).
+    pub fn number(&self, f: Field) -> Option<f32> {
+        match f {
+            Field::DurationS => self.duration_s,
+            Field::Bpm => self.bpm,
+            Field::Energy => self.energy,
+            Field::TempoStability => self.tempo_stability,
+            Field::LoudnessDb => self.loudness_db,
+            _ => None,
+        }
+    }
+}
+
 /// The track id and `fields` of each of `rows` of `library`, in the order of `rows`.
 pub fn track_fields(
     library: &Library,
@@ -87,7 +145,8 @@ pub fn track_fields(
     }
     let mut columns = vec![col::TRACK_ID];
     for f in fields {
-        if !columns.contains(&f.column()) {
+        // A column the library predates is null for every track.
+        if !columns.contains(&f.column()) && library.has_column(f.column()) {
             columns.push(f.column());
         }
     }
@@ -105,6 +164,11 @@ pub fn track_fields(
                 Field::DurationS => t.duration_s = number(&batch, col::DURATION_S, i),
                 Field::Bpm => t.bpm = number(&batch, col::BPM, i),
                 Field::Energy => t.energy = number(&batch, col::ENERGY, i),
+                Field::Key => t.key = text(&batch, col::KEY, i),
+                Field::TempoStability => {
+                    t.tempo_stability = number(&batch, col::TEMPO_STABILITY, i)
+                }
+                Field::LoudnessDb => t.loudness_db = number(&batch, col::LOUDNESS_DB, i),
                 Field::HasVocals => {
                     t.has_vocals = batch
                         .column_by_name(col::HAS_VOCALS)
