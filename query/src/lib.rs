@@ -7,10 +7,12 @@
 //! * [`objective`]: the RL-Soundtrack reward model.
 //! * [`sequencer`]: per-segment "new track or CONTINUE" decisions (random, greedy, beam).
 //! * [`soundtrack`]: plans for whole videos against a library (fit, planner, plan output).
+//! * [`arrange`]: a plan made playable: transitions on the beat grid and an edit list.
 //! * [`library_tracks`]: the objective's view of a published library.
 //! * [`policy`]: the masked policy sequencer: a trained ONNX policy run through ONNX Runtime
 //!   (training and export live in `segue-train`).
 
+pub mod arrange;
 pub mod error;
 pub mod hash;
 pub mod library_tracks;

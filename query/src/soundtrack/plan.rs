@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arrange::Arrangement;
 use crate::objective::{EpisodeOutcome, StepTerms, spearman};
 use crate::search::TrackFields;
 use crate::video::Video;
@@ -80,6 +81,9 @@ pub struct SoundtrackPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub motion_energy_spearman: Option<f64>,
     pub timing: PlanTiming,
+    /// Transitions and the edit list (see [`crate::arrange`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrangement: Option<Arrangement>,
 }
 
 impl SoundtrackPlan {
@@ -149,6 +153,7 @@ impl SoundtrackPlan {
             motion_energy_spearman: None,
             timing,
             segments,
+            arrangement: None,
         }
     }
 

@@ -13,6 +13,7 @@ use segue_index::filter::{Filter, TextField};
 
 use super::fit::{SoundtrackFit, default_budget};
 use super::plan::{PlanTiming, PlannedAction, SoundtrackPlan};
+use crate::arrange;
 use crate::error::QueryError;
 use crate::library_tracks::LibraryTracks;
 use crate::objective::{
@@ -560,6 +561,16 @@ impl Planner {
         );
         plan.motion_energy_spearman =
             plan.motion_energy_correlation(video, |row| self.tracks.features(row).energy);
+        let mut distinct = rows.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let analyses = arrange::read_analyses(&self.library, &distinct)?
+            .into_iter()
+            .map(|a| (a.row, a))
+            .collect();
+        let arrangement = arrange::arrange(&plan, video, &analyses);
+        arrange::sync_offsets(&mut plan, &arrangement);
+        plan.arrangement = Some(arrangement);
         Ok(plan)
     }
 }
