@@ -1,15 +1,17 @@
 //! `segue-charts`: every chart Segue draws (learning curves, CDFs of returns, trade-off and scale
 //! curves), as SVG and PNG files written so that a reader never sees half a file.
 //!
-//! One chart type, [`LineChart`], serves them all: labelled series of points drawn as lines,
+//! [`Timeline`] draws a soundtrack's edit list; one chart type, [`LineChart`], serves the rest: labelled series of points drawn as lines,
 //! dashed lines, steps or markers, on linear or base-10 logarithmic axes. plotters is built with
 //! `ab_glyph`, which has no fonts of its own; DejaVu Sans is embedded in the binary (the `dejavu`
 //! crate), so charts have text on any machine, fonts installed or not.
 
 mod draw;
 mod line;
+mod timeline;
 
 pub use line::{Axis, Legend, LineChart, Series, Style};
+pub use timeline::{Timeline, TimelineClip, TimelineMark};
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::{analyze, fixtures, ingest, library, policy, repair, search, segment, soundtrack};
+use crate::{
+    analyze, fixtures, ingest, library, mixdown, policy, repair, search, segment, soundtrack,
+};
 
 /// Segue chooses background music for video from stock-music catalogues.
 #[derive(Debug, Parser)]
@@ -50,6 +52,9 @@ enum Command {
     /// Cut a video file into music segments (shots, change points, motion, subtitles as
     /// captions) and write the video JSON `segue soundtrack` reads.
     Segment(segment::SegmentArgs),
+    /// Play a plan: its edit list rendered from the library's audio to a loudness-normalised
+    /// WAV or FLAC file (and exported as OpenTimelineIO with --otio).
+    Render(mixdown::RenderArgs),
     /// Fit the soundtrack model (reference embeddings, switch budget) on videos; a new version.
     Fit(soundtrack::FitArgs),
     /// Plan the soundtrack of a video (or of each video of a JSON Lines file).
@@ -77,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex(args) => search::reindex(args),
         Command::Repair(args) => repair::run(args),
         Command::Analyze(args) => analyze::analyze(args),
+        Command::Render(args) => mixdown::render(args),
         Command::Segment(args) => segment::segment(args),
         Command::Fit(args) => soundtrack::fit(args),
         Command::Soundtrack(args) => soundtrack::soundtrack(args),

@@ -9,6 +9,7 @@ mod fixtures;
 mod ingest;
 mod library;
 mod list_arg;
+mod mixdown;
 mod policy;
 pub mod progress;
 pub mod render;

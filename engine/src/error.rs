@@ -22,6 +22,9 @@ pub enum Error {
     /// Loading or running an encoder.
     #[error(transparent)]
     Model(#[from] segue_models::ModelError),
+    /// Rendering a plan: missing or undecodable audio, a bad edit list, writing the mix.
+    #[error(transparent)]
+    Render(#[from] segue_render::RenderError),
     /// A file the facade itself reads or writes.
     #[error("{path}: {source}")]
     Io {

@@ -45,9 +45,22 @@ impl Error {
             Error::Train(e) => train_kind(e),
             Error::Model(e) => model_kind(e),
             Error::Fixtures(_) => ErrorKind::BadInput,
+            Error::Render(e) => render_kind(e),
             Error::Io { .. } => ErrorKind::Io,
             Error::Invalid(_) => ErrorKind::BadInput,
         }
+    }
+}
+
+fn render_kind(e: &segue_render::RenderError) -> ErrorKind {
+    use segue_render::RenderError as R;
+    match e {
+        R::Write { .. } => ErrorKind::Io,
+        R::BadPlan(_)
+        | R::MissingAudio { .. }
+        | R::Decode { .. }
+        | R::ClipBeyondAudio { .. }
+        | R::UnsupportedOutput { .. } => ErrorKind::BadInput,
     }
 }
 

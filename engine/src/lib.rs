@@ -34,6 +34,7 @@ pub mod eval;
 pub mod info;
 pub mod paths;
 pub mod policy;
+pub mod render;
 pub mod search;
 pub mod soundtrack;
 pub mod text;

@@ -191,6 +191,33 @@ class Planner:
         videos: with ``no_repeat_across_videos`` no track is placed in two of them. The other
         options are ``plan``'s. Returns a list of plans or, with ``output="table"``, one row
         per segment of every plan (``video_id`` tells them apart)."""
+    def render(
+        self,
+        plan: Union[Dict[str, Any], str, PathLike],
+        out: PathLike,
+        *,
+        otio: Optional[PathLike] = None,
+        target_lufs: float = -16.0,
+        normalise: bool = True,
+        sample_rate: int = 44100,
+        audio_dir: Optional[PathLike] = None,
+    ) -> Dict[str, Any]:
+        """Renders a plan (a dict from ``plan``, its JSON text, or a path to a file holding
+        one) from the library's audio files to ``out`` (``.wav`` or ``.flac``, 16-bit stereo),
+        loudness-normalised to ``target_lufs`` (EBU R128) unless ``normalise=False``, without
+        clipping; with ``otio`` also writes the edit list as OpenTimelineIO. Returns the
+        summary (seconds, loudness before and after, wall times, real-time factor)."""
+    def export_otio(
+        self,
+        plan: Union[Dict[str, Any], str, PathLike],
+        path: PathLike,
+        *,
+        sample_rate: int = 44100,
+        audio_dir: Optional[PathLike] = None,
+    ) -> None:
+        """Writes a plan's edit list as OpenTimelineIO JSON (two audio tracks, clips with their
+        gain envelope in metadata, a marker per transition); clips of tracks without an audio
+        file get a missing media reference."""
 
 def ingest(
     library: PathLike,

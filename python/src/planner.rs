@@ -1,10 +1,13 @@
 //! `segue.Planner`: soundtracks for videos on one library version.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use segue::render::{RenderOptions, export_otio, read_plan, render_plan};
 use segue::soundtrack::{
-    DEFAULT_STEP_KEEP, PlanOptions, Planner, PolicyChoice, StepRerank, planner_for,
+    DEFAULT_STEP_KEEP, PlanOptions, Planner, PolicyChoice, SoundtrackPlan, StepRerank, planner_for,
     plans_record_batch,
 };
 use segue::{EncoderOptions, Library};
@@ -235,6 +238,70 @@ impl PyPlanner {
         self.planner.library().version()
     }
 
+    /// Renders a plan (a dict from ``plan``, its JSON text, or a path to a file holding one)
+    /// from the library's audio files to ``out`` (``.wav`` or ``.flac``, 16-bit stereo),
+    /// loudness-normalised to ``target_lufs`` unless ``normalise=False``; with ``otio`` also
+    /// writes the edit list as OpenTimelineIO. Returns the summary (`segue render --json`'s).
+    #[pyo3(signature = (
+        plan, out, *, otio=None, target_lufs=-16.0, normalise=true, sample_rate=44100,
+        audio_dir=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn render<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &Bound<'py, PyAny>,
+        out: PathBuf,
+        otio: Option<PathBuf>,
+        target_lufs: f64,
+        normalise: bool,
+        sample_rate: u32,
+        audio_dir: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let plan = plan_from_py(plan)?;
+        if !(8_000..=192_000).contains(&sample_rate) {
+            return Err(bad_input("sample_rate must be 8000 to 192000 Hz"));
+        }
+        let opts = RenderOptions {
+            sample_rate,
+            target_lufs: normalise.then_some(target_lufs),
+            ..Default::default()
+        };
+        let library = self.planner.library();
+        let summary = py
+            .detach(|| {
+                render_plan(
+                    library,
+                    &plan,
+                    &out,
+                    otio.as_deref(),
+                    &opts,
+                    audio_dir.as_deref(),
+                    &|_, _| {},
+                )
+            })
+            .or_raise()?;
+        json_to_py(py, &summary)
+    }
+
+    /// Writes a plan's edit list (see ``render`` for the plan) as OpenTimelineIO JSON to
+    /// ``path``, times in samples at ``sample_rate``; clips of tracks without an audio file
+    /// get a missing media reference.
+    #[pyo3(signature = (plan, path, *, sample_rate=44100, audio_dir=None))]
+    fn export_otio(
+        &self,
+        py: Python<'_>,
+        plan: &Bound<'_, PyAny>,
+        path: PathBuf,
+        sample_rate: u32,
+        audio_dir: Option<PathBuf>,
+    ) -> PyResult<()> {
+        let plan = plan_from_py(plan)?;
+        let library = self.planner.library();
+        py.detach(|| export_otio(library, &plan, &path, sample_rate, audio_dir.as_deref()))
+            .or_raise()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Planner({:?}, version={})",
@@ -242,4 +309,27 @@ impl PyPlanner {
             self.planner.library().version()
         )
     }
+}
+
+/// A plan given as a dict, its JSON text, or a path to a JSON file holding one.
+fn plan_from_py(obj: &Bound<'_, PyAny>) -> PyResult<SoundtrackPlan> {
+    let text = if obj.is_instance_of::<PyDict>() {
+        obj.py()
+            .import("json")?
+            .call_method1("dumps", (obj,))
+            .map_err(|e| bad_input(format!("the plan is not JSON-serialisable: {e}")))?
+            .extract::<String>()?
+    } else if let Ok(s) = obj.cast::<PyString>()
+        && s.to_cow()?.trim_start().starts_with('{')
+    {
+        s.to_cow()?.into_owned()
+    } else if let Ok(path) = obj.extract::<PathBuf>() {
+        return obj.py().detach(|| read_plan(&path)).or_raise();
+    } else {
+        return Err(bad_input(format!(
+            "a plan is a dict, a JSON string or a path to a .json file, got {}",
+            obj.get_type().name()?
+        )));
+    };
+    serde_json::from_str(&text).map_err(|e| bad_input(format!("the plan: {e}")))
 }

@@ -143,4 +143,124 @@ fn the_real_catalogue_ingests_from_its_folder_and_a_broken_file_is_rejected_by_n
         .collect();
     ids.sort_unstable();
     assert_eq!(ids, ["defeat2", "elf-land", "victory2"], "{found}");
+    // The analysis is stored with the tracks: search shows the key, info counts it.
+    let defeat2 = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["track_id"] == "defeat2")
+        .unwrap();
+    assert_eq!(defeat2["key"], "D minor", "{defeat2}");
+    assert!(defeat2["tempo_stability"].as_f64().is_some(), "{defeat2}");
+    let lufs = defeat2["loudness_db"].as_f64().unwrap();
+    assert!((-30.0..-8.0).contains(&lufs), "{defeat2}");
+    assert_eq!(info["analysis"]["analysed"], 4, "{info}");
+    assert_eq!(info["analysis"]["with_beats"], 4, "{info}");
+    assert_eq!(info["analysis"]["with_key"], 4, "{info}");
+
+    plays_as_a_rendered_mix(dir.path(), &library);
+}
+
+/// Plans a video over the real library, renders it and exports it: the mix is exactly the
+/// video's length at the target loudness, and bad plans are refused by name.
+fn plays_as_a_rendered_mix(dir: &Path, library: &Path) {
+    let videos = dir.join("videos.jsonl");
+    let out = segue(
+        &[
+            "fixtures",
+            "videos",
+            "--count",
+            "1",
+            "--seed",
+            "3",
+            "--anchors",
+            "4",
+            "--library",
+        ],
+        &[library, Path::new("--out"), &videos],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let video_text = std::fs::read_to_string(&videos).unwrap();
+    let video = dir.join("video.json");
+    std::fs::write(&video, video_text.lines().next().unwrap()).unwrap();
+    let out = segue(
+        &["soundtrack", "--exact", "--json", "--library"],
+        &[library, Path::new("--video"), &video],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arrangement = &plan["arrangement"];
+    let duration = arrangement["duration"].as_f64().unwrap();
+    let plan_file = dir.join("plan.json");
+    std::fs::write(&plan_file, &out.stdout).unwrap();
+
+    let (mix, otio) = (dir.join("mix.wav"), dir.join("mix.otio"));
+    let out = segue(
+        &["render", "--json", "--library"],
+        &[
+            library,
+            Path::new("--plan"),
+            &plan_file,
+            Path::new("--out"),
+            &mix,
+            Path::new("--otio"),
+            &otio,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        (summary["seconds"].as_f64().unwrap() - duration).abs() < 1e-4,
+        "{summary}"
+    );
+    let after = summary["loudness"]["after_lufs"].as_f64().unwrap();
+    assert!((after + 16.0).abs() < 0.2, "{summary}");
+    assert!(
+        summary["loudness"]["peak_dbfs"].as_f64().unwrap() <= -1.0 + 1e-3,
+        "{summary}"
+    );
+    let back = segue::models::audio::decode::decode_stereo(&mix).unwrap();
+    assert_eq!(back.left.len(), (duration * 44_100.0).round() as usize);
+    let timeline: Value = serde_json::from_slice(&std::fs::read(&otio).unwrap()).unwrap();
+    assert_eq!(timeline["OTIO_SCHEMA"], "Timeline.1");
+    // Every clip plays a real file.
+    for c in arrangement["clips"].as_array().unwrap() {
+        let id = c["track_id"].as_str().unwrap();
+        assert!(
+            ["defeat", "defeat2", "victory2", "elf-land"].contains(&id),
+            "{c}"
+        );
+    }
+
+    // A plan naming a track the library does not have.
+    let mut bad = plan.clone();
+    bad["arrangement"]["clips"][0]["track_id"] = "no-such-track".into();
+    let bad_file = dir.join("bad-plan.json");
+    std::fs::write(&bad_file, serde_json::to_vec(&bad).unwrap()).unwrap();
+    let out = segue(
+        &["render", "--library"],
+        &[
+            library,
+            Path::new("--plan"),
+            &bad_file,
+            Path::new("--out"),
+            &dir.join("bad.wav"),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such-track"), "{err}");
+    assert!(!dir.join("bad.wav").exists());
 }
