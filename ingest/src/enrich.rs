@@ -100,13 +100,11 @@ impl Enricher {
             }
             match self.resolve(audio, r) {
                 Some(path) => {
-                    // A catalogue's own path is kept as written; a file found in the audio
-                    // folder is recorded as an absolute path, so that a render of the library
-                    // finds it wherever it runs from.
-                    if r.audio_path.is_none() {
-                        let path = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-                        r.audio_path = Some(path.display().to_string());
-                    }
+                    // The library records the file it analysed, as an absolute path: a
+                    // catalogue's relative path means nothing once its folder is forgotten, and
+                    // a render of the library must find the file wherever it runs from.
+                    let path = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                    r.audio_path = Some(path.display().to_string());
                     jobs.push((i, path));
                 }
                 None if wants_embedding && r.audio_emb.is_none() => {

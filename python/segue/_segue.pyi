@@ -14,7 +14,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 Video = Union[Dict[str, Any], str, PathLike]
 Videos = Union[Video, Sequence[Union[Dict[str, Any], str]]]
 Field = Literal[
-    "title", "artist", "album", "duration_s", "bpm", "energy", "has_vocals", "tags", "caption"
+    "title", "artist", "album", "duration_s", "bpm", "energy", "has_vocals", "tags", "caption",
+    "key", "tempo_stability", "loudness_db",
 ]
 Policy = Union[Literal["random", "greedy-aligned", "greedy-all", "beam"], str]
 

@@ -10,7 +10,10 @@ import segue
 from conftest import AUDIO_DIM, TEXT_DIM, queries
 
 HIT_COLUMNS = ["rank", "track_id", "score", "row"]
-SCALARS = ["title", "artist", "album", "duration_s", "bpm", "energy", "has_vocals", "tags"]
+SCALARS = [
+    "title", "artist", "album", "duration_s", "bpm", "energy", "has_vocals", "tags", "key",
+    "tempo_stability", "loudness_db",
+]
 
 
 def test_a_vector_search_returns_a_table_of_hits_best_first(lib):
