@@ -10,7 +10,8 @@
 //!   the soundtrack model fitted on generated videos, and a soundtrack for one of them.
 //!
 //! Each soundtrack is planned by beam search, greedy-all and the shipped trained policy of
-//! that demo source (`fixtures/policy/`, made by `scripts/train-default-policy`).
+//! that demo source (`fixtures/policy/`, made by `scripts/train-default-policy`). With the real
+//! audio catalogue present, the demo then renders a soundtrack to a WAV (`demo_music.rs`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -103,6 +104,7 @@ pub fn run(opts: &DemoOptions) -> Result<String> {
             _ => generated(opts, &mut out)?,
         },
     }
+    crate::demo_music::music(opts, &mut out)?;
     Ok(out)
 }
 
@@ -314,7 +316,7 @@ fn soundtrack(
 }
 
 /// `DIR.<suffix>` beside the demo directory (not inside: the library holds only its own files).
-fn sibling(dir: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sibling(dir: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(format!("{}.{suffix}", dir.display()))
 }
 
@@ -339,7 +341,7 @@ fn sample_csv(src: &Path, dst: &Path, every: usize) -> Result<usize> {
 }
 
 /// The demo directory is rebuilt each run, but only if it is ours (or empty).
-fn prepare_dir(dir: &Path) -> Result<()> {
+pub(crate) fn prepare_dir(dir: &Path) -> Result<()> {
     if !dir.exists() {
         return Ok(());
     }

@@ -5,6 +5,7 @@
 mod analyze;
 mod app;
 pub mod demo;
+mod demo_music;
 mod fixtures;
 mod ingest;
 mod library;

@@ -122,7 +122,7 @@ pub fn render(a: RenderArgs) -> anyhow::Result<()> {
 }
 
 /// The picture of `plan`'s edit list, with each clip's beats from the library's analysis.
-fn timeline(library: &Library, plan: &SoundtrackPlan) -> anyhow::Result<Timeline> {
+pub(crate) fn timeline(library: &Library, plan: &SoundtrackPlan) -> anyhow::Result<Timeline> {
     let Some(arrangement) = &plan.arrangement else {
         anyhow::bail!("the plan has no edit list");
     };
@@ -160,8 +160,8 @@ fn timeline(library: &Library, plan: &SoundtrackPlan) -> anyhow::Result<Timeline
         .collect();
     Ok(Timeline {
         title: format!(
-            "{}: {} ({})",
-            plan.video_id, plan.policy, "transitions on the beat grid"
+            "{}: {} plan, transitions on the music's bar starts",
+            plan.video_id, plan.policy
         ),
         duration: arrangement.duration,
         segments: plan.segments.iter().map(|s| (s.start, s.end)).collect(),

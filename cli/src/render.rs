@@ -7,6 +7,45 @@ use segue::info::LibraryInfo;
 use segue::search::SearchHit;
 use segue::soundtrack::{PlannedAction, SoundtrackPlan};
 
+/// The transitions of an arrangement: when, what kind, between which tracks, on bar starts or
+/// not, and why.
+pub fn transitions(a: &segue::render::Arrangement) -> String {
+    let mut out = format!(
+        "{:>7}  {:<9}  {:<18}  {:<18}  {:>7}  {}
+",
+        "at_s", "kind", "from", "to", "on_bar", "why"
+    );
+    for t in &a.transitions {
+        let on_bar = match (t.out_on_downbeat, t.in_on_downbeat) {
+            (true, true) => "both",
+            (true, false) => "out",
+            (false, true) => "in",
+            (false, false) => "no",
+        };
+        out.push_str(&format!(
+            "{:>7.2}  {:<9}  {:<18}  {:<18}  {:>7}  {}
+",
+            t.out_end,
+            t.kind.name(),
+            clip(&t.from_track, 18),
+            clip(&t.to_track, 18),
+            on_bar,
+            t.reason
+        ));
+    }
+    out.push_str(&format!(
+        "the last track fades to silence at {:.2} s{}
+",
+        a.duration,
+        if a.ends_on_bar {
+            ", on a bar start"
+        } else {
+            ""
+        }
+    ));
+    out
+}
+
 /// A plain table: rank, score, id, title, artist, bpm, duration, tags.
 pub fn hits(hits: &[SearchHit]) -> String {
     let cut = clip;

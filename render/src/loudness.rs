@@ -67,8 +67,22 @@ pub fn normalise(mix: &mut Mix, target_lufs: f64, ceiling_dbfs: f64) -> Loudness
         };
     };
     let ceiling = 10f64.powf(ceiling_dbfs / 20.0) as f32;
-    let original = mix.clone();
     let mut gain_db = target_lufs - before_lufs;
+    let gain = 10f64.powf(gain_db / 20.0) as f32;
+    if mix.peak() * gain <= ceiling {
+        // A plain gain: loudness moves by exactly the gain, nothing to measure again.
+        for x in mix.left.iter_mut().chain(mix.right.iter_mut()) {
+            *x *= gain;
+        }
+        return LoudnessReport {
+            before_lufs: before,
+            after_lufs: Some(target_lufs),
+            gain_db,
+            peak_dbfs: 20.0 * f64::from(mix.peak()).log10(),
+            limited_share: 0.0,
+        };
+    }
+    let original = mix.clone();
     let mut limited_share = 0.0;
     let mut after = before;
     for _ in 0..PASSES {

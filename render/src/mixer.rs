@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use segue_models::audio::decode::{Stereo, decode_stereo};
+use segue_models::audio::decode::{Stereo, decode_stereo_until};
 use segue_models::audio::resample::resample;
 use segue_query::arrange::{Arrangement, Clip};
 
@@ -101,13 +101,20 @@ pub fn mix(
     }
     let rate = opts.sample_rate;
     let mut out = Mix::silent(frame_at(arrangement.duration, rate), rate);
+    // Each file is decoded once, up to the latest point any clip plays of it (and a little
+    // more, for the resampler's filter).
+    let mut until: HashMap<&Path, f64> = HashMap::new();
+    for (clip, path) in arrangement.clips.iter().zip(paths) {
+        check_clip(clip, arrangement.duration)?;
+        let end = until.entry(path.as_path()).or_insert(0.0);
+        *end = end.max(clip.source_out + RESAMPLER_MARGIN_S);
+    }
     let mut decoded: HashMap<&Path, Arc<Stereo>> = HashMap::new();
     for (i, (clip, path)) in arrangement.clips.iter().zip(paths).enumerate() {
-        check_clip(clip, arrangement.duration)?;
         let audio = match decoded.get(path.as_path()) {
             Some(a) => a.clone(),
             None => {
-                let a = Arc::new(load(clip, path, rate)?);
+                let a = Arc::new(load(clip, path, until[path.as_path()], rate)?);
                 decoded.insert(path.as_path(), a.clone());
                 a
             }
@@ -117,6 +124,9 @@ pub fn mix(
     }
     Ok(out)
 }
+
+/// Audio decoded past a clip's end, so that resampling does not taper its last samples.
+const RESAMPLER_MARGIN_S: f64 = 0.25;
 
 fn check_clip(c: &Clip, duration: f64) -> Result<()> {
     let times = [c.source_in, c.source_out, c.timeline_in, c.timeline_out];
@@ -141,15 +151,15 @@ fn check_clip(c: &Clip, duration: f64) -> Result<()> {
     Ok(())
 }
 
-/// Decodes `path` as stereo at `rate`.
-fn load(clip: &Clip, path: &Path, rate: u32) -> Result<Stereo> {
+/// Decodes `path` as stereo at `rate`, its first `until` seconds.
+fn load(clip: &Clip, path: &Path, until: f64, rate: u32) -> Result<Stereo> {
     if !path.is_file() {
         return Err(RenderError::MissingAudio {
             track_id: clip.track_id.clone(),
             path: path.to_path_buf(),
         });
     }
-    let s = decode_stereo(path).map_err(|source| RenderError::Decode {
+    let s = decode_stereo_until(path, until).map_err(|source| RenderError::Decode {
         track_id: clip.track_id.clone(),
         source,
     })?;

@@ -496,7 +496,7 @@ fn a_format_2_golden_library_still_opens_and_plans() {
     // Copied: opening for planning never writes, but a test must not risk the golden files.
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("v2-library");
-    copy_dir(&root.join("v2-library"), &lib);
+    segue::fixtures::golden::copy_golden("v2-library", &lib).unwrap();
     let l = Library::open(&lib).unwrap();
     assert_eq!((l.version(), l.rows()), (2, 40));
     l.verify().unwrap();
@@ -509,17 +509,4 @@ fn a_format_2_golden_library_still_opens_and_plans() {
     let videos = read_videos_for(&p, &root.join("v2-videos.jsonl")).unwrap();
     let plan = p.plan(&videos[0], &PlanOptions::default()).unwrap();
     assert_eq!(plan.segments.len(), videos[0].segments.len());
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
 }

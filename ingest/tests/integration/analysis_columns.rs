@@ -2,8 +2,7 @@
 //! as it is and gains them, all null, at its next append; a crash in the middle of that schema
 //! change leaves it at its last version, still without them.
 
-use std::path::Path;
-
+use segue_fixtures::golden::copy_golden;
 use segue_fixtures::{CatalogSpec, write_catalog_parquet};
 use segue_index::schema::{ANALYSIS_COLUMNS, col};
 use segue_ingest::{OnDuplicate, ingest};
@@ -11,27 +10,11 @@ use segue_ingest::{OnDuplicate, ingest};
 use crate::crash::crash;
 use crate::helpers::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn an_old_library_gains_the_analysis_columns_at_its_next_append() {
     let tmp = tempfile::tempdir().unwrap();
     let lib = tmp.path().join("lib");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/golden/v1-library"),
-        &lib,
-    );
+    copy_golden("v1-library", &lib).unwrap();
     let old = open(&lib);
     assert!(ANALYSIS_COLUMNS.iter().all(|c| !old.has_column(c)));
     let before = snapshot_of(&old);

@@ -43,7 +43,7 @@ pub struct Stereo {
 /// are skipped (as players do); a file that yields no samples at all is an error.
 pub fn decode_file(path: &Path) -> Result<Decoded> {
     let mut mono: Vec<f32> = Vec::new();
-    let stream = decode_blocks(path, &mut |block, ch| {
+    let stream = decode_blocks(path, DecodeOptions::WHOLE, &mut |block, ch| {
         let scale = 1.0 / ch as f32;
         mono.extend(
             block
@@ -62,8 +62,18 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 /// Decodes the first audio track of `path` as stereo: a mono file on both sides; of more
 /// channels, front left and right (centre and surrounds mixed in at −3 dB, ITU-R BS.775).
 pub fn decode_stereo(path: &Path) -> Result<Stereo> {
+    decode_stereo_until(path, f64::INFINITY)
+}
+
+/// [`decode_stereo`] of the start of `path`: decoding stops once `seconds` of audio are in
+/// (a render needs a clip's track only up to the clip's end). No loudness is measured.
+pub fn decode_stereo_until(path: &Path, seconds: f64) -> Result<Stereo> {
     let (mut left, mut right) = (Vec::new(), Vec::new());
-    let stream = decode_blocks(path, &mut |block, ch| {
+    let opts = DecodeOptions {
+        loudness: seconds.is_infinite(),
+        seconds,
+    };
+    let stream = decode_blocks(path, opts, &mut |block, ch| {
         const M3DB: f32 = std::f32::consts::FRAC_1_SQRT_2;
         for f in block.chunks_exact(ch) {
             let (l, r) = match ch {
@@ -94,8 +104,28 @@ struct StreamInfo {
     loudness_lufs: Option<f64>,
 }
 
+/// What [`decode_blocks`] does besides decoding.
+#[derive(Debug, Clone, Copy)]
+struct DecodeOptions {
+    /// Measure integrated loudness.
+    loudness: bool,
+    /// Stop after the block that reaches this many seconds.
+    seconds: f64,
+}
+
+impl DecodeOptions {
+    const WHOLE: DecodeOptions = DecodeOptions {
+        loudness: true,
+        seconds: f64::INFINITY,
+    };
+}
+
 /// Decodes `path`, handing each block of interleaved samples and its channel count to `sink`.
-fn decode_blocks(path: &Path, sink: &mut dyn FnMut(&[f32], usize)) -> Result<StreamInfo> {
+fn decode_blocks(
+    path: &Path,
+    opts: DecodeOptions,
+    sink: &mut dyn FnMut(&[f32], usize),
+) -> Result<StreamInfo> {
     let file = File::open(path).map_err(|e| ModelError::io(path, e))?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
@@ -187,7 +217,9 @@ fn decode_blocks(path: &Path, sink: &mut dyn FnMut(&[f32], usize)) -> Result<Str
         }
         let buf = buffer.as_mut().expect("allocated above");
         buf.copy_interleaved_ref(decoded);
-        meter.add(buf.samples(), ch as u32, spec.rate);
+        if opts.loudness {
+            meter.add(buf.samples(), ch as u32, spec.rate);
+        }
         if let Some(i) = buf.samples().iter().position(|x| !x.is_finite()) {
             return Err(decode_err(format!(
                 "sample {} is not a finite number",
@@ -196,6 +228,9 @@ fn decode_blocks(path: &Path, sink: &mut dyn FnMut(&[f32], usize)) -> Result<Str
         }
         frames += buf.samples().len() / ch;
         sink(buf.samples(), ch);
+        if frames as f64 >= opts.seconds * f64::from(spec.rate) {
+            break;
+        }
     }
     if frames == 0 {
         if bad_packets > 0 {

@@ -28,6 +28,8 @@ pub struct TrackAnalysis {
     pub key: Option<Key>,
     /// Seconds, on downbeats.
     pub section_starts: Vec<f64>,
+    /// RMS level of each bar (from each downbeat to the next), dBFS.
+    pub bar_energy_db: Vec<f64>,
     /// Integrated loudness (LUFS from the analysis, or the catalogue's dB).
     pub loudness_db: Option<f64>,
     /// The catalogue's or the analysis' energy.
@@ -107,6 +109,7 @@ pub fn read_analyses(library: &Library, rows: &[u64]) -> Result<Vec<TrackAnalysi
             downbeats: list(&batch, col::DOWNBEATS, i),
             key,
             section_starts: list(&batch, col::SECTION_STARTS, i),
+            bar_energy_db: list(&batch, col::BAR_ENERGY_DB, i),
             loudness_db: number(&batch, col::LOUDNESS_DB, i),
             energy: number(&batch, col::ENERGY, i),
             track_id,

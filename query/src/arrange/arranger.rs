@@ -180,6 +180,7 @@ pub fn arrange(
         end_fade,
         gains[current.run],
     ));
+    match_levels_at_transitions(&mut clips, &transitions, tracks);
     Arrangement {
         duration,
         transitions,
@@ -366,6 +367,62 @@ fn free_entry(
         }
     }
     best.map(|(entry, d, _)| (entry, d))
+}
+
+/// Where the bar levels of both sides are known, each incoming clip's gain is set so that the
+/// 3 s of it after it is fully in are as loud as the 3 s of the outgoing clip before it starts
+/// to fade (levels from the tracks' bar RMS, `bar_energy_db`): a listener hears no jump at the
+/// change, whatever the tracks' average loudness. The gains chain from the first clip's, within
+/// [`MAX_GAIN_DB`] of the median-loudness gain of each clip so quiet intros are not blown up.
+fn match_levels_at_transitions(
+    clips: &mut [Clip],
+    transitions: &[Transition],
+    tracks: &HashMap<u64, TrackAnalysis>,
+) {
+    for (i, t) in transitions.iter().enumerate() {
+        let (out, inc) = (&clips[i], &clips[i + 1]);
+        let (Some(a), Some(b)) = (tracks.get(&out.row), tracks.get(&inc.row)) else {
+            continue;
+        };
+        let before = out.source_time(t.out_fade_start);
+        let after = inc.source_time(t.in_full);
+        let (Some(level_out), Some(level_in)) = (
+            bar_level(a, before - LEVEL_WINDOW_S, before),
+            bar_level(b, after, after + LEVEL_WINDOW_S),
+        ) else {
+            continue;
+        };
+        let median_gain = inc.gain_db;
+        let matched = out.gain_db + level_out - level_in;
+        clips[i + 1].gain_db = matched.clamp(median_gain - MAX_GAIN_DB, median_gain + MAX_GAIN_DB);
+    }
+}
+
+/// The window each side of a transition whose levels are matched (EBU R128's short-term
+/// loudness window).
+const LEVEL_WINDOW_S: f64 = 3.0;
+
+/// The power mean of the bar levels (dBFS) of the bars of `track` overlapping `[from, to)`
+/// seconds of it.
+fn bar_level(track: &TrackAnalysis, from: f64, to: f64) -> Option<f64> {
+    let bars = track.downbeats.len().min(track.bar_energy_db.len());
+    let powers: Vec<f64> = (0..bars)
+        .filter(|&k| {
+            let start = track.downbeats[k];
+            let end = track
+                .downbeats
+                .get(k + 1)
+                .copied()
+                .unwrap_or(track.duration);
+            start < to && end > from
+        })
+        .map(|k| 10f64.powf(track.bar_energy_db[k] / 10.0))
+        .collect();
+    if powers.is_empty() {
+        return None;
+    }
+    let mean = powers.iter().sum::<f64>() / powers.len() as f64;
+    (mean > 0.0).then(|| 10.0 * mean.log10())
 }
 
 /// Gains that bring every track to the median loudness of the plan's tracks.

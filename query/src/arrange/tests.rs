@@ -26,6 +26,7 @@ fn gridded(row: u64, bpm: f64, first: f64, seconds: f64, key: &str) -> TrackAnal
         beats,
         downbeats,
         key: Some(key.parse::<Key>().unwrap()),
+        bar_energy_db: vec![],
         loudness_db: Some(-14.0 - row as f64),
         energy: Some(0.5),
     }
@@ -366,4 +367,18 @@ fn after_a_cut_the_next_change_is_still_on_a_beat_within_one_beat() {
         assert!(on_grid(&tracks[&out.row].beats, out, stop), "{t:?}");
         assert!((stop - t.boundary).abs() <= beat + 1e-9, "{t:?}");
     }
+}
+
+#[test]
+fn bar_levels_match_the_two_sides_of_a_transition() {
+    // Track 1 is 10 dB quieter in its first bars than track 0 at its end: the incoming clip is
+    // raised by the difference, whatever their integrated loudness says.
+    let mut a = gridded(0, 120.0, 0.0, 200.0, "A minor");
+    let mut b = gridded(1, 120.0, 0.0, 200.0, "A minor");
+    a.bar_energy_db = vec![-12.0; a.downbeats.len()];
+    b.bar_energy_db = vec![-22.0; b.downbeats.len()];
+    let v = video(&[0.0, 20.0, 40.0], &[0, 0]);
+    let arr = arrange(&plan(&v, &[0, 1]), &v, &by_row(vec![a, b]));
+    let (g0, g1) = (arr.clips[0].gain_db, arr.clips[1].gain_db);
+    assert!((g1 - g0 - 10.0).abs() < 1e-9, "{g0} {g1}");
 }

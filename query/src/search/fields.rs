@@ -45,21 +45,16 @@ impl Field {
         Field::LoudnessDb,
     ];
 
-    /// Every field, in the order hit tables put their columns.
-    pub const ALL: [Field; 12] = [
-        Field::Title,
-        Field::Artist,
-        Field::Album,
-        Field::DurationS,
-        Field::Bpm,
-        Field::Energy,
-        Field::HasVocals,
-        Field::Tags,
-        Field::Caption,
-        Field::Key,
-        Field::TempoStability,
-        Field::LoudnessDb,
-    ];
+    /// Every field: the scalars, then the caption.
+    pub const ALL: [Field; 12] = {
+        let mut all = [Field::Caption; 12];
+        let mut i = 0;
+        while i < Field::SCALARS.len() {
+            all[i] = Field::SCALARS[i];
+            i += 1;
+        }
+        all
+    };
 
     pub fn column(self) -> &'static str {
         match self {
