@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use segue_models::audio::decode::{Stereo, decode_stereo_until};
+use segue_models::audio::decode::{Stereo, decode_stereo_range};
 use segue_models::audio::resample::resample;
 use segue_query::arrange::{Arrangement, Clip};
 
@@ -101,20 +101,21 @@ pub fn mix(
     }
     let rate = opts.sample_rate;
     let mut out = Mix::silent(frame_at(arrangement.duration, rate), rate);
-    // Each file is decoded once, up to the latest point any clip plays of it (and a little
-    // more, for the resampler's filter).
-    let mut until: HashMap<&Path, f64> = HashMap::new();
+    // Each file is decoded once, from the earliest to the latest point any clip plays of it
+    // (and a little more each side, for the resampler's filter).
+    let mut spans: HashMap<&Path, (f64, f64)> = HashMap::new();
     for (clip, path) in arrangement.clips.iter().zip(paths) {
         check_clip(clip, arrangement.duration)?;
-        let end = until.entry(path.as_path()).or_insert(0.0);
-        *end = end.max(clip.source_out + RESAMPLER_MARGIN_S);
+        let span = spans.entry(path.as_path()).or_insert((f64::INFINITY, 0.0));
+        span.0 = span.0.min((clip.source_in - RESAMPLER_MARGIN_S).max(0.0));
+        span.1 = span.1.max(clip.source_out + RESAMPLER_MARGIN_S);
     }
-    let mut decoded: HashMap<&Path, Arc<Stereo>> = HashMap::new();
+    let mut decoded: HashMap<&Path, Arc<Excerpt>> = HashMap::new();
     for (i, (clip, path)) in arrangement.clips.iter().zip(paths).enumerate() {
         let audio = match decoded.get(path.as_path()) {
             Some(a) => a.clone(),
             None => {
-                let a = Arc::new(load(clip, path, until[path.as_path()], rate)?);
+                let a = Arc::new(load(clip, path, spans[path.as_path()], rate)?);
                 decoded.insert(path.as_path(), a.clone());
                 a
             }
@@ -151,42 +152,69 @@ fn check_clip(c: &Clip, duration: f64) -> Result<()> {
     Ok(())
 }
 
-/// Decodes `path` as stereo at `rate`, its first `until` seconds.
-fn load(clip: &Clip, path: &Path, until: f64, rate: u32) -> Result<Stereo> {
+/// Part of a file at the mix rate: `audio` starts at frame `first` of the whole file.
+struct Excerpt {
+    audio: Stereo,
+    first: usize,
+    /// The file's length is known only when it was decoded to its end.
+    length_s: f64,
+}
+
+/// Decodes `path` as stereo at `rate`, from `span.0` to `span.1` seconds.
+fn load(clip: &Clip, path: &Path, span: (f64, f64), rate: u32) -> Result<Excerpt> {
     if !path.is_file() {
         return Err(RenderError::MissingAudio {
             track_id: clip.track_id.clone(),
             path: path.to_path_buf(),
         });
     }
-    let s = decode_stereo_until(path, until).map_err(|source| RenderError::Decode {
-        track_id: clip.track_id.clone(),
-        source,
-    })?;
+    let (s, first) =
+        decode_stereo_range(path, span.0, span.1).map_err(|source| RenderError::Decode {
+            track_id: clip.track_id.clone(),
+            source,
+        })?;
+    let length_s = (first as f64 + s.left.len() as f64) / f64::from(s.sample_rate);
     if s.sample_rate == rate {
-        return Ok(s);
+        return Ok(Excerpt {
+            audio: s,
+            first: first as usize,
+            length_s,
+        });
     }
-    Ok(Stereo {
-        left: resample(&s.left, s.sample_rate, rate),
-        right: resample(&s.right, s.sample_rate, rate),
-        sample_rate: rate,
-        channels: s.channels,
+    let first = (first as f64 * f64::from(rate) / f64::from(s.sample_rate)).round() as usize;
+    Ok(Excerpt {
+        audio: Stereo {
+            left: resample(&s.left, s.sample_rate, rate),
+            right: resample(&s.right, s.sample_rate, rate),
+            sample_rate: rate,
+            channels: s.channels,
+        },
+        first,
+        length_s,
     })
 }
 
 /// Adds `clip` of `audio` into `out`: source and timeline frames differ by one constant, so
 /// every sample lands exactly where the edit list says.
-fn place(out: &mut Mix, clip: &Clip, audio: &Stereo, path: &Path) -> Result<()> {
+fn place(out: &mut Mix, clip: &Clip, excerpt: &Excerpt, path: &Path) -> Result<()> {
     let rate = out.sample_rate;
+    let audio = &excerpt.audio;
     let start = frame_at(clip.timeline_in, rate);
     let end = frame_at(clip.timeline_out, rate).min(out.frames());
-    let source_start = frame_at(clip.source_in, rate);
+    let source_start = frame_at(clip.source_in, rate)
+        .checked_sub(excerpt.first)
+        .ok_or_else(|| {
+            RenderError::BadPlan(format!(
+                "track {}: decoding started after the clip's in-point {} s",
+                clip.track_id, clip.source_in
+            ))
+        })?;
     if source_start >= audio.left.len() {
         return Err(RenderError::ClipBeyondAudio {
             track_id: clip.track_id.clone(),
             path: path.to_path_buf(),
             source_in: clip.source_in,
-            length: audio.left.len() as f64 / f64::from(rate),
+            length: excerpt.length_s,
         });
     }
     let gain = 10f64.powf(clip.gain_db / 20.0);

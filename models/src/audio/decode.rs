@@ -6,10 +6,11 @@ use std::path::Path;
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::{FormatOptions, SeekMode, SeekTo};
 use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
+use symphonia::core::units::{Time, TimeBase};
 
 use ebur128::{Channel, EbuR128, Mode};
 
@@ -43,7 +44,7 @@ pub struct Stereo {
 /// are skipped (as players do); a file that yields no samples at all is an error.
 pub fn decode_file(path: &Path) -> Result<Decoded> {
     let mut mono: Vec<f32> = Vec::new();
-    let stream = decode_blocks(path, DecodeOptions::WHOLE, &mut |block, ch| {
+    let stream = decode_blocks(path, DecodeOptions::WHOLE, &mut |block, ch, _| {
         let scale = 1.0 / ch as f32;
         mono.extend(
             block
@@ -62,39 +63,62 @@ pub fn decode_file(path: &Path) -> Result<Decoded> {
 /// Decodes the first audio track of `path` as stereo: a mono file on both sides; of more
 /// channels, front left and right (centre and surrounds mixed in at −3 dB, ITU-R BS.775).
 pub fn decode_stereo(path: &Path) -> Result<Stereo> {
-    decode_stereo_until(path, f64::INFINITY)
+    Ok(decode_stereo_range(path, 0.0, f64::INFINITY)?.0)
 }
 
-/// [`decode_stereo`] of the start of `path`: decoding stops once `seconds` of audio are in
-/// (a render needs a clip's track only up to the clip's end). No loudness is measured.
-pub fn decode_stereo_until(path: &Path, seconds: f64) -> Result<Stereo> {
-    let (mut left, mut right) = (Vec::new(), Vec::new());
+/// [`decode_stereo`] of the part of `path` from `from` to `until` seconds (a render needs
+/// only what its clips play): seeks near `from` where the format allows, and stops once
+/// `until` is decoded. Returns the audio and the file-rate frame index of its first sample
+/// (at or before `from`). No loudness is measured.
+pub fn decode_stereo_range(path: &Path, from: f64, until: f64) -> Result<(Stereo, u64)> {
+    let (mut left, mut right): (Vec<f32>, Vec<f32>) = (Vec::new(), Vec::new());
+    let mut base: Option<u64> = None;
     let opts = DecodeOptions {
-        loudness: seconds.is_infinite(),
-        seconds,
+        loudness: false,
+        from,
+        seconds: until,
     };
-    let stream = decode_blocks(path, opts, &mut |block, ch| {
-        const M3DB: f32 = std::f32::consts::FRAC_1_SQRT_2;
-        for f in block.chunks_exact(ch) {
-            let (l, r) = match ch {
-                1 => (f[0], f[0]),
-                2 | 4 => (f[0], f[1]),
-                _ => {
-                    let c = f[2] * M3DB;
-                    let (ls, rs) = if ch >= 6 { (f[4], f[5]) } else { (0.0, 0.0) };
-                    (f[0] + c + ls * M3DB, f[1] + c + rs * M3DB)
-                }
-            };
+    let stream = decode_blocks(path, opts, &mut |block, ch, first| {
+        let base = *base.get_or_insert(first);
+        let at = first.saturating_sub(base) as usize;
+        // A packet that could not be decoded leaves a gap of silence; an overlap (which a
+        // well-formed stream never has) keeps what came first.
+        if at > left.len() {
+            left.resize(at, 0.0);
+            right.resize(at, 0.0);
+        }
+        let skip = left.len() - at;
+        for f in block.chunks_exact(ch).skip(skip) {
+            let (l, r) = stereo_frame(f);
             left.push(l);
             right.push(r);
         }
     })?;
-    Ok(Stereo {
-        left,
-        right,
-        sample_rate: stream.sample_rate,
-        channels: stream.channels,
-    })
+    Ok((
+        Stereo {
+            left,
+            right,
+            sample_rate: stream.sample_rate,
+            channels: stream.channels,
+        },
+        // Nothing kept (the range starts past the end): the audio ends where decoding did.
+        base.unwrap_or(stream.end_frame),
+    ))
+}
+
+/// One frame of `f.len()` channels as (left, right): a mono frame on both sides; of more
+/// channels, front left and right with centre and surrounds at −3 dB (ITU-R BS.775).
+fn stereo_frame(f: &[f32]) -> (f32, f32) {
+    const M3DB: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    match f.len() {
+        1 => (f[0], f[0]),
+        2 | 4 => (f[0], f[1]),
+        ch => {
+            let c = f[2] * M3DB;
+            let (ls, rs) = if ch >= 6 { (f[4], f[5]) } else { (0.0, 0.0) };
+            (f[0] + c + ls * M3DB, f[1] + c + rs * M3DB)
+        }
+    }
 }
 
 /// What a decode found besides the samples.
@@ -102,6 +126,8 @@ struct StreamInfo {
     sample_rate: u32,
     channels: u16,
     loudness_lufs: Option<f64>,
+    /// The frame after the last one decoded.
+    end_frame: u64,
 }
 
 /// What [`decode_blocks`] does besides decoding.
@@ -109,6 +135,8 @@ struct StreamInfo {
 struct DecodeOptions {
     /// Measure integrated loudness.
     loudness: bool,
+    /// Seek to this many seconds first (0: decode from the start).
+    from: f64,
     /// Stop after the block that reaches this many seconds.
     seconds: f64,
 }
@@ -116,15 +144,17 @@ struct DecodeOptions {
 impl DecodeOptions {
     const WHOLE: DecodeOptions = DecodeOptions {
         loudness: true,
+        from: 0.0,
         seconds: f64::INFINITY,
     };
 }
 
-/// Decodes `path`, handing each block of interleaved samples and its channel count to `sink`.
+/// Decodes `path`, handing each block of interleaved samples, its channel count and the frame
+/// index of its first sample to `sink`.
 fn decode_blocks(
     path: &Path,
     opts: DecodeOptions,
-    sink: &mut dyn FnMut(&[f32], usize),
+    sink: &mut dyn FnMut(&[f32], usize, u64),
 ) -> Result<StreamInfo> {
     let file = File::open(path).map_err(|e| ModelError::io(path, e))?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
@@ -165,11 +195,38 @@ fn decode_blocks(
     let track_id = track.id;
     let mut sample_rate = track.codec_params.sample_rate.unwrap_or(0);
     let mut channels = track.codec_params.channels.map_or(0, |c| c.count() as u16);
+    let time_base = track.codec_params.time_base;
     let mut decoder = symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
         .map_err(|e| unsupported(format!("codec: {e}")))?;
+    // After a seek, blocks are placed by their packets' timestamps; otherwise by counting. The
+    // first blocks decoded after a seek are wrong in overlapping transforms (Vorbis, MP3: each
+    // needs the packets before; measured on Vorbis: up to two blocks, 2.3k frames), so the
+    // seek lands a margin early and the first half second decoded is dropped.
+    let seek_to = opts.from - SEEK_MARGIN_S;
+    let seeked = seek_to > 0.0 && sample_rate > 0 && {
+        let to = SeekTo::Time {
+            time: Time::from(seek_to),
+            track_id: Some(track_id),
+        };
+        format.seek(SeekMode::Accurate, to).is_ok()
+    };
+    let mut warm_up = if seeked {
+        (SEEK_MARGIN_S / 2.0 * f64::from(sample_rate)) as usize
+    } else {
+        0
+    };
+    if seek_to > 0.0 && !seeked {
+        // Not seekable (or the seek failed, leaving the reader anywhere): from the start.
+        return decode_blocks(path, DecodeOptions { from: 0.0, ..opts }, sink);
+    }
+    if seeked {
+        decoder.reset();
+    }
 
     let mut frames = 0usize;
+    let mut position: Option<u64> = (!seeked).then_some(0);
+    let mut skipped_to = 0u64;
     let mut meter = LoudnessMeter::default();
     let mut buffer: Option<SampleBuffer<f32>> = None;
     let mut bad_packets = 0u64;
@@ -226,9 +283,19 @@ fn decode_blocks(
                 frames + i / ch
             )));
         }
-        frames += buf.samples().len() / ch;
-        sink(buf.samples(), ch);
-        if frames as f64 >= opts.seconds * f64::from(spec.rate) {
+        let n = buf.samples().len() / ch;
+        frames += n;
+        if warm_up > 0 {
+            warm_up = warm_up.saturating_sub(n);
+            skipped_to = frame_of(packet.ts(), time_base, spec.rate) + n as u64;
+            continue;
+        }
+        // Blocks follow one another; the first kept after a seek takes its place from its
+        // packet's timestamp (the warm-up blocks' own timestamps do not match their samples).
+        let first = *position.get_or_insert_with(|| frame_of(packet.ts(), time_base, spec.rate));
+        position = Some(first + n as u64);
+        sink(buf.samples(), ch, first);
+        if (first + n as u64) as f64 >= opts.seconds * f64::from(spec.rate) {
             break;
         }
     }
@@ -249,7 +316,21 @@ fn decode_blocks(
         sample_rate,
         channels,
         loudness_lufs: meter.finish(),
+        end_frame: position.unwrap_or(skipped_to),
     })
+}
+
+/// How far before a range's start a seek lands, seconds: room for the dropped first block.
+const SEEK_MARGIN_S: f64 = 1.0;
+
+/// The frame index of timestamp `ts` in a track of time base `tb` at `rate` Hz.
+fn frame_of(ts: u64, tb: Option<TimeBase>, rate: u32) -> u64 {
+    match tb {
+        Some(tb) if tb.denom > 0 => {
+            (u128::from(ts) * u128::from(tb.numer) * u128::from(rate) / u128::from(tb.denom)) as u64
+        }
+        _ => ts,
+    }
 }
 
 /// EBU R128 integrated loudness over interleaved blocks, set up by the first block; a block
