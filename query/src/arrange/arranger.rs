@@ -16,6 +16,8 @@ pub const ON_BEAT_S: f64 = 0.030;
 const FINAL_FADE_S: f64 = 3.0;
 /// Fades of tracks without a beat grid.
 const UNGRIDDED_FADE_S: f64 = 1.0;
+/// The least time a track plays at the end of the video.
+const MIN_TAIL_S: f64 = 0.05;
 /// Level matching never adds or removes more than this, dB.
 const MAX_GAIN_DB: f64 = 12.0;
 
@@ -71,7 +73,15 @@ pub fn arrange(
         let change = scene_change(video, run.first_segment);
         let direction = direct(&change, &a, &b);
         let beat = a.beat_period().unwrap_or(UNGRIDDED_FADE_S / 2.0);
-        let (x, out_on_downbeat) = exit(&a, &current, run.start);
+        let (mut x, mut out_on_downbeat) = exit(&a, &current, run.start);
+        // A change within a beat of the video's end would leave the next track no time.
+        if x > duration - MIN_TAIL_S {
+            x = run
+                .start
+                .min(duration - MIN_TAIL_S)
+                .max(current.entry + DECLICK_S);
+            out_on_downbeat = false;
+        }
         let room = x - current.entry - current.fade_in;
         // Each kind's (outgoing end, outgoing fade, incoming entry, incoming fade) for a
         // number of beats `n`; the kinds with a free length try a few and keep the one that
@@ -137,8 +147,15 @@ pub fn arrange(
                 .min_by(|x, y| x.1.2.total_cmp(&y.1.2))
                 .expect("at least one length"),
         };
+        // Silence chosen for the phase must still leave the incoming track some time.
+        let entry = entry.min((duration - MIN_TAIL_S).max(x));
         let fade_in = fade_in.min(0.5 * (target - entry).max(2.0 * DECLICK_S));
-        clips.push(clip(&a, &current, out_end, fade_out, gains[current.run]));
+        let outgoing = clip(&a, &current, out_end, fade_out, gains[current.run]);
+        // A track whose audio ends before its exit fades to its own end: the transition says
+        // when it really stops.
+        let out_on_downbeat = out_on_downbeat && out_end == outgoing.timeline_out;
+        let (out_end, fade_out) = (outgoing.timeline_out, outgoing.fade_out.seconds);
+        clips.push(outgoing);
         transitions.push(Transition {
             segment: run.first_segment,
             kind: direction.kind,

@@ -382,3 +382,54 @@ fn bar_levels_match_the_two_sides_of_a_transition() {
     let (g0, g1) = (arr.clips[0].gain_db, arr.clips[1].gain_db);
     assert!((g1 - g0 - 10.0).abs() < 1e-9, "{g0} {g1}");
 }
+
+#[test]
+fn a_track_that_runs_out_before_its_change_stops_where_its_audio_does() {
+    // Track 0 lasts 15 s but plays until the change at 20 s: it fades to its own end, and the
+    // transition says so.
+    let v = video(&[0.0, 20.0, 40.0], &[0, 0]);
+    let tracks = by_row(vec![
+        gridded(0, 120.0, 0.0, 15.0, "A minor"),
+        gridded(1, 120.0, 0.0, 200.0, "C major"),
+    ]);
+    let a = arrange(&plan(&v, &[0, 1]), &v, &tracks);
+    let (t, c) = (&a.transitions[0], &a.clips[0]);
+    assert!(c.source_out <= 15.0 + 1e-9, "{c:?}");
+    assert_eq!(t.out_end, c.timeline_out);
+    assert!((t.out_fade_start - (c.timeline_out - c.fade_out.seconds)).abs() < 1e-12);
+    assert!(!t.out_on_downbeat);
+}
+
+#[test]
+fn every_clip_is_playable_even_with_segments_shorter_than_a_beat() {
+    // Tiny segments (under a beat at 120 BPM), the last one too, with every kind forced: each
+    // clip must still start before it ends, inside the video, with equal source and timeline
+    // spans (what the renderer checks).
+    let bounds = [0.0, 6.0, 6.3, 6.5, 12.0, 12.2];
+    let tracks = by_row(
+        (0..5)
+            .map(|r| gridded(r, 120.0 + r as f64, 0.1, 200.0, "A minor"))
+            .collect(),
+    );
+    for kind in TransitionKind::ALL {
+        let mut v = video(&bounds, &[0, 1, 2, 3, 0]);
+        for s in &mut v.segments {
+            s.transition = Some(kind);
+        }
+        let a = arrange(&plan(&v, &[0, 1, 2, 3, 4]), &v, &tracks);
+        for c in &a.clips {
+            assert!(
+                c.timeline_in >= 0.0 && c.timeline_in < c.timeline_out,
+                "{kind:?}: {c:?}"
+            );
+            assert!(c.timeline_out <= a.duration + 1e-9, "{kind:?}: {c:?}");
+            assert!((c.source_out - c.source_in - c.duration()).abs() < 1e-9);
+        }
+        for w in a.clips.windows(2) {
+            assert!(
+                w[0].timeline_in <= w[1].timeline_in,
+                "{kind:?}: clips in order"
+            );
+        }
+    }
+}
