@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::RecordBatchReader;
-use arrow_schema::{FieldRef, Schema as ArrowSchema, SchemaRef};
+use arrow_schema::{FieldRef, Schema as ArrowSchema};
 use lance::Dataset;
 use lance::dataset::NewColumnTransform;
 use lance::dataset::transaction::Transaction;
@@ -180,15 +180,6 @@ impl LibraryWriter {
         let p = self.dir.join(REPORTS_DIR);
         fs::create_dir_all(&p).at(&p)?;
         Ok(p)
-    }
-
-    /// The track schema of the published version (`None` before the first).
-    pub fn published_schema(&self) -> Result<Option<SchemaRef>> {
-        let Some(m) = &self.base else {
-            return Ok(None);
-        };
-        let ds = block_on(load_lance(&self.dir, m))?;
-        Ok(Some(Arc::new(ArrowSchema::from(ds.schema()))))
     }
 
     /// Streams `batches` into new Lance data files without committing them. Columns of their

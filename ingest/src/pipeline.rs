@@ -108,7 +108,9 @@ fn run(
         catalog: opts.catalog.clone(),
         emb_files,
         dims,
-        published_schema: writer.published_schema()?,
+        published_schema: base
+            .as_ref()
+            .map(|b| Arc::new(arrow_schema::Schema::from(b.dataset().schema()))),
         schema: None,
         vectors: [None, None],
         vector_paths: [
