@@ -45,8 +45,10 @@ pub fn arrange(
 ) -> Arrangement {
     let runs = runs(plan);
     let duration = plan.segments.last().map_or(0.0, |s| s.end);
-    let track = |run: &Run| tracks.get(&run.row).cloned().unwrap_or_default();
-    let gains = level_matching(runs.iter().map(&track));
+    // A row without analysis (none was read for it) arranges like a track without a grid.
+    let unknown = TrackAnalysis::default();
+    let track = |run: &Run| tracks.get(&run.row).unwrap_or(&unknown);
+    let gains = level_matching(runs.iter().map(track));
     let mut clips = Vec::new();
     let mut transitions = Vec::new();
     let Some(first) = runs.first() else {
@@ -60,7 +62,7 @@ pub fn arrange(
     let next_target = |i: usize| runs.get(i + 1).map_or(duration, |r| r.start);
     // The first track may start on a beat before a bar start (a pickup), so that its bars
     // line up with the first change: the video's start is not a change of music.
-    let (source_in, _, _) = in_point(&track(first), first.start, next_target(0), true);
+    let (source_in, _, _) = in_point(track(first), first.start, next_target(0), true);
     let mut current = Placement {
         run: 0,
         entry: first.start,
@@ -71,9 +73,9 @@ pub fn arrange(
         let a = track(&runs[current.run]);
         let b = track(run);
         let change = scene_change(video, run.first_segment);
-        let direction = direct(&change, &a, &b);
+        let direction = direct(&change, a, b);
         let beat = a.beat_period().unwrap_or(UNGRIDDED_FADE_S / 2.0);
-        let (mut x, mut out_on_downbeat) = exit(&a, &current, run.start);
+        let (mut x, mut out_on_downbeat) = exit(a, &current, run.start);
         // A change within a beat of the video's end would leave the next track no time.
         if x > duration - MIN_TAIL_S {
             x = run
@@ -127,7 +129,7 @@ pub fn arrange(
         };
         let free = silence.and_then(|min| {
             let bar = b.bar_period()?;
-            free_entry(&b, x + min, x + min + bar, target)
+            free_entry(b, x + min, x + min + bar, target)
         });
         let ((out_end, fade_out, entry, fade_in), (source_in, in_on_downbeat, _)) = match free {
             Some((entry, source_in)) => {
@@ -139,7 +141,7 @@ pub fn arrange(
                 .enumerate()
                 .map(|(k, &n)| {
                     let s = shape(n);
-                    let mut choice = in_point(&b, s.2, target, false);
+                    let mut choice = in_point(b, s.2, target, false);
                     // Prefer the asked length among equally good ones.
                     choice.2 += 1e-3 * k as f64;
                     (s, choice)
@@ -150,7 +152,7 @@ pub fn arrange(
         // Silence chosen for the phase must still leave the incoming track some time.
         let entry = entry.min((duration - MIN_TAIL_S).max(x));
         let fade_in = fade_in.min(0.5 * (target - entry).max(2.0 * DECLICK_S));
-        let outgoing = clip(&a, &current, out_end, fade_out, gains[current.run]);
+        let outgoing = clip(a, &current, out_end, fade_out, gains[current.run]);
         // A track whose audio ends before its exit fades to its own end: the transition says
         // when it really stops.
         let out_on_downbeat = out_on_downbeat && out_end == outgoing.timeline_out;
@@ -188,15 +190,8 @@ pub fn arrange(
         .filter(|_| last.has_grid())
         .map_or(FINAL_FADE_S, |bar| 2.0 * bar);
     let end_fade = fit_fade(end_fade, duration - current.entry - current.fade_in);
-    let ends_on_bar =
-        timeline_downbeats(&last, &current).any(|t| (t - duration).abs() <= ON_BEAT_S);
-    clips.push(clip(
-        &last,
-        &current,
-        duration,
-        end_fade,
-        gains[current.run],
-    ));
+    let ends_on_bar = timeline_downbeats(last, &current).any(|t| (t - duration).abs() <= ON_BEAT_S);
+    clips.push(clip(last, &current, duration, end_fade, gains[current.run]));
     match_levels_at_transitions(&mut clips, &transitions, tracks);
     Arrangement {
         duration,
@@ -443,7 +438,7 @@ fn bar_level(track: &TrackAnalysis, from: f64, to: f64) -> Option<f64> {
 }
 
 /// Gains that bring every track to the median loudness of the plan's tracks.
-fn level_matching(tracks: impl Iterator<Item = TrackAnalysis>) -> Vec<f64> {
+fn level_matching<'a>(tracks: impl Iterator<Item = &'a TrackAnalysis>) -> Vec<f64> {
     let levels: Vec<Option<f64>> = tracks.map(|t| t.loudness_db).collect();
     let mut known: Vec<f64> = levels.iter().flatten().copied().collect();
     known.sort_by(f64::total_cmp);
