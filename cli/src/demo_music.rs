@@ -118,7 +118,7 @@ pub fn music(opts: &DemoOptions, out: &mut String) -> Result<()> {
 
     let mix = sibling(&opts.dir, "mix.wav");
     let otio = sibling(&opts.dir, "mix.otio");
-    let r = render_plan(
+    let (r, _) = render_plan(
         &library,
         &plan,
         &mix,

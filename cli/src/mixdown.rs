@@ -71,7 +71,7 @@ pub fn render(a: RenderArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let bar = crate::progress::bar(0, "rendering {bar:30} {pos}/{len} clips {elapsed}");
-    let summary = render_plan(
+    let (summary, _) = render_plan(
         &library,
         &plan,
         &a.out,

@@ -174,6 +174,8 @@ pub fn export_otio(
 
 /// Renders `plan`'s edit list from `library`'s audio to `out` (`.wav` or `.flac`), and with
 /// `otio` also writes the edit list as OpenTimelineIO. `progress` hears (clips done, clips).
+/// Returns what it did and the mix as written (normalised, before 16-bit dither), for callers
+/// that measure it.
 pub fn render_plan(
     library: &Library,
     plan: &SoundtrackPlan,
@@ -182,7 +184,7 @@ pub fn render_plan(
     opts: &RenderOptions,
     audio_dir: Option<&Path>,
     progress: &dyn Fn(usize, usize),
-) -> Result<RenderSummary> {
+) -> Result<(RenderSummary, Mix)> {
     let arrangement = arrangement_of(plan)?;
     segue_render::encode::OutputFormat::of(out)?;
     let paths = clip_audio_paths(library, arrangement, audio_dir)?;
@@ -202,7 +204,7 @@ pub fn render_plan(
     let mut files = paths.clone();
     files.sort();
     files.dedup();
-    Ok(RenderSummary {
+    let summary = RenderSummary {
         out: out.to_path_buf(),
         otio: otio.map(Path::to_path_buf),
         seconds: mix.seconds(),
@@ -213,5 +215,6 @@ pub fn render_plan(
         mix_ms,
         write_ms,
         realtime_factor: mix.seconds() / ((mix_ms + write_ms) / 1e3).max(1e-9),
-    })
+    };
+    Ok((summary, mix))
 }

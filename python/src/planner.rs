@@ -268,7 +268,7 @@ impl PyPlanner {
             ..Default::default()
         };
         let library = self.planner.library();
-        let summary = py
+        let (summary, _) = py
             .detach(|| {
                 render_plan(
                     library,

@@ -34,7 +34,6 @@ use segue::render::{RenderOptions, render_plan};
 use segue::soundtrack::{PlanOptions, PolicyChoice, open_planner, video_anchors};
 use segue::{EncoderOptions, IngestOptions, Library};
 use segue_render::loudness::window_lufs;
-use segue_render::mixer::mix;
 
 #[derive(Debug, Parser)]
 struct Cli {
@@ -120,18 +119,14 @@ fn main() -> anyhow::Result<()> {
             .context("a plan without edit list")?;
         let out = scratch.path().join(format!("{}.wav", video.id));
         let t = Instant::now();
-        let summary = render_plan(&library, &plan, &out, None, &render_opts, None, &|_, _| {})?;
+        // The loudness jumps are measured on the normalised mix the render wrote (before its
+        // 16-bit dither).
+        let (summary, m) =
+            render_plan(&library, &plan, &out, None, &render_opts, None, &|_, _| {})?;
         wall += t.elapsed().as_secs_f64();
         mix_seconds += summary.seconds;
         mix_ms += summary.mix_ms;
         write_ms += summary.write_ms;
-        // The loudness jumps are measured on the normalised mix, re-mixed here (unchanged edit
-        // list, same gains) rather than read back from the 16-bit file.
-        let paths = segue::render::clip_audio_paths(&library, arrangement, None)?;
-        let mut m = mix(arrangement, &paths, &render_opts, &|_, _| {})?;
-        if let Some(target) = render_opts.target_lufs {
-            segue_render::loudness::normalise(&mut m, target, render_opts.peak_ceiling_dbfs);
-        }
         for (t, pair) in arrangement
             .transitions
             .iter()
