@@ -2,9 +2,10 @@
 //! not audio is named in the error while the other files are still analysed.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use super::helpers::{segue, succeeded};
 
 /// 16-bit mono WAV.
 fn write_wav(path: &Path, samples: &[f32], rate: u32) {
@@ -63,16 +64,12 @@ fn a_drum_loop_gives_its_tempo_beats_and_bars() {
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("loop.wav");
     write_wav(&wav, &drum_loop(22_050), 22_050);
-    let out = Command::new(env!("CARGO_BIN_EXE_segue"))
+    let out = segue()
         .args(["analyze", "--json"])
         .arg(&wav)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!((v["bpm"].as_f64().unwrap() - 120.0).abs() < 2.0, "{v}");
     assert_eq!(v["beats_per_bar"], 4, "{v}");
@@ -99,12 +96,7 @@ fn a_file_that_is_not_audio_is_named_and_the_others_still_analysed() {
     write_wav(&wav, &drum_loop(16_000), 16_000);
     let bad = dir.path().join("notes.wav");
     std::fs::write(&bad, "these are not samples").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_segue"))
-        .arg("analyze")
-        .arg(&bad)
-        .arg(&wav)
-        .output()
-        .unwrap();
+    let out = segue().arg("analyze").arg(&bad).arg(&wav).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("notes.wav"), "{stderr}");

@@ -1,8 +1,4 @@
-use std::process::Command;
-
-fn segue() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_segue"))
-}
+use super::helpers::segue;
 
 #[test]
 fn info_on_a_missing_library_is_a_clear_error() {

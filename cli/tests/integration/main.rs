@@ -3,6 +3,7 @@
 mod analyze;
 mod cli;
 mod demo;
+mod helpers;
 mod plan_rules;
 mod policy;
 mod readme;

@@ -3,7 +3,6 @@
 //! whole-segment rule, and the errors for files that are not policies.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use segue::EncoderOptions;
 use segue::policy::{TrainOptions, train};
@@ -11,21 +10,8 @@ use segue::query::policy::ObsConfig;
 use segue::soundtrack::{PlanOptions, PlannedAction, PolicyChoice, open_planner, read_videos_for};
 use segue::train_crate::{NetConfig, PpoConfig};
 
+use super::helpers::{ok, segue};
 use super::soundtrack::fixture;
-
-fn segue() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_segue"))
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn quick_config(seed: u64) -> PpoConfig {
     PpoConfig {

@@ -3,18 +3,17 @@
 //! ingested from its folder with a damaged file beside it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use segue::fixtures::real_audio::wesnoth_music;
 use segue::fixtures::shared::shared_path;
 use serde_json::Value;
 
-fn segue(args: &[&str], paths: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_segue"))
-        .args(args)
-        .args(paths)
-        .output()
-        .unwrap()
+use super::helpers::{segue, succeeded};
+
+/// `segue ARGS PATHS`, run to its end.
+fn run(args: &[&str], paths: &[&Path]) -> Output {
+    segue().args(args).args(paths).output().unwrap()
 }
 
 /// (file, BPM, key) as `segue analyze` measured them on 2026-12-04 (benches/RESULTS.md, "Track
@@ -31,12 +30,8 @@ fn real_tracks_keep_their_measured_tempo_and_key() {
     let mut files: Vec<_> = MEASURED.iter().map(|(f, _, _)| music.join(f)).collect();
     files.push(music.join("silence.ogg"));
     let paths: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
-    let out = segue(&["analyze", "--json"], &paths);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run(&["analyze", "--json"], &paths);
+    succeeded(&out);
     let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -88,7 +83,7 @@ fn the_real_catalogue_ingests_from_its_folder_and_a_broken_file_is_rejected_by_n
     std::fs::write(audio.join("broken.ogg"), b"OggS but not really").unwrap();
     let library = dir.path().join("lib");
     let rejects = dir.path().join("rejects.jsonl");
-    let out = segue(
+    let out = run(
         &["ingest", "--skip-bad-rows", "--library"],
         &[
             &library,
@@ -98,26 +93,18 @@ fn the_real_catalogue_ingests_from_its_folder_and_a_broken_file_is_rejected_by_n
             &rejects,
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let rejected = std::fs::read_to_string(&rejects).unwrap();
     assert_eq!(rejected.lines().count(), 1, "{rejected}");
     assert!(rejected.contains("broken"), "{rejected}");
 
-    let info = segue(&["info", "--json", "--library"], &[&library]);
-    assert!(
-        info.status.success(),
-        "{}",
-        String::from_utf8_lossy(&info.stderr)
-    );
+    let info = run(&["info", "--json", "--library"], &[&library]);
+    succeeded(&info);
     let info: Value = serde_json::from_slice(&info.stdout).unwrap();
     assert_eq!(info["tracks"], 4, "{info}");
 
     // The tracks are searchable by their audio: the nearest to defeat are the other three.
-    let found = segue(
+    let found = run(
         &[
             "search",
             "--like",
@@ -129,11 +116,7 @@ fn the_real_catalogue_ingests_from_its_folder_and_a_broken_file_is_rejected_by_n
         ],
         &[&library],
     );
-    assert!(
-        found.status.success(),
-        "{}",
-        String::from_utf8_lossy(&found.stderr)
-    );
+    succeeded(&found);
     let found: Value = serde_json::from_slice(&found.stdout).unwrap();
     let mut ids: Vec<&str> = found["hits"]
         .as_array()
@@ -165,7 +148,7 @@ fn the_real_catalogue_ingests_from_its_folder_and_a_broken_file_is_rejected_by_n
 /// video's length at the target loudness, and bad plans are refused by name.
 fn plays_as_a_rendered_mix(dir: &Path, library: &Path) {
     let videos = dir.join("videos.jsonl");
-    let out = segue(
+    let out = run(
         &[
             "fixtures",
             "videos",
@@ -179,23 +162,15 @@ fn plays_as_a_rendered_mix(dir: &Path, library: &Path) {
         ],
         &[library, Path::new("--out"), &videos],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let video_text = std::fs::read_to_string(&videos).unwrap();
     let video = dir.join("video.json");
     std::fs::write(&video, video_text.lines().next().unwrap()).unwrap();
-    let out = segue(
+    let out = run(
         &["soundtrack", "--exact", "--json", "--library"],
         &[library, Path::new("--video"), &video],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     let arrangement = &plan["arrangement"];
     let duration = arrangement["duration"].as_f64().unwrap();
@@ -203,7 +178,7 @@ fn plays_as_a_rendered_mix(dir: &Path, library: &Path) {
     std::fs::write(&plan_file, &out.stdout).unwrap();
 
     let (mix, otio) = (dir.join("mix.wav"), dir.join("mix.otio"));
-    let out = segue(
+    let out = run(
         &["render", "--json", "--library"],
         &[
             library,
@@ -215,11 +190,7 @@ fn plays_as_a_rendered_mix(dir: &Path, library: &Path) {
             &otio,
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
         (summary["seconds"].as_f64().unwrap() - duration).abs() < 1e-4,
@@ -249,7 +220,7 @@ fn plays_as_a_rendered_mix(dir: &Path, library: &Path) {
     bad["arrangement"]["clips"][0]["track_id"] = "no-such-track".into();
     let bad_file = dir.join("bad-plan.json");
     std::fs::write(&bad_file, serde_json::to_vec(&bad).unwrap()).unwrap();
-    let out = segue(
+    let out = run(
         &["render", "--library"],
         &[
             library,

@@ -2,12 +2,9 @@
 //! refused, `segue repair` restores a damaged library, `info --verify` reads the Lance data,
 //! a closed pipe ends the program quietly, and unbounded inputs are refused.
 
+use super::helpers::segue;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn segue() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_segue"))
-}
+use std::process::{Output, Stdio};
 
 fn text(out: &Output) -> (String, String) {
     (

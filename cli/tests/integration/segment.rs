@@ -2,14 +2,10 @@
 //! soundtrack plan on the real demo library.
 
 use std::path::Path;
-use std::process::Command;
 
+use super::helpers::segue;
 use segue::fixtures::video_files::{Scene, cut_video};
 use segue_cli::demo::{DemoOptions, DemoSource, run};
-
-fn segue() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_segue"))
-}
 
 /// Runs `segue segment --video VIDEO --subtitles SUBS --out OUT`.
 fn segment(video: &Path, subs: &Path, out: &Path) -> std::process::Output {
