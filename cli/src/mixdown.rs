@@ -8,7 +8,7 @@ use clap::Args;
 
 use segue::Library;
 use segue::index::outputs::check_output;
-use segue::query::arrange::read_analyses;
+use segue::query::arrange::{ClipRole, read_analyses};
 use segue::render::{DEFAULT_TARGET_LUFS, RenderOptions, read_plan, render_plan};
 use segue::soundtrack::SoundtrackPlan;
 use segue_charts::{ChartFiles, Timeline, TimelineClip, TimelineMark};
@@ -144,7 +144,10 @@ pub(crate) fn timeline(library: &Library, plan: &SoundtrackPlan) -> anyhow::Resu
             // another track there, whose beats are not this clip's.
             let same = a.track_id == c.track_id;
             TimelineClip {
-                label: c.track_id.clone(),
+                label: match c.role {
+                    ClipRole::Main => c.track_id.clone(),
+                    ClipRole::Bridge => format!("bridge: {}", c.track_id),
+                },
                 start: c.timeline_in,
                 end: c.timeline_out,
                 fade_in: c.fade_in.seconds,

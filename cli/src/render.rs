@@ -30,7 +30,10 @@ pub fn transitions(a: &segue::render::Arrangement) -> String {
             clip(&t.from_track, 18),
             clip(&t.to_track, 18),
             on_bar,
-            t.reason
+            match &t.bridge {
+                Some(b) => format!("{} (via {}, {} bars)", t.reason, b.track_id, b.bars),
+                None => t.reason.clone(),
+            }
         ));
     }
     out.push_str(&format!(

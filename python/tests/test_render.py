@@ -20,11 +20,14 @@ def test_the_plan_carries_transitions_and_an_edit_list_covering_the_video(plan):
     end = plan["segments"][-1]["end"]
     assert arrangement["duration"] == pytest.approx(end)
     clips, transitions = arrangement["clips"], arrangement["transitions"]
-    assert len(clips) == len(transitions) + 1
+    # A bridge plays a third track's clip between the two sides.
+    bridges = [t["bridge"] for t in transitions if "bridge" in t]
+    assert len(clips) == len(transitions) + 1 + len(bridges)
     assert clips[0]["timeline_in"] == pytest.approx(plan["segments"][0]["start"])
     assert clips[-1]["timeline_out"] == pytest.approx(end)
-    for t, (a, b) in zip(transitions, zip(clips, clips[1:])):
-        assert t["kind"] in {"cut", "crossfade", "fade", "gap"}
+    mains = [c for c in clips if c["role"] == "main"]
+    for t, (a, b) in zip(transitions, zip(mains, mains[1:])):
+        assert t["kind"] in {"cut", "crossfade", "fade", "gap", "bridge"}
         assert t["out_end"] == pytest.approx(a["timeline_out"])
         assert t["in_start"] == pytest.approx(b["timeline_in"])
     for c in clips:

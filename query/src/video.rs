@@ -81,7 +81,7 @@ pub struct Segment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shot_count: Option<u32>,
     /// Forces the transition into this segment when the music changes here (`cut`,
-    /// `crossfade`, `fade`, `gap`); otherwise the director chooses.
+    /// `crossfade`, `fade`, `gap`, `bridge`); otherwise the director chooses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transition: Option<crate::arrange::TransitionKind>,
 }

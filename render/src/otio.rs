@@ -86,6 +86,7 @@ pub fn timeline(
             "name": clip.track_id,
             "metadata": {"segue": {
                 "row": clip.row,
+                "role": clip.role,
                 "gain_db": clip.gain_db,
                 "fade_in_s": clip.fade_in.seconds,
                 "fade_out_s": clip.fade_out.seconds,
@@ -137,6 +138,7 @@ pub fn timeline(
                 "metadata": {"segue": {
                     "from_track": t.from_track,
                     "to_track": t.to_track,
+                    "bridge_track": t.bridge.as_ref().map(|b| &b.track_id),
                     "segment": t.segment,
                     "boundary_s": t.boundary,
                 }},

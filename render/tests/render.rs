@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use segue_query::arrange::{
-    Arrangement, Clip, ClipRole, DECLICK_S, Fade, Transition, TransitionKind,
+    Arrangement, Bridge, Clip, ClipRole, DECLICK_S, Fade, Transition, TransitionKind,
 };
 use segue_render::loudness::{integrated_lufs, normalise};
 use segue_render::{RenderError, RenderOptions, encode, mix, otio};
@@ -47,8 +47,10 @@ fn clip(track: &str, source_in: f64, t_in: f64, t_out: f64, fade_in: f64, fade_o
     }
 }
 
-/// Two clips joined by `kind` around 4 s, in a 10 s mix.
+/// Two clips joined by `kind` around 4 s, in a 10 s mix (a bridge: clips "a", "c", "b", the
+/// bridge crossfading in over 3–4 s and out over 6–7 s).
 fn two_clips(kind: TransitionKind) -> Arrangement {
+    let mut bridge = None;
     let (a, b) = match kind {
         TransitionKind::Cut => (
             clip("a", 1.0, 0.0, 4.0 + DECLICK_S, DECLICK_S, DECLICK_S),
@@ -66,6 +68,15 @@ fn two_clips(kind: TransitionKind) -> Arrangement {
             clip("a", 1.0, 0.0, 4.0, DECLICK_S, DECLICK_S),
             clip("b", 2.0, 4.5, 10.0, DECLICK_S, 2.0),
         ),
+        TransitionKind::Bridge => {
+            let mut c = clip("c", 0.5, 3.0, 7.0, 1.0, 1.0);
+            c.role = ClipRole::Bridge;
+            bridge = Some(c);
+            (
+                clip("a", 1.0, 0.0, 4.0, DECLICK_S, 1.0),
+                clip("b", 2.0, 6.0, 10.0, 1.0, 2.0),
+            )
+        }
     };
     Arrangement {
         duration: 10.0,
@@ -83,8 +94,19 @@ fn two_clips(kind: TransitionKind) -> Arrangement {
             beats: None,
             out_on_downbeat: true,
             in_on_downbeat: true,
+            bridge: bridge.as_ref().map(|c| Bridge {
+                track_id: c.track_id.clone(),
+                row: c.row,
+                similarity: 0.9,
+                start: c.timeline_in,
+                end: c.timeline_out,
+                bars: 2,
+            }),
         }],
-        clips: vec![a, b],
+        clips: match bridge {
+            Some(c) => vec![a, c, b],
+            None => vec![a, b],
+        },
         ends_on_bar: true,
     }
 }
@@ -110,22 +132,35 @@ fn max_step(x: &[f32], range: std::ops::Range<usize>) -> f32 {
 #[test]
 fn every_transition_renders_its_gain_curves_exactly_and_never_clicks() {
     let dir = tempfile::tempdir().unwrap();
-    let a = tone(dir.path(), "a.wav", 220.0, 12.0, 0.5);
-    let b = tone(dir.path(), "b.wav", 330.0, 12.0, 0.5);
-    let (src_a, src_b) = (
-        segue_models::audio::decode::decode_stereo(&a).unwrap(),
-        segue_models::audio::decode::decode_stereo(&b).unwrap(),
+    let file = |name: &str, hz| {
+        let path = tone(dir.path(), name, hz, 12.0, 0.5);
+        let stereo = segue_models::audio::decode::decode_stereo(&path).unwrap();
+        (path, stereo)
+    };
+    let (a, b, c) = (
+        file("a.wav", 220.0),
+        file("b.wav", 330.0),
+        file("c.wav", 275.0),
     );
     for kind in TransitionKind::ALL {
         let arr = two_clips(kind);
-        let m = mix(&arr, &[a.clone(), b.clone()], &unnormalised(), &no_progress).unwrap();
+        let sources: Vec<_> = arr
+            .clips
+            .iter()
+            .map(|clip| match clip.track_id.as_str() {
+                "a" => &a,
+                "b" => &b,
+                _ => &c,
+            })
+            .collect();
+        let paths: Vec<PathBuf> = sources.iter().map(|s| s.0.clone()).collect();
+        let m = mix(&arr, &paths, &unnormalised(), &no_progress).unwrap();
         assert_eq!(
             m.frames(),
             10 * RATE as usize,
             "{kind:?}: exactly the video's length"
         );
-        // Every output sample is the sum of the two sources under their envelopes.
-        let (ca, cb) = (&arr.clips[0], &arr.clips[1]);
+        // Every output sample is the sum of the sources under their envelopes.
         for n in (0..m.frames()).step_by(97) {
             let t = n as f64 / f64::from(RATE);
             let from = |c: &Clip, s: &segue_models::audio::decode::Stereo| {
@@ -137,13 +172,20 @@ fn every_transition_renders_its_gain_curves_exactly_and_never_clicks() {
                 let k = (c.source_in * f64::from(RATE)).round() as usize + (n - start);
                 s.left[k] * c.envelope(t) as f32
             };
-            let want = from(ca, &src_a) + from(cb, &src_b);
+            let want: f32 = arr
+                .clips
+                .iter()
+                .zip(&sources)
+                .map(|(clip, source)| from(clip, &source.1))
+                .sum();
             assert!((m.left[n] - want).abs() < 1e-5, "{kind:?} at {t} s");
         }
         // No edit point steps further than the sources themselves do (their own largest step,
         // 0.5 × 2π × 495 Hz / 44.1 kHz ≈ 0.035).
-        let own = max_step(&src_a.right, 0..src_a.right.len())
-            .max(max_step(&src_b.right, 0..src_b.right.len()));
+        let own = sources
+            .iter()
+            .map(|s| max_step(&s.1.right, 0..s.1.right.len()))
+            .fold(0.0, f32::max);
         for c in &arr.clips {
             for edge in [c.timeline_in, c.timeline_out] {
                 let f = m.frame_at(edge);
@@ -274,6 +316,27 @@ fn the_otio_timeline_puts_every_clip_where_the_edit_list_does() {
         "file:///music/a.wav"
     );
     assert_eq!(t["tracks"]["markers"][0]["name"], "crossfade");
+
+    // A bridge: its clip between the two sides on the other track, its role and its track
+    // named in the metadata; the two sides share track A, one after the other.
+    let arr = two_clips(TransitionKind::Bridge);
+    let t = otio::timeline(&arr, "v", &[None, None, None], RATE);
+    let tracks = t["tracks"]["children"].as_array().unwrap();
+    let names = |k: usize| -> Vec<&str> {
+        tracks[k]["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["OTIO_SCHEMA"] == "Clip.2")
+            .map(|c| c["name"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!((names(0), names(1)), (vec!["a", "b"], vec!["c"]));
+    let bridge = &tracks[1]["children"][1];
+    assert_eq!(bridge["metadata"]["segue"]["role"], "bridge");
+    let marker = &t["tracks"]["markers"][0];
+    assert_eq!(marker["name"], "bridge");
+    assert_eq!(marker["metadata"]["segue"]["bridge_track"], "c");
 }
 
 /// A range decode (a seek, then decoding to the end of the range) gives exactly the samples of

@@ -9,7 +9,8 @@
 //! * the loudness jump across transitions: |ΔLUFS| between the 3 s of mix before the outgoing
 //!   track starts to fade and the 3 s after the incoming one is fully in (EBU R128 short-term
 //!   windows), median and 90th percentile;
-//! * the transition kinds the director chose.
+//! * the transition kinds the director chose, and how many switches between far-apart clashing
+//!   tracks found a bridge track in the catalogue.
 //!
 //! ```sh
 //! CARGO_TARGET_DIR=/var/tmp/segue-target-bench cargo build --profile search-bench --workspace --bins
@@ -27,9 +28,14 @@ use clap::Parser;
 
 use segue::fixtures::VideoSpec;
 use segue::fixtures::real_audio::wesnoth_music;
+use segue::index::EmbeddingKind;
 use segue::ingest_crate::AudioIngest;
 use segue::models::{AudioAnalyzer, AudioAnalyzerOptions};
-use segue::query::arrange::{ON_BEAT_S, TrackAnalysis, TransitionKind, read_analyses};
+use segue::query::arrange::director::wants_bridge;
+use segue::query::arrange::{
+    ON_BEAT_S, TrackAnalysis, TransitionKind, read_analyses, scene_change,
+};
+use segue::query::objective::dot;
 use segue::render::{RenderOptions, render_plan};
 use segue::soundtrack::{PlanOptions, PolicyChoice, open_planner, video_anchors};
 use segue::{EncoderOptions, IngestOptions, Library};
@@ -110,7 +116,12 @@ fn main() -> anyhow::Result<()> {
     let mut changes = (0usize, 0usize);
     let mut jumps: Vec<f64> = Vec::new();
     let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut rows = vec!["video,kind,out_on_bar,in_on_bar,delta_lufs,reason".to_string()];
+    // Switches that wanted a bridge (director's rule 4, or forced), and those that got one.
+    let mut bridges = (0usize, 0usize);
+    let audio = library
+        .vectors(EmbeddingKind::Audio)
+        .context("the library has no audio space")?;
+    let mut rows = vec!["video,kind,from,to,out_on_bar,in_on_bar,delta_lufs,reason".to_string()];
     for video in &videos {
         let plan = planner.plan(video, &opts)?;
         let arrangement = plan
@@ -127,47 +138,60 @@ fn main() -> anyhow::Result<()> {
         mix_seconds += summary.seconds;
         mix_ms += summary.mix_ms;
         write_ms += summary.write_ms;
-        for (t, pair) in arrangement
-            .transitions
-            .iter()
-            .zip(arrangement.clips.windows(2))
-        {
-            let (out_clip, in_clip) = (&pair[0], &pair[1]);
-            let on_bar = |clip: &segue::render::Clip, at: f64| {
-                analyses.get(&clip.track_id).is_some_and(|a| {
-                    a.downbeats
-                        .iter()
-                        .map(|&d| clip.timeline_in + d - clip.source_in)
-                        .any(|d| (d - at).abs() <= ON_BEAT_S)
-                })
-            };
-            let stop = if t.kind == TransitionKind::Cut {
-                t.out_end - segue::query::arrange::DECLICK_S
-            } else {
-                t.out_end
-            };
-            let (o, i) = (on_bar(out_clip, stop), on_bar(in_clip, t.in_start));
-            moments.0 += usize::from(o) + usize::from(i);
-            moments.1 += 2;
-            changes.0 += usize::from(o && i);
-            changes.1 += 1;
-            *kinds.entry(t.kind.name()).or_default() += 1;
-            let before = window_lufs(&m, t.out_fade_start - SHORT_TERM_S, t.out_fade_start);
-            let after = window_lufs(&m, t.in_full, t.in_full + SHORT_TERM_S);
-            let delta = match (before, after) {
-                (Some(b), Some(a)) if t.out_fade_start >= SHORT_TERM_S => Some(a - b),
-                _ => None,
-            };
-            if let Some(d) = delta {
-                jumps.push(d.abs());
+        // Every hand-over between consecutive clips: one per transition, two for a bridge
+        // (into the bridge track, out of it).
+        let mut k = 0;
+        for t in &arrangement.transitions {
+            let hops = if t.bridge.is_some() { 2 } else { 1 };
+            let (a, b) = (&analyses[&t.from_track], &analyses[&t.to_track]);
+            let cosine = dot(audio.row(a.row as usize), audio.row(b.row as usize)) as f32;
+            if wants_bridge(&scene_change(video, t.segment), a, b, Some(cosine)) {
+                bridges.0 += 1;
+                bridges.1 += usize::from(t.kind == TransitionKind::Bridge);
             }
-            rows.push(format!(
-                "{},{},{o},{i},{},\"{}\"",
-                video.id,
-                t.kind.name(),
-                delta.map_or(String::new(), |d| format!("{d:.2}")),
-                t.reason
-            ));
+            *kinds.entry(t.kind.name()).or_default() += 1;
+            for pair in arrangement.clips[k..=k + hops].windows(2) {
+                let (out_clip, in_clip) = (&pair[0], &pair[1]);
+                let on_bar = |clip: &segue::render::Clip, at: f64| {
+                    analyses.get(&clip.track_id).is_some_and(|a| {
+                        a.downbeats
+                            .iter()
+                            .map(|&d| clip.timeline_in + d - clip.source_in)
+                            .any(|d| (d - at).abs() <= ON_BEAT_S)
+                    })
+                };
+                let stop = if t.kind == TransitionKind::Cut {
+                    out_clip.timeline_out - segue::query::arrange::DECLICK_S
+                } else {
+                    out_clip.timeline_out
+                };
+                let (o, i) = (on_bar(out_clip, stop), on_bar(in_clip, in_clip.timeline_in));
+                moments.0 += usize::from(o) + usize::from(i);
+                moments.1 += 2;
+                changes.0 += usize::from(o && i);
+                changes.1 += 1;
+                let fade_start = out_clip.timeline_out - out_clip.fade_out.seconds;
+                let full = in_clip.timeline_in + in_clip.fade_in.seconds;
+                let before = window_lufs(&m, fade_start - SHORT_TERM_S, fade_start);
+                let after = window_lufs(&m, full, full + SHORT_TERM_S);
+                let delta = match (before, after) {
+                    (Some(b), Some(a)) if fade_start >= SHORT_TERM_S => Some(a - b),
+                    _ => None,
+                };
+                if let Some(d) = delta {
+                    jumps.push(d.abs());
+                }
+                rows.push(format!(
+                    "{},{},{},{},{o},{i},{},\"{}\"",
+                    video.id,
+                    t.kind.name(),
+                    out_clip.track_id,
+                    in_clip.track_id,
+                    delta.map_or(String::new(), |d| format!("{d:.2}")),
+                    t.reason
+                ));
+            }
+            k += hops;
         }
     }
     if let Some(path) = &cli.csv {
@@ -185,8 +209,9 @@ fn main() -> anyhow::Result<()> {
     println!("| measure | value |");
     println!("|---|---|");
     println!(
-        "| videos / transitions | {} / {} over {} tracks |",
+        "| videos / transitions / hand-overs | {} / {} / {} over {} tracks |",
         videos.len(),
+        kinds.values().sum::<usize>(),
         changes.1,
         library.rows()
     );
@@ -200,7 +225,7 @@ fn main() -> anyhow::Result<()> {
         write_ms / 1e3
     );
     println!(
-        "| changes with both tracks on a bar start (±30 ms) | {:.1} % ({}/{}) |",
+        "| hand-overs with both tracks on a bar start (±30 ms) | {:.1} % ({}/{}) |",
         100.0 * changes.0 as f64 / changes.1.max(1) as f64,
         changes.0,
         changes.1
@@ -212,12 +237,16 @@ fn main() -> anyhow::Result<()> {
         moments.1
     );
     println!(
-        "| loudness jump across transitions, median / p90 | {} / {} LU ({} transitions measured) |",
+        "| loudness jump across hand-overs, median / p90 | {} / {} LU ({} measured) |",
         pct(0.5).map_or("-".into(), |x| format!("{x:.2}")),
         pct(0.9).map_or("-".into(), |x| format!("{x:.2}")),
         jumps.len()
     );
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
     println!("| transition kinds | {} |", kinds.join(", "));
+    println!(
+        "| switches between far-apart clashing tracks / bridged | {} / {} |",
+        bridges.0, bridges.1
+    );
     Ok(())
 }

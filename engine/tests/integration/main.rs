@@ -2,5 +2,6 @@
 //! program and the facade together is in `cli/tests`).
 
 mod bindings;
+mod bridge;
 mod readme;
 mod text;

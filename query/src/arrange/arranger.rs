@@ -4,8 +4,11 @@
 use std::collections::HashMap;
 
 use super::analysis::TrackAnalysis;
+use super::bridge::{self, BridgeTrack};
 use super::director::{SceneChange, direct};
-use super::edit_list::{Arrangement, Clip, ClipRole, DECLICK_S, Fade, Transition, TransitionKind};
+use super::edit_list::{
+    Arrangement, Bridge, Clip, ClipRole, DECLICK_S, Fade, Transition, TransitionKind,
+};
 use crate::objective::cosine;
 use crate::soundtrack::{PlannedAction, SoundtrackPlan};
 use crate::video::Video;
@@ -22,11 +25,11 @@ const MIN_TAIL_S: f64 = 0.05;
 const MAX_GAIN_DB: f64 = 12.0;
 
 /// A run of consecutive plan segments with the same track.
-struct Run {
-    row: u64,
-    first_segment: usize,
-    start: f64,
-    end: f64,
+pub(super) struct Run {
+    pub row: u64,
+    pub first_segment: usize,
+    pub start: f64,
+    pub end: f64,
 }
 
 /// Where a track sits on the timeline: it is heard from `entry` on, from `source_in` on.
@@ -37,18 +40,22 @@ struct Placement {
     fade_in: f64,
 }
 
-/// Arranges `plan` (of `video`) with `tracks`, the analysis of every planned row.
+/// Arranges `plan` (of `video`) with `tracks`, the analysis of every planned row, and
+/// `bridges`, the bridge tracks found for some switches (by the segment the incoming track
+/// starts at; see [`bridge::find_bridges`]).
 pub fn arrange(
     plan: &SoundtrackPlan,
     video: &Video,
     tracks: &HashMap<u64, TrackAnalysis>,
+    bridges: &HashMap<usize, BridgeTrack>,
 ) -> Arrangement {
     let runs = runs(plan);
     let duration = plan.segments.last().map_or(0.0, |s| s.end);
     // A row without analysis (none was read for it) arranges like a track without a grid.
     let unknown = TrackAnalysis::default();
     let track = |run: &Run| tracks.get(&run.row).unwrap_or(&unknown);
-    let gains = level_matching(runs.iter().map(track));
+    let median = median_loudness(runs.iter().map(track));
+    let gains: Vec<f64> = runs.iter().map(|r| gain_to(median, track(r))).collect();
     let mut clips = Vec::new();
     let mut transitions = Vec::new();
     let Some(first) = runs.first() else {
@@ -73,7 +80,8 @@ pub fn arrange(
         let a = track(&runs[current.run]);
         let b = track(run);
         let change = scene_change(video, run.first_segment);
-        let direction = direct(&change, a, b);
+        let offered = bridges.get(&run.first_segment);
+        let mut direction = direct(&change, a, b, offered.is_some());
         let beat = a.beat_period().unwrap_or(UNGRIDDED_FADE_S / 2.0);
         let (mut x, mut out_on_downbeat) = exit(a, &current, run.start);
         // A change within a beat of the video's end would leave the next track no time.
@@ -85,6 +93,65 @@ pub fn arrange(
             out_on_downbeat = false;
         }
         let room = x - current.entry - current.fade_in;
+        let target = next_target(i);
+        if direction.kind == TransitionKind::Bridge {
+            let placed = offered.and_then(|c| {
+                let latest = target.min(duration);
+                let gain = gain_to(median, &c.track);
+                Some((c, bridge::place_bridge(c, beat, x, room, latest, gain)?))
+            });
+            if let Some((c, placed)) = placed {
+                let bridge_clip = placed.clip;
+                let outgoing = clip(
+                    a,
+                    &current,
+                    x,
+                    bridge_clip.fade_in.seconds,
+                    gains[current.run],
+                );
+                let out_on_downbeat = out_on_downbeat && x == outgoing.timeline_out;
+                let (out_end, fade_out) = (outgoing.timeline_out, outgoing.fade_out.seconds);
+                // The incoming track enters on its bar start as the bridge starts fading, so
+                // that it is fully in on the bridge's last bar start.
+                let cross = bridge_clip.fade_out.seconds;
+                let entry = bridge_clip.timeline_out - cross;
+                let (source_in, in_on_downbeat, _) = in_point(b, entry, target, false);
+                clips.push(outgoing);
+                transitions.push(Transition {
+                    segment: run.first_segment,
+                    kind: TransitionKind::Bridge,
+                    reason: direction.reason.to_string(),
+                    from_track: a.track_id.clone(),
+                    to_track: b.track_id.clone(),
+                    boundary: run.start,
+                    out_fade_start: out_end - fade_out,
+                    out_end,
+                    in_start: entry,
+                    in_full: bridge_clip.timeline_out,
+                    beats: Some(fade_out / beat),
+                    out_on_downbeat,
+                    in_on_downbeat,
+                    bridge: Some(Bridge {
+                        track_id: c.track.track_id.clone(),
+                        row: c.track.row,
+                        similarity: c.similarity,
+                        start: bridge_clip.timeline_in,
+                        end: bridge_clip.timeline_out,
+                        bars: placed.bars,
+                    }),
+                });
+                clips.push(bridge_clip);
+                current = Placement {
+                    run: i,
+                    entry,
+                    source_in,
+                    fade_in: cross,
+                };
+                continue;
+            }
+            // No bridge track, or no room for its bars before the next change.
+            direction = direct(&change, a, b, false);
+        }
         // Each kind's (outgoing end, outgoing fade, incoming entry, incoming fade) for a
         // number of beats `n`; the kinds with a free length try a few and keep the one that
         // lets the incoming track reach its own next change on a bar start.
@@ -107,6 +174,7 @@ pub fn arrange(
                     (x, fit_fade(l, room), x + n * beat, l_in)
                 }
                 TransitionKind::Gap => (x, DECLICK_S, x + n * beat, DECLICK_S),
+                TransitionKind::Bridge => unreachable!("bridges are placed above"),
             }
         };
         let lengths: Vec<f64> = match direction.kind {
@@ -118,8 +186,8 @@ pub fn arrange(
             // A moment of silence between the fades: none, or up to three beats.
             TransitionKind::Fade => (0..4).map(f64::from).collect(),
             TransitionKind::Gap => (1..5).map(f64::from).collect(),
+            TransitionKind::Bridge => unreachable!("bridges are placed above"),
         };
-        let target = next_target(i);
         // A fade or a gap ends in silence, so the incoming track may start any time in the
         // following bar: exactly when one of its bar starts then falls on its own change.
         let silence = match direction.kind {
@@ -176,6 +244,7 @@ pub fn arrange(
             },
             out_on_downbeat,
             in_on_downbeat,
+            bridge: None,
         });
         current = Placement {
             run: i,
@@ -192,7 +261,13 @@ pub fn arrange(
     let end_fade = fit_fade(end_fade, duration - current.entry - current.fade_in);
     let ends_on_bar = timeline_downbeats(last, &current).any(|t| (t - duration).abs() <= ON_BEAT_S);
     clips.push(clip(last, &current, duration, end_fade, gains[current.run]));
-    match_levels_at_transitions(&mut clips, &transitions, tracks);
+    let bridge_tracks: HashMap<u64, &TrackAnalysis> =
+        bridges.values().map(|c| (c.track.row, &c.track)).collect();
+    match_levels_at_hand_overs(&mut clips, |row| {
+        tracks
+            .get(&row)
+            .or_else(|| bridge_tracks.get(&row).copied())
+    });
     Arrangement {
         duration,
         transitions,
@@ -201,7 +276,7 @@ pub fn arrange(
     }
 }
 
-fn runs(plan: &SoundtrackPlan) -> Vec<Run> {
+pub(super) fn runs(plan: &SoundtrackPlan) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     for (i, s) in plan.segments.iter().enumerate() {
         match runs.last_mut() {
@@ -218,7 +293,7 @@ fn runs(plan: &SoundtrackPlan) -> Vec<Run> {
 }
 
 /// The scene change into segment `i` of `video`.
-fn scene_change(video: &Video, i: usize) -> SceneChange {
+pub fn scene_change(video: &Video, i: usize) -> SceneChange {
     let (Some(prev), Some(seg)) = (
         i.checked_sub(1).and_then(|p| video.segments.get(p)),
         video.segments.get(i),
@@ -384,20 +459,20 @@ fn free_entry(
 /// Where the bar levels of both sides are known, each incoming clip's gain is set so that the
 /// 3 s of it after it is fully in are as loud as the 3 s of the outgoing clip before it starts
 /// to fade (levels from the tracks' bar RMS, `bar_energy_db`): a listener hears no jump at the
-/// change, whatever the tracks' average loudness. The gains chain from the first clip's, within
+/// change, whatever the tracks' average loudness. Every pair of consecutive clips is a
+/// hand-over (a bridge makes two). The gains chain from the first clip's, within
 /// [`MAX_GAIN_DB`] of the median-loudness gain of each clip so quiet intros are not blown up.
-fn match_levels_at_transitions(
+fn match_levels_at_hand_overs<'a>(
     clips: &mut [Clip],
-    transitions: &[Transition],
-    tracks: &HashMap<u64, TrackAnalysis>,
+    track: impl Fn(u64) -> Option<&'a TrackAnalysis>,
 ) {
-    for (i, t) in transitions.iter().enumerate() {
-        let (out, inc) = (&clips[i], &clips[i + 1]);
-        let (Some(a), Some(b)) = (tracks.get(&out.row), tracks.get(&inc.row)) else {
+    for i in 1..clips.len() {
+        let (out, inc) = (&clips[i - 1], &clips[i]);
+        let (Some(a), Some(b)) = (track(out.row), track(inc.row)) else {
             continue;
         };
-        let before = out.source_time(t.out_fade_start);
-        let after = inc.source_time(t.in_full);
+        let before = out.source_time(out.timeline_out - out.fade_out.seconds);
+        let after = inc.source_time(inc.timeline_in + inc.fade_in.seconds);
         let (Some(level_out), Some(level_in)) = (
             bar_level(a, before - LEVEL_WINDOW_S, before),
             bar_level(b, after, after + LEVEL_WINDOW_S),
@@ -406,7 +481,7 @@ fn match_levels_at_transitions(
         };
         let median_gain = inc.gain_db;
         let matched = out.gain_db + level_out - level_in;
-        clips[i + 1].gain_db = matched.clamp(median_gain - MAX_GAIN_DB, median_gain + MAX_GAIN_DB);
+        clips[i].gain_db = matched.clamp(median_gain - MAX_GAIN_DB, median_gain + MAX_GAIN_DB);
     }
 }
 
@@ -437,18 +512,19 @@ fn bar_level(track: &TrackAnalysis, from: f64, to: f64) -> Option<f64> {
     (mean > 0.0).then(|| 10.0 * mean.log10())
 }
 
-/// Gains that bring every track to the median loudness of the plan's tracks.
-fn level_matching<'a>(tracks: impl Iterator<Item = &'a TrackAnalysis>) -> Vec<f64> {
-    let levels: Vec<Option<f64>> = tracks.map(|t| t.loudness_db).collect();
-    let mut known: Vec<f64> = levels.iter().flatten().copied().collect();
+/// The median loudness of the plan's tracks, where known.
+fn median_loudness<'a>(tracks: impl Iterator<Item = &'a TrackAnalysis>) -> Option<f64> {
+    let mut known: Vec<f64> = tracks.filter_map(|t| t.loudness_db).collect();
     known.sort_by(f64::total_cmp);
-    let Some(&median) = known.get(known.len() / 2) else {
-        return vec![0.0; levels.len()];
-    };
-    levels
-        .iter()
-        .map(|l| l.map_or(0.0, |l| (median - l).clamp(-MAX_GAIN_DB, MAX_GAIN_DB)))
-        .collect()
+    known.get(known.len() / 2).copied()
+}
+
+/// The gain that brings `track` to the plan's `median` loudness (0 where either is unknown).
+fn gain_to(median: Option<f64>, track: &TrackAnalysis) -> f64 {
+    match (median, track.loudness_db) {
+        (Some(m), Some(l)) => (m - l).clamp(-MAX_GAIN_DB, MAX_GAIN_DB),
+        _ => 0.0,
+    }
 }
 
 fn clip(track: &TrackAnalysis, p: &Placement, out_end: f64, fade_out: f64, gain_db: f64) -> Clip {

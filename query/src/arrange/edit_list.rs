@@ -19,14 +19,18 @@ pub enum TransitionKind {
     /// The outgoing track stops on its downbeat, a short silence, then the incoming track
     /// starts on its downbeat.
     Gap,
+    /// A few bars of a third track that mixes with both sides link them: the outgoing track
+    /// crossfades into the bridge, the bridge into the incoming track, each on bar starts.
+    Bridge,
 }
 
 impl TransitionKind {
-    pub const ALL: [TransitionKind; 4] = [
+    pub const ALL: [TransitionKind; 5] = [
         TransitionKind::Cut,
         TransitionKind::Crossfade,
         TransitionKind::Fade,
         TransitionKind::Gap,
+        TransitionKind::Bridge,
     ];
 
     pub fn name(self) -> &'static str {
@@ -35,6 +39,7 @@ impl TransitionKind {
             TransitionKind::Crossfade => "crossfade",
             TransitionKind::Fade => "fade",
             TransitionKind::Gap => "gap",
+            TransitionKind::Bridge => "bridge",
         }
     }
 }
@@ -46,7 +51,9 @@ impl std::str::FromStr for TransitionKind {
         TransitionKind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| format!("unknown transition {s:?} (cut, crossfade, fade or gap)"))
+            .ok_or_else(|| {
+                format!("unknown transition {s:?} (cut, crossfade, fade, gap or bridge)")
+            })
     }
 }
 
@@ -92,6 +99,8 @@ impl Fade {
 pub enum ClipRole {
     /// A planned track over its segments.
     Main,
+    /// The excerpt of a bridge transition.
+    Bridge,
 }
 
 /// One piece of one track placed on the video's timeline. The source span and the timeline
@@ -174,6 +183,26 @@ pub struct Transition {
     pub out_on_downbeat: bool,
     /// The incoming track starts on one of its own bar starts.
     pub in_on_downbeat: bool,
+    /// The excerpt a `bridge` plays between the two tracks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<Bridge>,
+}
+
+/// The excerpt of a third track that a `bridge` transition plays: it crossfades in under the
+/// outgoing track (ending on the outgoing track's bar start), plays whole bars of its own, and
+/// crossfades into the incoming track, which enters on its own bar start. Its clip is the one
+/// with [`ClipRole::Bridge`] between the two tracks' clips in the edit list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bridge {
+    pub track_id: String,
+    pub row: u64,
+    /// Cosine between its audio embedding and `slerp(a, b, 0.5)` of the two sides'.
+    pub similarity: f32,
+    /// When it starts sounding and when it is silent again, seconds on the timeline.
+    pub start: f64,
+    pub end: f64,
+    /// Its own bars from the first bar start to the last (crossfades included).
+    pub bars: usize,
 }
 
 /// A plan made playable: its transitions and edit list.

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use segue_models::audio::key::Key;
 
-use super::director::{SceneChange, direct, tempo_compatible};
+use super::director::{self, SceneChange, direct, tempo_compatible, wants_bridge};
 use super::*;
 use crate::objective::StepTerms;
 use crate::soundtrack::{PlanTiming, PlannedAction, PlannedSegment, SoundtrackPlan};
@@ -132,7 +132,7 @@ fn changes_fall_on_bar_starts_and_the_mix_is_exactly_the_video() {
         gridded(2, 140.0, 0.05, 150.0, "C major"),
     ]);
     let p = plan(&v, &[0, 1, 1, 2]);
-    let a = arrange(&p, &v, &tracks);
+    let a = arrange(&p, &v, &tracks, &HashMap::new());
     assert_eq!(a.duration, 47.9);
     assert_eq!(a.transitions.len(), 2);
     assert!(a.transitions.iter().all(|t| t.kind == TransitionKind::Fade));
@@ -183,18 +183,24 @@ fn hard_scene_changes_cut_and_compatible_tracks_crossfade() {
         cosine: Some(cosine),
         ..Default::default()
     };
-    assert_eq!(direct(&scene(0.1), &a, &b).kind, TransitionKind::Cut);
-    let soft = direct(&scene(0.9), &a, &b);
+    assert_eq!(direct(&scene(0.1), &a, &b, false).kind, TransitionKind::Cut);
+    let soft = direct(&scene(0.9), &a, &b, false);
     assert_eq!((soft.kind, soft.beats), (TransitionKind::Crossfade, 8.0));
-    let mid = direct(&scene(0.6), &a, &b);
+    let mid = direct(&scene(0.6), &a, &b, false);
     assert_eq!((mid.kind, mid.beats), (TransitionKind::Crossfade, 4.0));
-    assert_eq!(direct(&scene(0.9), &a, &c).kind, TransitionKind::Fade);
-    assert_eq!(direct(&scene(0.6), &a, &c).kind, TransitionKind::Gap);
+    assert_eq!(
+        direct(&scene(0.9), &a, &c, false).kind,
+        TransitionKind::Fade
+    );
+    assert_eq!(direct(&scene(0.6), &a, &c, false).kind, TransitionKind::Gap);
     let quieter = TrackAnalysis {
         energy: Some(0.2),
         ..c.clone()
     };
-    assert_eq!(direct(&scene(0.6), &a, &quieter).kind, TransitionKind::Fade);
+    assert_eq!(
+        direct(&scene(0.6), &a, &quieter, false).kind,
+        TransitionKind::Fade
+    );
     let louder = TrackAnalysis {
         energy: Some(0.9),
         ..c.clone()
@@ -204,16 +210,19 @@ fn hard_scene_changes_cut_and_compatible_tracks_crossfade() {
         music_change: Some(true),
         ..Default::default()
     };
-    assert_eq!(direct(&flagged, &a, &louder).kind, TransitionKind::Cut);
+    assert_eq!(
+        direct(&flagged, &a, &louder, false).kind,
+        TransitionKind::Cut
+    );
     let forced = SceneChange {
         forced: Some(TransitionKind::Gap),
         ..scene(0.9)
     };
-    assert_eq!(direct(&forced, &a, &b).kind, TransitionKind::Gap);
+    assert_eq!(direct(&forced, &a, &b, false).kind, TransitionKind::Gap);
     // No key, no crossfade.
     let keyless = TrackAnalysis { key: None, ..b };
     assert_ne!(
-        direct(&scene(0.9), &a, &keyless).kind,
+        direct(&scene(0.9), &a, &keyless, false).kind,
         TransitionKind::Crossfade
     );
 }
@@ -233,10 +242,14 @@ fn every_kind_is_placed_with_its_times() {
         gridded(0, 120.0, 0.0, 200.0, "A minor"),
         gridded(1, 120.0, 0.0, 200.0, "A minor"),
     ]);
-    for kind in TransitionKind::ALL {
+    // Bridges need a bridge track: `a_bridge_links_clashing_tracks_on_their_bar_starts`.
+    let kinds = TransitionKind::ALL
+        .into_iter()
+        .filter(|k| *k != TransitionKind::Bridge);
+    for kind in kinds {
         let mut v = video(&[0.0, 20.0, 40.0], &[0, 0]);
         v.segments[1].transition = Some(kind);
-        let a = arrange(&plan(&v, &[0, 1]), &v, &tracks);
+        let a = arrange(&plan(&v, &[0, 1]), &v, &tracks, &HashMap::new());
         let t = &a.transitions[0];
         assert_eq!(t.kind, kind);
         assert_eq!(t.reason, "forced by the video");
@@ -270,6 +283,7 @@ fn every_kind_is_placed_with_its_times() {
                 // One to four beats of silence: four puts the incoming bars on the end.
                 assert!((t.in_start - t.out_end - 2.0).abs() < 1e-9, "{t:?}");
             }
+            TransitionKind::Bridge => unreachable!(),
         }
         // Equal power across the crossfade: the two gains' squares sum to 1.
         if kind == TransitionKind::Crossfade {
@@ -287,7 +301,7 @@ fn every_kind_is_placed_with_its_times() {
 fn tracks_without_analysis_change_at_the_boundaries() {
     let v = video(&[0.0, 7.25, 15.5], &[0, 0]);
     let tracks = by_row(vec![ungridded(0, 60.0), ungridded(1, 60.0)]);
-    let a = arrange(&plan(&v, &[0, 1]), &v, &tracks);
+    let a = arrange(&plan(&v, &[0, 1]), &v, &tracks, &HashMap::new());
     let t = &a.transitions[0];
     assert!(!t.out_on_downbeat && !t.in_on_downbeat);
     assert_eq!(
@@ -304,7 +318,7 @@ fn tracks_without_analysis_change_at_the_boundaries() {
 fn a_track_shorter_than_its_segments_fades_at_its_own_end() {
     let v = video(&[0.0, 30.0], &[0]);
     let tracks = by_row(vec![gridded(0, 120.0, 0.0, 20.0, "C major")]);
-    let a = arrange(&plan(&v, &[0]), &v, &tracks);
+    let a = arrange(&plan(&v, &[0]), &v, &tracks, &HashMap::new());
     let c = &a.clips[0];
     assert!(c.source_out <= 20.0 + 1e-9);
     assert!(c.timeline_out <= 20.0 + 1e-9);
@@ -319,7 +333,7 @@ fn level_matching_brings_tracks_to_their_median_loudness() {
         gridded(1, 120.0, 0.0, 200.0, "A minor"),
         gridded(2, 120.0, 0.0, 200.0, "A minor"),
     ]);
-    let a = arrange(&plan(&v, &[0, 1, 2]), &v, &tracks);
+    let a = arrange(&plan(&v, &[0, 1, 2]), &v, &tracks, &HashMap::new());
     let gains: Vec<f64> = a.clips.iter().map(|c| c.gain_db).collect();
     assert_eq!(
         gains,
@@ -354,7 +368,7 @@ fn after_a_cut_the_next_change_is_still_on_a_beat_within_one_beat() {
         gridded(2, 140.0, 0.05, 150.0, "C major"),
         gridded(3, 100.0, 0.2, 150.0, "C major"),
     ]);
-    let a = arrange(&plan(&v, &[0, 1, 2, 3]), &v, &tracks);
+    let a = arrange(&plan(&v, &[0, 1, 2, 3]), &v, &tracks, &HashMap::new());
     assert!(
         a.transitions[0].out_on_downbeat,
         "the first track's pickup lines it up"
@@ -378,7 +392,7 @@ fn bar_levels_match_the_two_sides_of_a_transition() {
     a.bar_energy_db = vec![-12.0; a.downbeats.len()];
     b.bar_energy_db = vec![-22.0; b.downbeats.len()];
     let v = video(&[0.0, 20.0, 40.0], &[0, 0]);
-    let arr = arrange(&plan(&v, &[0, 1]), &v, &by_row(vec![a, b]));
+    let arr = arrange(&plan(&v, &[0, 1]), &v, &by_row(vec![a, b]), &HashMap::new());
     let (g0, g1) = (arr.clips[0].gain_db, arr.clips[1].gain_db);
     assert!((g1 - g0 - 10.0).abs() < 1e-9, "{g0} {g1}");
 }
@@ -392,7 +406,7 @@ fn a_track_that_runs_out_before_its_change_stops_where_its_audio_does() {
         gridded(0, 120.0, 0.0, 15.0, "A minor"),
         gridded(1, 120.0, 0.0, 200.0, "C major"),
     ]);
-    let a = arrange(&plan(&v, &[0, 1]), &v, &tracks);
+    let a = arrange(&plan(&v, &[0, 1]), &v, &tracks, &HashMap::new());
     let (t, c) = (&a.transitions[0], &a.clips[0]);
     assert!(c.source_out <= 15.0 + 1e-9, "{c:?}");
     assert_eq!(t.out_end, c.timeline_out);
@@ -416,7 +430,7 @@ fn every_clip_is_playable_even_with_segments_shorter_than_a_beat() {
         for s in &mut v.segments {
             s.transition = Some(kind);
         }
-        let a = arrange(&plan(&v, &[0, 1, 2, 3, 4]), &v, &tracks);
+        let a = arrange(&plan(&v, &[0, 1, 2, 3, 4]), &v, &tracks, &HashMap::new());
         for c in &a.clips {
             assert!(
                 c.timeline_in >= 0.0 && c.timeline_in < c.timeline_out,
@@ -432,4 +446,148 @@ fn every_clip_is_playable_even_with_segments_shorter_than_a_beat() {
             );
         }
     }
+}
+
+fn bridge_track(track: TrackAnalysis) -> HashMap<usize, BridgeTrack> {
+    HashMap::from([(
+        1,
+        BridgeTrack {
+            track,
+            similarity: 0.9,
+        },
+    )])
+}
+
+#[test]
+fn a_bridge_links_clashing_tracks_on_their_bar_starts() {
+    // A minor (Camelot 8A) and G major (9B) clash; E minor (9A) neighbours both, and 123 BPM
+    // is within 6 % of 120 and of 126.
+    let a = gridded(0, 120.0, 0.0, 200.0, "A minor");
+    let b = gridded(1, 126.0, 0.2, 200.0, "G major");
+    let c = gridded(7, 123.0, 0.1, 200.0, "E minor");
+    assert!(!director::tracks_mix(&a, &b), "8A and 9B clash");
+    assert!(bridge::mixes_with_both(&c, &a, &b));
+    let mut v = video(&[0.0, 20.0, 40.0], &[0, 0]);
+    v.segments[1].transition = Some(TransitionKind::Bridge);
+    let tracks = by_row(vec![a.clone(), b.clone()]);
+    let arr = arrange(&plan(&v, &[0, 1]), &v, &tracks, &bridge_track(c.clone()));
+    let t = &arr.transitions[0];
+    assert_eq!(t.kind, TransitionKind::Bridge, "{t:?}");
+    let roles: Vec<ClipRole> = arr.clips.iter().map(|c| c.role).collect();
+    assert_eq!(roles, [ClipRole::Main, ClipRole::Bridge, ClipRole::Main]);
+    let (out, mid, inc) = (&arr.clips[0], &arr.clips[1], &arr.clips[2]);
+    let info = t.bridge.as_ref().unwrap();
+    assert_eq!((info.track_id.as_str(), info.row), ("t7", 7));
+    assert_eq!((info.start, info.end), (mid.timeline_in, mid.timeline_out));
+    // The outgoing track stops on its bar start at the boundary; the bridge enters on one of
+    // its own bar starts under it and stops on a later one; the incoming track enters on its
+    // bar start under the bridge's last crossfade.
+    assert!(
+        (t.out_end - 20.0).abs() < 1e-9 && t.out_on_downbeat,
+        "{t:?}"
+    );
+    assert!(on_grid(&a.downbeats, out, t.out_end));
+    assert!(on_grid(&c.downbeats, mid, mid.timeline_in));
+    assert!(on_grid(&c.downbeats, mid, mid.timeline_out));
+    assert!(c.downbeats.contains(&mid.source_in));
+    assert!(t.in_on_downbeat && on_grid(&b.downbeats, inc, t.in_start));
+    // Whole bars of the bridge, about six seconds of them.
+    let bar = 4.0 * 60.0 / 123.0;
+    assert_eq!(info.bars, 4);
+    assert!((mid.duration() - 4.0 * bar).abs() < 1e-6, "{mid:?}");
+    // Two equal-power crossfades, and the outgoing and incoming tracks never overlap.
+    assert!((mid.timeline_in - t.out_fade_start).abs() < 1e-9);
+    assert!((t.in_start - (mid.timeline_out - mid.fade_out.seconds)).abs() < 1e-9);
+    assert!(out.timeline_out <= inc.timeline_in, "{out:?} {inc:?}");
+    for (x, y) in [(out, mid), (mid, inc)] {
+        let (from, to) = (y.timeline_in, x.timeline_out);
+        for k in 0..=10 {
+            let s = from + (to - from) * k as f64 / 10.0;
+            let (g1, g2) = (x.envelope(s), y.envelope(s));
+            assert!((g1 * g1 + g2 * g2 - 1.0).abs() < 1e-9, "at {s}");
+        }
+    }
+    assert_eq!(arr.clips.last().unwrap().timeline_out, 40.0);
+}
+
+#[test]
+fn the_director_bridges_far_apart_clashing_tracks_only_when_a_bridge_was_found() {
+    let a = gridded(0, 120.0, 0.0, 200.0, "A minor");
+    let b = gridded(1, 126.0, 0.2, 200.0, "G major");
+    let compatible = gridded(2, 121.0, 0.2, 200.0, "E minor");
+    let change = |cosine| SceneChange {
+        cosine: Some(cosine),
+        ..Default::default()
+    };
+    // Far apart and clashing: a bridge is looked for; not for a hard scene change (a cut) or
+    // tracks that mix (a crossfade), nor for tracks close together.
+    assert!(wants_bridge(&change(0.6), &a, &b, Some(0.3)));
+    assert!(!wants_bridge(&change(0.6), &a, &b, Some(0.8)));
+    assert!(!wants_bridge(&change(0.2), &a, &b, Some(0.3)));
+    assert!(!wants_bridge(&change(0.6), &a, &compatible, Some(0.3)));
+    assert!(!wants_bridge(
+        &change(0.6),
+        &a,
+        &ungridded(3, 60.0),
+        Some(0.3)
+    ));
+    assert_eq!(
+        direct(&change(0.6), &a, &b, true).kind,
+        TransitionKind::Bridge
+    );
+    assert_eq!(direct(&change(0.2), &a, &b, true).kind, TransitionKind::Cut);
+    assert_eq!(
+        direct(&change(0.6), &a, &b, false).kind,
+        TransitionKind::Gap
+    );
+    // A forced bridge without a bridge track fades, and says why.
+    let forced = SceneChange {
+        forced: Some(TransitionKind::Bridge),
+        ..Default::default()
+    };
+    assert!(wants_bridge(&forced, &a, &compatible, None));
+    let d = direct(&forced, &a, &b, false);
+    assert_eq!(d.kind, TransitionKind::Fade);
+    assert!(
+        d.reason.contains("no track mixes with both"),
+        "{}",
+        d.reason
+    );
+}
+
+#[test]
+fn a_bridge_without_room_before_the_next_change_gives_way() {
+    let a = gridded(0, 120.0, 0.0, 200.0, "A minor");
+    let b = gridded(1, 126.0, 0.2, 200.0, "G major");
+    let c = gridded(7, 123.0, 0.1, 200.0, "E minor");
+    // Six seconds after the boundary: too short for four bars of bridge and two seconds of
+    // the incoming track alone.
+    let mut v = video(&[0.0, 20.0, 26.0], &[0, 0]);
+    v.segments[1].transition = Some(TransitionKind::Bridge);
+    let arr = arrange(
+        &plan(&v, &[0, 1]),
+        &v,
+        &by_row(vec![a, b]),
+        &bridge_track(c),
+    );
+    assert_ne!(arr.transitions[0].kind, TransitionKind::Bridge);
+    assert!(arr.transitions[0].bridge.is_none());
+    assert_eq!(arr.clips.len(), 2);
+    assert!(arr.clips.iter().all(|c| c.role == ClipRole::Main));
+}
+
+#[test]
+fn slerp_halfway_is_a_unit_vector_equally_near_both_sides() {
+    let a = [1.0f32, 0.0, 0.0];
+    let b = [0.0f32, 0.6, 0.8];
+    let m = bridge::slerp(&a, &b, 0.5).unwrap();
+    let dot = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+    assert!((dot(&m, &m) - 1.0).abs() < 1e-6);
+    assert!((dot(&m, &a) - dot(&m, &b)).abs() < 1e-6);
+    // Halfway along the great circle: 45° from each of two orthogonal vectors.
+    assert!((dot(&m, &a) - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-6);
+    let start = bridge::slerp(&a, &b, 0.0).unwrap();
+    assert!((dot(&start, &a) - 1.0).abs() < 1e-6);
+    assert_eq!(bridge::slerp(&a, &a, 0.5).unwrap(), a.to_vec());
+    assert!(bridge::slerp(&a, &[-1.0, 0.0, 0.0], 0.5).is_none());
 }

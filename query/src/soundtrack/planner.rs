@@ -405,7 +405,7 @@ impl Planner {
             PolicyChoice::Beam => Box::new(Beam::new(opts.beam_width, candidates)?),
             PolicyChoice::Trained(_) => unreachable!("planned above"),
         };
-        self.plan_with(video, opts, sequencer.as_mut())
+        self.plan_within(video, opts, sequencer.as_mut(), allowed)
     }
 
     /// Opens the policy file (once per planner) and returns its session, taken out of the
@@ -474,7 +474,7 @@ impl Planner {
     ) -> Result<SoundtrackPlan, QueryError> {
         let model = self.take_policy(path)?;
         let mut sequencer = self.policy_sequencer(model, opts, allowed)?;
-        let plan = self.plan_with(video, opts, &mut sequencer);
+        let plan = self.plan_within(video, opts, &mut sequencer, allowed);
         self.policies
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -517,11 +517,25 @@ impl Planner {
     }
 
     /// Plans `video` with any sequencer (e.g. a trained policy), timing the whole episode.
+    /// Bridge tracks come from the rows the options' filter allows, less their exclusions.
     pub fn plan_with(
         &self,
         video: &Video,
         opts: &PlanOptions,
         sequencer: &mut dyn Sequencer,
+    ) -> Result<SoundtrackPlan, QueryError> {
+        let allowed = self.allowed_rows(opts.filter.as_deref())?;
+        let allowed = self.without_excluded(allowed.as_ref(), &opts.exclude_ids, None)?;
+        self.plan_within(video, opts, sequencer, allowed.as_deref())
+    }
+
+    /// [`Planner::plan_with`] with bridge tracks from `allowed` (all rows when `None`).
+    fn plan_within(
+        &self,
+        video: &Video,
+        opts: &PlanOptions,
+        sequencer: &mut dyn Sequencer,
+        allowed: Option<&RoaringBitmap>,
     ) -> Result<SoundtrackPlan, QueryError> {
         let video = self.prepare(video)?;
         let budget = self.budget_for(&video)?;
@@ -529,16 +543,18 @@ impl Planner {
         let start = Instant::now();
         let outcome = run_episode(&objective, &video, budget, sequencer)?;
         let total_ms = start.elapsed().as_secs_f64() * 1e3;
-        self.to_plan(&video, &outcome, sequencer.name(), total_ms)
+        self.to_plan(&video, &outcome, sequencer.name(), total_ms, allowed)
     }
 
-    /// Track names and the totals of a finished episode.
+    /// Track names, the totals and the arrangement of a finished episode; bridge tracks come
+    /// from the rows `allowed` (all when `None`).
     pub fn to_plan(
         &self,
         video: &Video,
         outcome: &EpisodeOutcome,
         policy: &str,
         total_ms: f64,
+        allowed: Option<&RoaringBitmap>,
     ) -> Result<SoundtrackPlan, QueryError> {
         let rows: Vec<u64> = outcome.tracks();
         let fields = crate::search::fields::track_fields(
@@ -568,7 +584,8 @@ impl Planner {
             .into_iter()
             .map(|a| (a.row, a))
             .collect();
-        let arrangement = arrange::arrange(&plan, video, &analyses);
+        let bridges = arrange::find_bridges(&self.library, &plan, video, &analyses, allowed)?;
+        let arrangement = arrange::arrange(&plan, video, &analyses, &bridges);
         arrange::sync_offsets(&mut plan, &arrangement);
         plan.arrangement = Some(arrangement);
         Ok(plan)
@@ -600,12 +617,18 @@ impl PlanBatch<'_> {
         let placed = plan
             .segments
             .iter()
-            .filter(|s| s.action == PlannedAction::New);
-        self.used.extend(placed.map(|s| s.row as u32));
+            .filter(|s| s.action == PlannedAction::New)
+            .map(|s| s.row);
+        let bridges = plan
+            .arrangement
+            .iter()
+            .flat_map(|a| &a.transitions)
+            .filter_map(|t| t.bridge.as_ref().map(|b| b.row));
+        self.used.extend(placed.chain(bridges).map(|r| r as u32));
         Ok(plan)
     }
 
-    /// Rows placed by the batch's plans so far.
+    /// Rows placed by the batch's plans so far (their tracks and bridge tracks).
     pub fn used_rows(&self) -> &RoaringBitmap {
         &self.used
     }
