@@ -71,6 +71,11 @@ pub struct IngestArgs {
     /// version had and is still valid is carried over.
     #[arg(long)]
     no_index: bool,
+    /// Keep an int8 copy of each space's vectors for searching (`int8`: a quarter of the
+    /// memory, candidates re-ranked on f32) or not (`none`); the library keeps its choice until
+    /// told otherwise (new libraries: none).
+    #[arg(long, value_name = "none|int8")]
+    quantise: Option<segue::index::quantised::Quantisation>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -212,10 +217,13 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         progress: crate::progress::wanted(),
         text_encoder,
         audio,
-        index: if a.no_index {
-            segue::IndexPlan::none()
-        } else {
-            segue::IndexPlan::default()
+        index: segue::IndexPlan {
+            quantisation: a.quantise,
+            ..if a.no_index {
+                segue::IndexPlan::none()
+            } else {
+                segue::IndexPlan::default()
+            }
         },
         ..IngestOptions::new(catalog)
     };

@@ -208,6 +208,11 @@ pub struct ReindexArgs {
     /// Do not build the text index.
     #[arg(long)]
     no_text: bool,
+    /// Keep an int8 copy of each space's vectors for searching (`int8`: a quarter of the
+    /// memory, candidates re-ranked on f32) or not (`none`); the library keeps its choice until
+    /// told otherwise (new libraries: none).
+    #[arg(long, value_name = "none|int8")]
+    quantise: Option<segue::index::quantised::Quantisation>,
 }
 
 pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
@@ -225,13 +230,14 @@ pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
         ann: (!args.no_ann).then_some(params),
         text: !args.no_text,
         threads,
+        quantisation: args.quantise,
         ..IndexPlan::default()
     };
     let progress = crate::progress::wanted().then(index_progress_bar);
     let m = segue::search::reindex(&args.library, plan, progress)
         .with_context(|| format!("reindexing {}", args.library.display()))?;
     println!(
-        "{}: version {} with {} tracks; graphs: {}; text index: {}",
+        "{}: version {} with {} tracks; graphs: {}; text index: {}; vectors: {}",
         args.library.display(),
         m.library_version,
         m.rows,
@@ -250,6 +256,10 @@ pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
                 "{} docs, {:.1} s",
                 t.docs, t.build_seconds
             )),
+        match m.quantisation {
+            segue::index::quantised::Quantisation::Int8 => "f32 and int8",
+            segue::index::quantised::Quantisation::None => "f32",
+        }
     );
     Ok(())
 }

@@ -117,6 +117,13 @@ impl LibraryInfo {
                 a.rows
             ));
         }
+        for (space, q) in &m.quantised {
+            let bytes = m.file(&q.file).map_or(0, |f| f.bytes);
+            built.push(format!(
+                "{space} {} copy ({bytes} bytes, walked and scanned, re-ranked on f32)",
+                q.scheme.name()
+            ));
+        }
         for (name, rel) in &m.attachments {
             let bytes = m.file(rel).map_or(0, |f| f.bytes);
             built.push(format!("{name} ({bytes} bytes)"));

@@ -25,7 +25,8 @@ use crate::ann::tune::tune_search_ef;
 use crate::ann::{AnnGraph, HnswParams, build_graph, format::write_graph};
 use crate::error::{IndexError, IoContext, Result};
 use crate::layout::{self, ANN_DIR, TEXT_DIR};
-use crate::manifest::{AnnInfo, FileRef, Manifest, TextIndexInfo};
+use crate::manifest::{AnnInfo, FileRef, Manifest, QuantisedInfo, TextIndexInfo};
+use crate::quantised::{Quantisation, write_quantised};
 use crate::runtime::block_on;
 use crate::schema::{EmbeddingKind, col};
 use crate::text::{TextDoc, TextIndexWriter};
@@ -48,6 +49,9 @@ pub struct IndexPlan {
     pub max_unindexed_fraction: f64,
     /// Threads for the text index.
     pub threads: usize,
+    /// How the vectors are kept for searching; `None` keeps the previous version's choice
+    /// (f32 only for a new library).
+    pub quantisation: Option<Quantisation>,
 }
 
 impl Default for IndexPlan {
@@ -59,6 +63,7 @@ impl Default for IndexPlan {
             rebuild: false,
             max_unindexed_fraction: 0.1,
             threads: params.threads,
+            quantisation: None,
         }
     }
 }
@@ -80,6 +85,8 @@ pub(crate) struct Derived {
     pub files: Vec<FileRef>,
     pub ann: BTreeMap<String, AnnInfo>,
     pub text_index: Option<TextIndexInfo>,
+    pub quantisation: Quantisation,
+    pub quantised: BTreeMap<String, QuantisedInfo>,
 }
 
 /// Everything the builder needs to know about the version being made.
@@ -99,13 +106,23 @@ pub(crate) fn build(
     plan: &IndexPlan,
     progress: Progress<'_>,
 ) -> Result<Derived> {
-    let mut out = Derived::default();
+    let mut out = Derived {
+        quantisation: plan
+            .quantisation
+            .unwrap_or_else(|| v.base.map_or(Quantisation::None, |b| b.quantisation)),
+        ..Derived::default()
+    };
     for (kind, fref, dim) in v.vectors {
         let path = v.dir.join(&fref.path);
         let vectors = VectorFile::open(&path, *dim, fref)?;
         if let Some((info, file)) = ann_for(v, plan, *kind, &vectors, progress)? {
             out.files.push(file);
             out.ann.insert(kind.column().to_string(), info);
+        }
+        if out.quantisation == Quantisation::Int8 {
+            let (info, file) = quantised_for(v, plan, *kind, &vectors)?;
+            out.files.push(file);
+            out.quantised.insert(kind.column().to_string(), info);
         }
     }
     if let Some((info, files)) = text_for(v, plan, progress)? {
@@ -169,6 +186,38 @@ fn ann_for(
         },
         file,
     )))
+}
+
+/// The int8 copy of `vectors`: the previous version's when made from the same bytes (an
+/// append changes them, so it is rewritten: one pass over the vectors, about a second per
+/// million 128-d rows).
+fn quantised_for(
+    v: &NewVersion<'_>,
+    plan: &IndexPlan,
+    kind: EmbeddingKind,
+    vectors: &VectorFile,
+) -> Result<(QuantisedInfo, FileRef)> {
+    let previous = v
+        .base
+        .and_then(|b| Some((b.quantised.get(kind.column())?, b)))
+        .filter(|(info, _)| !plan.rebuild && info.vectors_crc32 == vectors.data_crc32())
+        .and_then(|(info, base)| Some((info.clone(), base.file(&info.file)?.clone())));
+    if let Some(kept) = previous {
+        return Ok(kept);
+    }
+    let start = Instant::now();
+    let rel = layout::quantised_file(kind, v.version);
+    crate::failpoint::hit("index-before-quantised-written");
+    let file = write_quantised(&v.dir.join(&rel), &rel, vectors)?;
+    Ok((
+        QuantisedInfo {
+            file: rel,
+            scheme: Quantisation::Int8,
+            vectors_crc32: vectors.data_crc32(),
+            build_seconds: start.elapsed().as_secs_f64(),
+        },
+        file,
+    ))
 }
 
 fn text_for(

@@ -75,16 +75,8 @@ pub fn top_k_normalised(
     }
     let dim = vectors.dim() as usize;
     let n_rows = vectors.rows();
-    let count = match rows {
-        Rows::All => n_rows,
-        Rows::Range(a, b) => b.min(n_rows).saturating_sub(a),
-        Rows::Set(set) => set.len(),
-    } as usize;
-    let threads = if count.saturating_mul(dim) >= PARALLEL_SCAN_ELEMENTS {
-        threads.clamp(1, 64)
-    } else {
-        1
-    };
+    let count = count_rows(rows, n_rows);
+    let threads = scan_threads(count, dim, threads);
     let kernel = crate::kernels::selected();
     let data = vectors.as_slice();
     Ok(scan(rows, n_rows, k, threads, |row| {
@@ -93,9 +85,28 @@ pub fn top_k_normalised(
     }))
 }
 
+/// Threads for a scan of `count` rows of `dim` elements: up to `threads` for large scans, one
+/// for small ones (starting threads would cost more than they save).
+pub(crate) fn scan_threads(count: usize, dim: usize, threads: usize) -> usize {
+    if count.saturating_mul(dim) >= PARALLEL_SCAN_ELEMENTS {
+        threads.clamp(1, 64)
+    } else {
+        1
+    }
+}
+
+/// The rows of `rows` below `n_rows`.
+pub(crate) fn count_rows(rows: Rows<'_>, n_rows: u64) -> usize {
+    (match rows {
+        Rows::All => n_rows,
+        Rows::Range(a, b) => b.min(n_rows).saturating_sub(a),
+        Rows::Set(set) => set.len(),
+    }) as usize
+}
+
 /// The scan behind [`top_k_normalised`]: the `k` best of `rows` (those below `n_rows`) by
 /// `score`, on `threads` threads.
-fn scan(
+pub(crate) fn scan(
     rows: Rows<'_>,
     n_rows: u64,
     k: usize,

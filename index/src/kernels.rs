@@ -25,6 +25,8 @@ type DotFn = fn(&[f32], &[f32]) -> f32;
 /// Row-by-row dot products; implementations must tolerate any input without panicking
 /// (callers go through [`Kernel::dot_many`], which validates shapes first).
 type DotManyFn = fn(&[f32], &[f32], usize, &mut [f32]);
+/// `Σ a_i · b_i` of i16 query codes and i8 row codes.
+type DotI8Fn = fn(&[i16], &[i8]) -> i32;
 
 /// One implementation of the kernels, usable on this CPU.
 #[derive(Clone, Copy)]
@@ -151,6 +153,21 @@ pub fn available() -> Vec<Kernel> {
 pub fn selected() -> &'static Kernel {
     static SELECTED: OnceLock<Kernel> = OnceLock::new();
     SELECTED.get_or_init(|| available().first().copied().unwrap_or(SCALAR))
+}
+
+/// `Σ a_i · b_i` of i16 query codes and i8 row codes (the int8 copies of
+/// [`crate::quantised`]), with the fastest implementation this CPU has (AVX2, else scalar).
+#[inline]
+pub fn dot_i8(a: &[i16], b: &[i8]) -> i32 {
+    static SELECTED: OnceLock<DotI8Fn> = OnceLock::new();
+    let f = SELECTED.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(f) = x86::avx2_int8() {
+            return f;
+        }
+        scalar::dot_i8
+    });
+    f(a, b)
 }
 
 /// Dot product with the selected kernel; see [`Kernel::dot`].

@@ -37,6 +37,11 @@ pub fn vector_file(kind: EmbeddingKind, version: u64) -> String {
     format!("{VECTORS_DIR}/{}.v{version:06}.f32", kind.column())
 }
 
+/// Relative path of the int8 copy of `kind`'s vectors in library version `version`.
+pub fn quantised_file(kind: EmbeddingKind, version: u64) -> String {
+    format!("{VECTORS_DIR}/{}.v{version:06}.i8", kind.column())
+}
+
 /// Relative path of the HNSW graph of `kind` built in library version `version`.
 pub fn ann_file(kind: EmbeddingKind, version: u64) -> String {
     format!("{ANN_DIR}/{}.v{version:06}.hnsw", kind.column())

@@ -20,6 +20,7 @@ pub mod layout;
 pub mod library;
 pub mod manifest;
 pub mod outputs;
+pub mod quantised;
 pub mod runtime;
 pub mod schema;
 pub mod text;

@@ -11,6 +11,7 @@ use lance::dataset::builder::DatasetBuilder;
 use crate::ann::AnnGraph;
 use crate::error::{IndexError, Result};
 use crate::manifest::Manifest;
+use crate::quantised::QuantisedVectors;
 use crate::runtime::block_on;
 use crate::schema::{Dims, EmbeddingKind, col};
 use crate::text::TextIndex;
@@ -27,6 +28,7 @@ pub struct Library {
     dataset: Dataset,
     vectors: BTreeMap<EmbeddingKind, VectorFile>,
     ann: BTreeMap<EmbeddingKind, AnnGraph>,
+    quantised: BTreeMap<EmbeddingKind, QuantisedVectors>,
     text: Option<TextIndex>,
 }
 
@@ -98,6 +100,7 @@ impl Library {
             dataset,
             vectors,
             ann: BTreeMap::new(),
+            quantised: BTreeMap::new(),
             text: None,
         })
     }
@@ -137,6 +140,25 @@ impl Library {
                 ));
             }
             self.ann.insert(kind, graph);
+        }
+        for kind in EmbeddingKind::ALL {
+            let Some(info) = self.manifest.quantised.get(kind.column()) else {
+                continue;
+            };
+            let (Some(vectors), Some(fref)) =
+                (self.vectors.get(&kind), self.manifest.file(&info.file))
+            else {
+                return Err(IndexError::corrupt(
+                    &manifest_path,
+                    format!(
+                        "quantised vectors {} without their embedding or not among the \
+                         version's files",
+                        info.file
+                    ),
+                ));
+            };
+            let file = QuantisedVectors::open(&self.dir.join(&info.file), fref, vectors)?;
+            self.quantised.insert(kind, file);
         }
         if let Some(info) = &self.manifest.text_index {
             for rel in &info.files {
@@ -201,6 +223,12 @@ impl Library {
     /// `0..graph.rows()`; later rows must be scanned exactly.
     pub fn ann(&self, kind: EmbeddingKind) -> Option<&AnnGraph> {
         self.ann.get(&kind)
+    }
+
+    /// The int8 copy of one embedding space's vectors, if this version keeps one (see
+    /// [`crate::quantised`]).
+    pub fn quantised(&self, kind: EmbeddingKind) -> Option<&QuantisedVectors> {
+        self.quantised.get(&kind)
     }
 
     /// The full-text index, if this version has one.

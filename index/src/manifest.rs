@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::atomic::atomic_write;
 use crate::error::{IndexError, IoContext, Result};
+use crate::quantised::Quantisation;
 
 /// Value of the `format` field: guards against opening some other JSON file as a library.
 pub const FORMAT_NAME: &str = "segue-library";
@@ -55,6 +56,28 @@ pub struct Manifest {
     /// fitted soundtrack model. Later versions carry them over until they are replaced.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attachments: BTreeMap<String, String>,
+    /// How the vectors are kept for searching (chosen at ingest or reindex; later versions
+    /// keep the choice). Absent in manifests from before the choice existed: f32 only.
+    #[serde(default, skip_serializing_if = "is_f32_only")]
+    pub quantisation: Quantisation,
+    /// The quantised copy of each embedding space's vectors, by column name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quantised: BTreeMap<String, QuantisedInfo>,
+}
+
+fn is_f32_only(q: &Quantisation) -> bool {
+    *q == Quantisation::None
+}
+
+/// The quantised copy of one embedding space ([`crate::quantised`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuantisedInfo {
+    /// The file (one of `files`).
+    pub file: String,
+    pub scheme: Quantisation,
+    /// CRC-32 of the f32 vector data it was made from.
+    pub vectors_crc32: u32,
+    pub build_seconds: f64,
 }
 
 /// An HNSW graph of one embedding space.

@@ -413,6 +413,8 @@ impl LibraryWriter {
         manifest.files.extend(derived.files);
         manifest.ann = derived.ann;
         manifest.text_index = derived.text_index;
+        manifest.quantisation = derived.quantisation;
+        manifest.quantised = derived.quantised;
         // Attachments: the base's, then this change's (which replace same-named ones).
         let mut attachments: Vec<(String, FileRef)> = self
             .base
@@ -512,6 +514,8 @@ impl LibraryWriter {
             ann: Default::default(),
             text_index: None,
             attachments: Default::default(),
+            quantisation: Default::default(),
+            quantised: Default::default(),
         })
     }
 

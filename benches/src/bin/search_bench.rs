@@ -30,6 +30,7 @@ use segue_index::ann::tune::tune_search_ef;
 use segue_index::ann::{AnnGraph, GraphBuilder, HnswParams, build_graph};
 use segue_index::exact::{Rows, top_k_normalised};
 use segue_index::manifest::FileRef;
+use segue_index::quantised::{QuantisedVectors, top_k_quantised, write_quantised};
 use segue_index::vectors::{VectorFile, VectorFileWriter};
 use segue_query::search::vector::{self, Plan, VectorSearch};
 
@@ -64,6 +65,9 @@ struct Cli {
     /// Skip hnswlib (when .bench-venv is missing).
     #[arg(long)]
     no_hnswlib: bool,
+    /// Skip the int8 copy's sweep (walk and scan on int8 codes, re-rank on f32).
+    #[arg(long)]
+    no_int8: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,6 +407,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
             .map(|q| {
                 let (hits, p) = vector::search(&VectorSearch {
                     vectors: v,
+                    quantised: None,
                     graph: Some(&graph),
                     query: q,
                     k: K,
@@ -430,11 +435,99 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         );
     }
 
+    if !cli.no_int8 {
+        int8_sweep(cli, &data, &graph, &graph_path, &efs, &exact_truth)?;
+    }
+
     calibrate_planner(&data, &graph);
 
     if !cli.no_hnswlib {
         hnswlib(cli, &data, &truth_path)?;
     }
+    Ok(())
+}
+
+/// The same ef sweep and filters over the int8 copy of the vectors (written once under
+/// `--work`): the walk computes int8 similarities, and its `ef` best are re-ranked on the f32
+/// rows. Also the bytes each side's search keeps resident.
+fn int8_sweep(
+    cli: &Cli,
+    data: &Data,
+    graph: &AnnGraph,
+    graph_path: &Path,
+    efs: &[usize],
+    exact_truth: &[Vec<u64>],
+) -> anyhow::Result<()> {
+    let v = &data.vectors;
+    let path = cli
+        .work
+        .join(format!("quantised-{}x{}.i8", v.rows(), v.dim()));
+    let t = Instant::now();
+    let fref = write_quantised(&path, "quantised", v)?;
+    let write_secs = t.elapsed().as_secs_f64();
+    let q8 = QuantisedVectors::open(&path, &fref, v)?;
+    let graph_bytes = std::fs::metadata(graph_path)?.len();
+    let f32_bytes = v.rows() * u64::from(v.dim()) * 4;
+    println!(
+        "
+int8 copy: {:.1} MiB written in {write_secs:.2} s; searched bytes: int8 codes + graph          {:.1} MiB, f32 + graph {:.1} MiB (the f32 rows are read only to re-rank each walk's          ef best)",
+        fref.bytes as f64 / 1048576.0,
+        (fref.bytes + graph_bytes) as f64 / 1048576.0,
+        (f32_bytes + graph_bytes) as f64 / 1048576.0,
+    );
+    println!("\n| ef | int8 recall@10 | int8 QPS (1 thread) |\n|---:|---:|---:|");
+    let mut best: Option<(usize, f64)> = None;
+    for &ef in efs {
+        let search = |q: &Vec<f32>| {
+            let mut budget = usize::MAX;
+            graph
+                .search_quantised_within(v, &q8, q, K, ef, None, &mut budget)
+                .expect("queries have the vectors' dimension")
+                .unwrap_or_default()
+        };
+        for q in data.queries.iter().take(100) {
+            std::hint::black_box(search(q));
+        }
+        let t = Instant::now();
+        let got: Vec<Vec<u64>> = data
+            .queries
+            .iter()
+            .map(|q| search(q).iter().map(|h| h.row).collect())
+            .collect();
+        let qps = data.queries.len() as f64 / t.elapsed().as_secs_f64();
+        let r = recall(exact_truth, &got);
+        println!("| {ef} | {r:.4} | {qps:.0} |");
+        if r >= 0.95 && best.is_none_or(|(_, q)| qps > q) {
+            best = Some((ef, qps));
+        }
+    }
+    match best {
+        Some((ef, qps)) => println!(
+            "
+segue int8: {qps:.0} QPS at recall@10 >= 0.95 (ef {ef})"
+        ),
+        None => println!(
+            "
+segue int8: recall@10 >= 0.95 not reached at these ef"
+        ),
+    }
+    let t = Instant::now();
+    let got: Vec<Vec<u64>> = data
+        .queries
+        .iter()
+        .map(|q| {
+            top_k_quantised(v, &q8, q, K, Rows::All, 2)
+                .expect("queries have the vectors' dimension")
+                .iter()
+                .map(|h| h.row)
+                .collect()
+        })
+        .collect();
+    println!(
+        "int8 scan (2 threads) with f32 re-rank: recall@10 {:.4} at {:.0} QPS",
+        recall(exact_truth, &got),
+        data.queries.len() as f64 / t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::error::{IndexError, IoContext, Result};
 use crate::exact::{Hit, check_query_dim};
 use crate::kernels::{self, Kernel};
 use crate::manifest::FileRef;
+use crate::quantised::{QuantisedQuery, QuantisedVectors, rerank};
 use crate::vectors::VectorFile;
 
 /// A read-only HNSW graph over rows `0..rows()` of one vector file.
@@ -243,16 +244,68 @@ impl AnnGraph {
     ) -> Result<Option<Vec<Hit>>> {
         self.check_vectors(vectors)?;
         check_query_dim(query, self.header.dim)?;
-        if k == 0 || self.header.entry == NO_NODE {
-            return Ok(Some(vec![]));
-        }
-        let kernel = kernels::selected();
-        let data = vectors.as_slice();
-        let dim = vectors.dim() as usize;
-        let sim = |node: u32| -> f32 {
-            let s = node as usize * dim;
-            kernel.dot(query, &data[s..s + dim])
+        let rows = F32Rows {
+            kernel: kernels::selected(),
+            data: vectors.as_slice(),
+            dim: vectors.dim() as usize,
+            query,
         };
+        let hits = self.walk(&rows, k, ef, allowed, budget);
+        Ok(hits.map(|mut h| {
+            h.truncate(k);
+            h
+        }))
+    }
+
+    /// [`AnnGraph::search_within`] walking the int8 copy of the vectors (a quarter of the
+    /// bytes), then re-ranking the walk's `ef` best on the f32 rows: the hits and their scores
+    /// are exact for the rows the walk found.
+    #[allow(clippy::too_many_arguments)]
+    pub fn search_quantised_within(
+        &self,
+        vectors: &VectorFile,
+        quantised: &QuantisedVectors,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
+        budget: &mut usize,
+    ) -> Result<Option<Vec<Hit>>> {
+        self.check_vectors(vectors)?;
+        if quantised.dim() != self.header.dim || quantised.rows() < u64::from(self.header.rows) {
+            return Err(IndexError::InvalidArgument(format!(
+                "quantised file {} (dim {}, {} rows) does not cover the graph {} (dim {}, {} rows)",
+                quantised.path().display(),
+                quantised.dim(),
+                quantised.rows(),
+                self.path.display(),
+                self.header.dim,
+                self.header.rows
+            )));
+        }
+        let q = quantised.query(query)?;
+        let rows = Int8Rows {
+            quantised,
+            query: &q,
+        };
+        let hits = self.walk(&rows, k, ef, allowed, budget);
+        Ok(hits.map(|h| rerank(vectors, query, h, k)))
+    }
+
+    /// The walk of a search: the best `max(ef, k)` graph rows by `rows`' similarity, best
+    /// first, or `None` when it gave up over `budget`.
+    fn walk<S: Similarity>(
+        &self,
+        rows: &S,
+        k: usize,
+        ef: usize,
+        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
+        budget: &mut usize,
+    ) -> Option<Vec<Hit>> {
+        if k == 0 || self.header.entry == NO_NODE {
+            return Some(vec![]);
+        }
+        let sim = |node: u32| rows.sim(node);
         // Greedy descent through the upper layers.
         let mut ep = self.header.entry;
         let mut ep_sim = sim(ep);
@@ -273,10 +326,7 @@ impl AnnGraph {
             }
         }
         let walk = Walk {
-            kernel,
-            data,
-            dim,
-            query,
+            rows,
             ef: ef.max(k),
             allowed,
             budget: *budget,
@@ -285,11 +335,7 @@ impl AnnGraph {
             self.search_layer0(&walk, ep, ep_sim, visited)
         });
         *budget = budget.saturating_sub(computed);
-        let Some(mut results) = results else {
-            return Ok(None);
-        };
-        results.truncate(k);
-        Ok(Some(results))
+        results
     }
 
     /// `vectors` must be the kind the graph was opened with: its dimension, and at least its
@@ -314,18 +360,15 @@ impl AnnGraph {
         Ok(())
     }
 
-    fn search_layer0(
+    fn search_layer0<S: Similarity>(
         &self,
-        w: &Walk<'_>,
+        w: &Walk<'_, S>,
         ep: u32,
         ep_sim: f32,
         visited: &mut Visited,
     ) -> (Option<Vec<Hit>>, usize) {
         let Walk {
-            kernel,
-            data,
-            dim,
-            query,
+            rows,
             ef,
             allowed,
             budget,
@@ -354,7 +397,7 @@ impl AnnGraph {
             fresh.clear();
             for &nb in self.links0(c.node) {
                 if visited.insert(nb) {
-                    prefetch(&data[nb as usize * dim..]);
+                    rows.prefetch(nb);
                     fresh.push(nb);
                 }
             }
@@ -363,8 +406,7 @@ impl AnnGraph {
                 return (None, computed);
             }
             for &nb in &fresh {
-                let s = nb as usize * dim;
-                let sim = kernel.dot(query, &data[s..s + dim]);
+                let sim = rows.sim(nb);
                 let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.get().sim);
                 if results.len() < ef || sim > worst {
                     candidates.push(Scored { sim, node: nb });
@@ -394,15 +436,66 @@ impl AnnGraph {
     }
 }
 
-/// What one layer-0 walk needs besides the graph.
-#[derive(Clone, Copy)]
-struct Walk<'a> {
+/// The similarity a walk ranks nodes by.
+trait Similarity {
+    fn sim(&self, node: u32) -> f32;
+    /// Starts loading what `sim(node)` will read.
+    fn prefetch(&self, node: u32);
+}
+
+/// The f32 rows' dot product with the query.
+struct F32Rows<'a> {
     kernel: &'a Kernel,
     data: &'a [f32],
     dim: usize,
     query: &'a [f32],
+}
+
+impl Similarity for F32Rows<'_> {
+    #[inline]
+    fn sim(&self, node: u32) -> f32 {
+        let s = node as usize * self.dim;
+        self.kernel.dot(self.query, &self.data[s..s + self.dim])
+    }
+
+    #[inline]
+    fn prefetch(&self, node: u32) {
+        prefetch(&self.data[node as usize * self.dim..]);
+    }
+}
+
+/// The int8 codes' approximate similarity.
+struct Int8Rows<'a> {
+    quantised: &'a QuantisedVectors,
+    query: &'a QuantisedQuery,
+}
+
+impl Similarity for Int8Rows<'_> {
+    #[inline]
+    fn sim(&self, node: u32) -> f32 {
+        self.quantised.similarity(self.query, node as usize)
+    }
+
+    #[inline]
+    fn prefetch(&self, node: u32) {
+        prefetch(self.quantised.row(node as usize));
+    }
+}
+
+/// What one layer-0 walk needs besides the graph.
+struct Walk<'a, S> {
+    rows: &'a S,
     ef: usize,
     allowed: Option<&'a (dyn Fn(u32) -> bool + Sync)>,
     /// Similarities the walk may compute before it gives up.
     budget: usize,
 }
+
+// Not derived: a derive would ask `S: Copy`, while only the reference is copied.
+impl<S> Clone for Walk<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Walk<'_, S> {}

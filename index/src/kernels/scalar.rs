@@ -31,3 +31,12 @@ pub fn dot_many(query: &[f32], matrix: &[f32], dim: usize, out: &mut [f32]) {
         *o = dot(query, row);
     }
 }
+
+/// `Σ a_i · b_i` of i16 query codes and i8 row codes over the first `min(a.len(), b.len())`
+/// elements, in i32 (see [`crate::quantised`] for why it cannot overflow).
+pub fn dot_i8(a: &[i16], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum()
+}

@@ -16,6 +16,8 @@ fn sample() -> Manifest {
         ann: BTreeMap::new(),
         text_index: None,
         attachments: Default::default(),
+        quantisation: Default::default(),
+        quantised: Default::default(),
     }
 }
 

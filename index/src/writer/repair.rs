@@ -245,6 +245,8 @@ fn rebuilt_from_lance(dir: &Path) -> Result<Manifest> {
         ann: Default::default(),
         text_index: None,
         attachments,
+        quantisation: Default::default(),
+        quantised: Default::default(),
     })
 }
 

@@ -167,3 +167,35 @@ crash_tests! {
     publish_before_manifest => "publish-before-manifest",
     publish_after_manifest => "publish-after-manifest",
 }
+
+/// A crash while an append writes the int8 copy of the vectors (a library that keeps one, so
+/// the child's append writes it too) leaves v1 with its own copy; the next ingest recovers.
+#[test]
+fn append_crashing_while_writing_the_int8_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = tmp.path().join("lib");
+    let base = rows("b", 4, 5);
+    let cat = write(tmp.path(), "base.csv", csv_doc(&base));
+    let mut o = opts(&cat);
+    o.index.quantisation = Some(segue_index::quantised::Quantisation::Int8);
+    ingest(&lib, &o).expect("the base ingest");
+    let before = snapshot(&lib);
+    let crashed = rows("c", 6, 3);
+    let cat = write(tmp.path(), "crashed.csv", csv_doc(&crashed));
+    crash("index-before-quantised-written", &lib, &cat);
+
+    let l = open(&lib);
+    assert_eq!(snapshot_of(&l), before, "the library is still at v1");
+    assert!(l.quantised(segue_index::EmbeddingKind::Audio).is_some());
+    l.verify().unwrap();
+    drop(l);
+    let more = rows("m", 3, 4);
+    let s = ingest_ok(&lib, tmp.path(), "more.csv", csv_doc(&more));
+    assert_eq!((s.library_version, s.total_tracks), (2, 7));
+    let l = open(&lib);
+    let q8 = l
+        .quantised(segue_index::EmbeddingKind::Audio)
+        .expect("the choice is kept");
+    assert_eq!(q8.rows(), 7);
+    assert_no_garbage(&lib);
+}

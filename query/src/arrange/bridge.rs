@@ -122,6 +122,7 @@ pub fn find_bridges(
         let k = POOL + placed.len() as usize;
         let (hits, _) = vector::search(&VectorSearch {
             vectors: file,
+            quantised: library.quantised(EmbeddingKind::Audio),
             graph: library.ann(EmbeddingKind::Audio),
             query: &mid,
             k,

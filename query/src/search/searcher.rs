@@ -514,6 +514,7 @@ impl Searcher {
         let ef = ef.unwrap_or_else(|| self.default_ef(space).max(2 * k));
         Ok(vector::search(&VectorSearch {
             vectors,
+            quantised: self.library.quantised(space),
             graph: self.library.ann(space),
             query: q,
             k,

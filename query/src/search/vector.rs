@@ -6,6 +6,7 @@ use roaring::RoaringBitmap;
 use segue_index::IndexError;
 use segue_index::ann::AnnGraph;
 use segue_index::exact::{Hit, Rows, top_k_normalised};
+use segue_index::quantised::{QuantisedVectors, top_k_quantised};
 use segue_index::vectors::VectorFile;
 
 /// How a vector query was answered (reported in [`crate::search::SearchStats`]).
@@ -25,6 +26,9 @@ pub enum Plan {
 #[derive(Debug, Clone, Copy)]
 pub struct VectorSearch<'a> {
     pub vectors: &'a VectorFile,
+    /// The int8 copy of the vectors, walked and scanned instead of them when present (the
+    /// final candidates are re-ranked on `vectors`).
+    pub quantised: Option<&'a QuantisedVectors>,
     pub graph: Option<&'a AnnGraph>,
     /// Normalised query of the vectors' dimension.
     pub query: &'a [f32],
@@ -51,6 +55,15 @@ pub const COST_RATIO: f64 = 8.0;
 /// about twice the scan's cost and never loses recall to a bad estimate.
 pub const WALK_BUDGET_PER_ALLOWED_ROW: f64 = 1.0;
 
+/// The top-k over `rows` by a scan: of the int8 copy re-ranked on f32 when there is one, else
+/// (and always for a request that asks for exact search: the ground truth) of the f32 rows.
+fn scan(s: &VectorSearch<'_>, rows: Rows<'_>) -> Result<Vec<Hit>, IndexError> {
+    match s.quantised.filter(|_| !s.exact) {
+        Some(q) => top_k_quantised(s.vectors, q, s.query, s.k, rows, s.threads),
+        None => top_k_normalised(s.vectors, s.query, s.k, rows, s.threads),
+    }
+}
+
 /// `k` best rows (fewer only if fewer are allowed), best first, and how they were found.
 pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
     let rows = s.vectors.rows();
@@ -60,10 +73,7 @@ pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
         None => Rows::All,
     };
     let Some(graph) = s.graph.filter(|g| g.rows() > 0 && !s.exact) else {
-        return Ok((
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads)?,
-            Plan::Exact,
-        ));
+        return Ok((scan(s, exact_rows)?, Plan::Exact));
     };
     let in_graph = graph.rows();
     // Allowed rows the graph can return, and those it cannot (appended since it was built).
@@ -78,10 +88,7 @@ pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
         || graph_allowed <= s.k as u64
         || selectivity * selectivity <= COST_RATIO * s.ef as f64 / in_graph as f64
     {
-        return Ok((
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads)?,
-            Plan::Exact,
-        ));
+        return Ok((scan(s, exact_rows)?, Plan::Exact));
     }
     let want = (s.k as u64).min(graph_allowed) as usize;
     let filter = s.allowed.map(|a| move |r: u32| a.contains(r));
@@ -92,8 +99,11 @@ pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
         None => usize::MAX,
     };
     let mut ef = s.ef.max(s.k);
-    let walk = |ef: usize, budget: &mut usize| {
-        graph.search_within(s.vectors, s.query, s.k, ef, filter_ref, budget)
+    let walk = |ef: usize, budget: &mut usize| match s.quantised {
+        Some(q) => {
+            graph.search_quantised_within(s.vectors, q, s.query, s.k, ef, filter_ref, budget)
+        }
+        None => graph.search_within(s.vectors, s.query, s.k, ef, filter_ref, budget),
     };
     let mut hits = walk(ef, &mut budget)?;
     // Widen until k allowed rows are found; a filter correlated with the embedding can leave
@@ -108,10 +118,7 @@ pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
     let Some(mut hits) = hits.filter(|h| h.len() >= want) else {
         // Over budget, or the walk cannot reach k allowed rows (a disconnected corner of the
         // graph): scan.
-        return Ok((
-            top_k_normalised(s.vectors, s.query, s.k, exact_rows, s.threads)?,
-            Plan::GraphThenExact,
-        ));
+        return Ok((scan(s, exact_rows)?, Plan::GraphThenExact));
     };
     let mut plan = Plan::Graph { ef };
     if in_graph < rows {
@@ -119,9 +126,9 @@ pub fn search(s: &VectorSearch<'_>) -> Result<(Vec<Hit>, Plan), IndexError> {
             Rows::Set(a) => {
                 let mut t = a.clone();
                 t.remove_range(..in_graph as u32);
-                top_k_normalised(s.vectors, s.query, s.k, Rows::Set(&t), s.threads)?
+                scan(s, Rows::Set(&t))?
             }
-            other => top_k_normalised(s.vectors, s.query, s.k, other, s.threads)?,
+            other => scan(s, other)?,
         };
         if !tail.is_empty() {
             hits.extend(tail);

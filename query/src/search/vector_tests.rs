@@ -53,6 +53,7 @@ fn a_filter_correlated_with_the_vectors_ends_in_a_scan_with_exact_results() {
     let query = data[10].clone();
     let search = VectorSearch {
         vectors: &vectors,
+        quantised: None,
         graph: Some(&graph),
         query: &query,
         k: 10,

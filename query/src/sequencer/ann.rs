@@ -160,6 +160,7 @@ impl<'a> AnnCandidates<'a> {
             let file = self.library.vectors(*kind).expect("checked above");
             let (hits, _) = vector::search(&VectorSearch {
                 vectors: file,
+                quantised: self.library.quantised(*kind),
                 graph: self.library.ann(*kind),
                 query: &q,
                 k: self.fetch,

@@ -25,6 +25,7 @@ mod damage;
 mod filters;
 mod graph;
 mod like;
+mod quantised;
 mod reopen;
 mod rerank;
 mod words;
