@@ -156,13 +156,14 @@ pub fn selected() -> &'static Kernel {
 }
 
 /// `Σ a_i · b_i` of i16 query codes and i8 row codes (the int8 copies of
-/// [`crate::quantised`]), with the fastest implementation this CPU has (AVX2, else scalar).
+/// [`crate::quantised`]), with the fastest implementation this CPU has (AVX-512BW, AVX2, else
+/// scalar).
 #[inline]
 pub fn dot_i8(a: &[i16], b: &[i8]) -> i32 {
     static SELECTED: OnceLock<DotI8Fn> = OnceLock::new();
     let f = SELECTED.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
-        if let Some(f) = x86::avx2_int8() {
+        if let Some(f) = x86::avx512_int8().or_else(x86::avx2_int8) {
             return f;
         }
         scalar::dot_i8

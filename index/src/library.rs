@@ -231,6 +231,13 @@ impl Library {
         self.quantised.get(&kind)
     }
 
+    /// This library searching its f32 vectors only, as if it kept no int8 copies (to compare
+    /// the two on the same graph; the version on disk is unchanged).
+    pub fn without_quantised(mut self) -> Library {
+        self.quantised.clear();
+        self
+    }
+
     /// The full-text index, if this version has one.
     pub fn text_index(&self) -> Option<&TextIndex> {
         self.text.as_ref()

@@ -64,6 +64,7 @@ def ingest(
     text_dim=None,
     batch_rows=8192,
     index=True,
+    quantise=None,
     progress=False,
     on_progress=None,
 ):
@@ -75,6 +76,9 @@ def ingest(
     writes each bad one to ``rejects`` (default ``LIBRARY/reports/...-rejects.jsonl``).
     ``audio_emb``/``text_emb``: embedding files (``.npy``, or raw float32 with ``audio_dim``/
     ``text_dim``) in catalogue row order. ``index=False`` skips building the search indexes.
+    ``quantise``: ``"int8"`` keeps an int8 copy of the vectors that searches walk and scan (a
+    quarter of the memory; the final candidates are re-ranked on float32), ``"none"`` drops it;
+    by default the library keeps its choice (a new library: none).
 
     ``progress=True`` draws a tqdm bar (a plain line on stderr without tqdm);
     ``on_progress(report)`` receives ``rows_read``, ``done``, ``total`` and
@@ -100,6 +104,7 @@ def ingest(
             text_dim=text_dim,
             batch_rows=batch_rows,
             index=index,
+            quantise=quantise,
             on_progress=bar or on_progress,
         )
     finally:

@@ -234,6 +234,7 @@ def ingest(
     text_dim: Optional[int] = None,
     batch_rows: int = 8192,
     index: bool = True,
+    quantise: Optional[Literal["none", "int8"]] = None,
     on_progress: Optional[Callable[[Dict[str, int]], Optional[bool]]] = None,
 ) -> Dict[str, Any]:
     """Ingests a catalogue as one new library version; see ``segue.ingest``."""

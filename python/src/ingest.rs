@@ -21,7 +21,7 @@ use crate::library::json_to_py;
 #[pyo3(signature = (
     library, catalog, *, format="auto", on_duplicate="error", skip_bad_rows=false,
     rejects=None, audio_emb=None, text_emb=None, audio_dim=None, text_dim=None,
-    batch_rows=8192, index=true, on_progress=None
+    batch_rows=8192, index=true, quantise=None, on_progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn ingest<'py>(
@@ -38,8 +38,13 @@ pub fn ingest<'py>(
     text_dim: Option<u32>,
     batch_rows: usize,
     index: bool,
+    quantise: Option<&str>,
     on_progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let quantisation = quantise
+        .map(|q| q.parse::<segue::index::quantised::Quantisation>())
+        .transpose()
+        .map_err(|e| bad_input(format!("quantise: {e}")))?;
     let format: CatalogFormat = format
         .parse()
         .map_err(|e: String| bad_input(format!("format: {e}")))?;
@@ -67,10 +72,13 @@ pub fn ingest<'py>(
         batch_rows,
         progress: false,
         on_progress: Some(progress_callback(on_progress, raised.clone())),
-        index: if index {
-            segue::IndexPlan::default()
-        } else {
-            segue::IndexPlan::none()
+        index: segue::IndexPlan {
+            quantisation,
+            ..if index {
+                segue::IndexPlan::default()
+            } else {
+                segue::IndexPlan::none()
+            }
         },
         ..IngestOptions::new(catalog)
     };

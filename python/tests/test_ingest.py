@@ -1,6 +1,7 @@
 """Ingesting from Python: summaries, progress, cancelling, and errors that name the file, row
 and field while publishing nothing."""
 
+import numpy as np
 import pytest
 
 import segue
@@ -75,6 +76,7 @@ def test_duplicates_follow_on_duplicate(fresh_library, catalog):
         ({"format": "xml"}, segue.BadInputError, "unknown format"),
         ({"on_duplicate": "merge"}, segue.BadInputError, "unknown duplicate policy"),
         ({"batch_rows": 0}, segue.BadInputError, "batch_rows"),
+        ({"quantise": "int4"}, segue.BadInputError, "quantise"),
         ({"on_progress": 3}, segue.BadInputError, "callable"),
         ({"progress": True, "on_progress": print}, segue.BadInputError, "not both"),
         ({"colour": "red"}, TypeError, "colour"),
@@ -90,3 +92,13 @@ def test_a_missing_catalogue_is_an_error_naming_it(tmp_path):
     with pytest.raises(segue.SegueError, match="absent.csv") as e:
         segue.ingest(tmp_path / "lib", tmp_path / "absent.csv")
     assert isinstance(e.value, (segue.BadInputError, segue.SegueIOError))
+
+
+def test_an_int8_library_searches_with_the_same_best_hit(tmp_path, catalog):
+    segue.ingest(tmp_path / "lib", catalog, quantise="int8")
+    lib = segue.Library.open(tmp_path / "lib")
+    assert any("int8 copy" in b for b in lib.info()["built"])
+    q = np.arange(AUDIO_DIM, dtype=np.float32)
+    plain = lib.search(vector=q, k=5, exact=True, output="dicts")
+    quick = lib.search(vector=q, k=5, output="dicts")
+    assert quick[0]["track_id"] == plain[0]["track_id"]

@@ -56,6 +56,10 @@ struct Cli {
     /// One line per transition: video, kind, reason, on-bar flags, ΔLUFS.
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Force this transition at every segment of every video (e.g. `bridge`, to measure bridges
+    /// where the plans' own switches never call for one).
+    #[arg(long)]
+    force: Option<TransitionKind>,
 }
 
 const SHORT_TERM_S: f64 = 3.0;
@@ -122,6 +126,17 @@ fn main() -> anyhow::Result<()> {
         .vectors(EmbeddingKind::Audio)
         .context("the library has no audio space")?;
     let mut rows = vec!["video,kind,from,to,out_on_bar,in_on_bar,delta_lufs,reason".to_string()];
+    let videos: Vec<_> = videos
+        .into_iter()
+        .map(|mut v| {
+            for s in v.segments.iter_mut().skip(1) {
+                s.transition = cli.force.or(s.transition);
+            }
+            v
+        })
+        .collect();
+    // The audio cosine of the two tracks at every switch that is not a cut.
+    let mut cosines: Vec<f32> = Vec::new();
     for video in &videos {
         let plan = planner.plan(video, &opts)?;
         let arrangement = plan
@@ -145,6 +160,9 @@ fn main() -> anyhow::Result<()> {
             let hops = if t.bridge.is_some() { 2 } else { 1 };
             let (a, b) = (&analyses[&t.from_track], &analyses[&t.to_track]);
             let cosine = dot(audio.row(a.row as usize), audio.row(b.row as usize)) as f32;
+            if t.kind != TransitionKind::Cut {
+                cosines.push(cosine);
+            }
             if wants_bridge(&scene_change(video, t.segment), a, b, Some(cosine)) {
                 bridges.0 += 1;
                 bridges.1 += usize::from(t.kind == TransitionKind::Bridge);
@@ -245,8 +263,15 @@ fn main() -> anyhow::Result<()> {
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
     println!("| transition kinds | {} |", kinds.join(", "));
     println!(
-        "| switches between far-apart clashing tracks / bridged | {} / {} |",
+        "| switches wanting a bridge (far apart and clashing, or forced) / bridged | {} / {} |",
         bridges.0, bridges.1
     );
+    cosines.sort_by(f32::total_cmp);
+    if let (Some(lo), Some(mid)) = (cosines.first(), cosines.get(cosines.len() / 2)) {
+        println!(
+            "| audio cosine of the two tracks at switches other than cuts, least / median | \
+             {lo:.2} / {mid:.2} |"
+        );
+    }
     Ok(())
 }

@@ -469,8 +469,9 @@ fn int8_sweep(
     let graph_bytes = std::fs::metadata(graph_path)?.len();
     let f32_bytes = v.rows() * u64::from(v.dim()) * 4;
     println!(
-        "
-int8 copy: {:.1} MiB written in {write_secs:.2} s; searched bytes: int8 codes + graph          {:.1} MiB, f32 + graph {:.1} MiB (the f32 rows are read only to re-rank each walk's          ef best)",
+        "\nint8 copy: {:.1} MiB written in {write_secs:.2} s; searched bytes: int8 codes + \
+         graph {:.1} MiB, f32 + graph {:.1} MiB (the f32 rows are read only to re-rank \
+         the best few of each walk)",
         fref.bytes as f64 / 1048576.0,
         (fref.bytes + graph_bytes) as f64 / 1048576.0,
         (f32_bytes + graph_bytes) as f64 / 1048576.0,

@@ -14,7 +14,7 @@ use crate::error::{IndexError, IoContext, Result};
 use crate::exact::{Hit, check_query_dim};
 use crate::kernels::{self, Kernel};
 use crate::manifest::FileRef;
-use crate::quantised::{QuantisedQuery, QuantisedVectors, rerank};
+use crate::quantised::{QuantisedQuery, QuantisedVectors, rerank, rerank_depth};
 use crate::vectors::VectorFile;
 
 /// A read-only HNSW graph over rows `0..rows()` of one vector file.
@@ -258,8 +258,9 @@ impl AnnGraph {
     }
 
     /// [`AnnGraph::search_within`] walking the int8 copy of the vectors (a quarter of the
-    /// bytes), then re-ranking the walk's `ef` best on the f32 rows: the hits and their scores
-    /// are exact for the rows the walk found.
+    /// bytes), then re-ranking the walk's best [`rerank_depth`]`(k)` on the f32 rows: the hits
+    /// and their scores are exact for the rows re-ranked. (A wide walk for a large pool reads
+    /// only that many f32 rows, not `ef`.)
     #[allow(clippy::too_many_arguments)]
     pub fn search_quantised_within(
         &self,
@@ -289,7 +290,10 @@ impl AnnGraph {
             query: &q,
         };
         let hits = self.walk(&rows, k, ef, allowed, budget);
-        Ok(hits.map(|h| rerank(vectors, query, h, k)))
+        Ok(hits.map(|mut h| {
+            h.truncate(rerank_depth(k));
+            rerank(vectors, query, h, k)
+        }))
     }
 
     /// The walk of a search: the best `max(ef, k)` graph rows by `rows`' similarity, best
@@ -478,7 +482,12 @@ impl Similarity for Int8Rows<'_> {
 
     #[inline]
     fn prefetch(&self, node: u32) {
-        prefetch(self.quantised.row(node as usize));
+        // A row of codes is a few cache lines (6 at 384 dimensions): ask for all of them, up to
+        // eight, where an f32 row leaves the rest to the hardware prefetcher.
+        let row = self.quantised.row(node as usize);
+        for line in row.chunks(128).take(4) {
+            prefetch(line);
+        }
     }
 }
 

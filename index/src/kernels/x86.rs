@@ -235,3 +235,40 @@ fn avx2_dot_i8(a: &[i16], b: &[i8]) -> i32 {
     unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), sum) };
     lanes.iter().sum::<i32>() + super::scalar::dot_i8(ra, rb)
 }
+
+/// The int8 dot product with AVX-512BW (32 codes per step), if this CPU has it.
+pub(super) fn avx512_int8() -> Option<super::DotI8Fn> {
+    (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw"))
+        .then_some(avx512_dot_i8_entry as super::DotI8Fn)
+}
+
+fn avx512_dot_i8_entry(a: &[i16], b: &[i8]) -> i32 {
+    // SAFETY: only reachable via `avx512_int8()`, which checked the CPU has AVX-512F and BW.
+    unsafe { avx512_dot_i8(a, b) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+fn avx512_dot_i8(a: &[i16], b: &[i8]) -> i32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    // As the AVX2 kernel, twice as wide: 32 codes widened to i16, `madd` into 16 i32 lanes.
+    let mut acc = [_mm512_setzero_si512(); 2];
+    let (ca, cb) = (a.chunks_exact(64), b.chunks_exact(64));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for (k, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: `x` holds 64 i16 and `y` 64 i8; each load reads 32 of them (64 and 32
+            // bytes) at offset 32·k, in bounds; `loadu` has no alignment requirement.
+            let (q, c) = unsafe {
+                (
+                    _mm512_loadu_si512(x.as_ptr().add(32 * k).cast()),
+                    _mm256_loadu_si256(y.as_ptr().add(32 * k).cast()),
+                )
+            };
+            *acc = _mm512_add_epi32(*acc, _mm512_madd_epi16(q, _mm512_cvtepi8_epi16(c)));
+        }
+    }
+    let sum = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[0], acc[1]));
+    // The last 0..63 codes through the AVX2 kernel (and its scalar tail).
+    sum + avx2_dot_i8(ra, rb)
+}

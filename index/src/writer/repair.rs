@@ -168,7 +168,8 @@ impl LibraryWriter {
     }
 }
 
-/// Rebuild what the version had: its graphs with their recorded parameters, its text index.
+/// Rebuild what the version had: its graphs with their recorded parameters, its text index,
+/// its int8 copies.
 fn plan_of(m: &Manifest) -> IndexPlan {
     let defaults = IndexPlan::default();
     let ann = m.ann.values().next().map(|a| HnswParams {
@@ -180,6 +181,7 @@ fn plan_of(m: &Manifest) -> IndexPlan {
     IndexPlan {
         ann,
         text: m.text_index.is_some(),
+        quantisation: Some(m.quantisation),
         ..defaults
     }
 }

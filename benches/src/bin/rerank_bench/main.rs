@@ -55,6 +55,9 @@ enum Cmd {
         /// Search efs to compare (0: the searcher's default, the graph's tuned ef).
         #[arg(long, value_delimiter = ',', default_value = "0")]
         efs: Vec<usize>,
+        /// Search the f32 vectors even where the library keeps int8 copies.
+        #[arg(long)]
+        f32: bool,
     },
     /// Relevance against diversity on a real library with a text space (MTG-Jamendo): text
     /// prompts from the catalogue's tag pairs, plain and reranked.
@@ -88,9 +91,10 @@ fn main() -> anyhow::Result<()> {
             queries,
             k,
             efs,
+            f32,
         } => {
             for ef in efs {
-                search_bench(&library, queries, k, ef)?;
+                search_bench(&library, queries, k, ef, f32)?;
             }
             Ok(())
         }
@@ -192,9 +196,33 @@ fn pools_bench(dim: usize, pools: &[usize], ks: &[usize], repeats: usize) -> any
 }
 
 /// One table of search (+ rerank) times and recalls at search ef `ef` (0: the default).
-fn search_bench(dir: &std::path::Path, queries: usize, k: usize, ef: usize) -> anyhow::Result<()> {
-    let searcher = segue::search::open_searcher(dir, &segue::EncoderOptions::default())
-        .with_context(|| format!("opening {}", dir.display()))?;
+fn search_bench(
+    dir: &std::path::Path,
+    queries: usize,
+    k: usize,
+    ef: usize,
+    f32_only: bool,
+) -> anyhow::Result<()> {
+    let library =
+        segue::Library::open(dir).with_context(|| format!("opening {}", dir.display()))?;
+    let quantised = library.quantised(EmbeddingKind::Audio).is_some() && !f32_only;
+    let library = if f32_only {
+        library.without_quantised()
+    } else {
+        library
+    };
+    let searcher = segue::search::searcher_for(
+        std::sync::Arc::new(library),
+        &segue::EncoderOptions::default(),
+    );
+    println!(
+        "vectors searched: {}",
+        if quantised {
+            "int8, re-ranked on f32"
+        } else {
+            "f32"
+        }
+    );
     let lib = searcher.library();
     let vectors = lib
         .vectors(EmbeddingKind::Audio)

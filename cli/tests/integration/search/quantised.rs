@@ -113,6 +113,17 @@ fn an_int8_copy_searches_like_the_f32_vectors_and_the_library_keeps_the_choice()
             .quantised(EmbeddingKind::Audio)
             .is_some()
     );
+    // `segue repair` rebuilds what the version had, the int8 copy included.
+    let out = segue_cmd()
+        .args(["repair", "--library"])
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", out_text(&out).1);
+    let l = Library::open(&lib).unwrap();
+    assert_eq!(l.manifest().quantisation, Quantisation::Int8);
+    assert!(l.quantised(EmbeddingKind::Audio).is_some());
+    drop(l);
 
     // Turned off: f32 only again, and the copy is no longer part of the version.
     let out = segue_cmd()
