@@ -133,6 +133,36 @@ pub struct FileRef {
     pub crc32: u32,
 }
 
+impl FileRef {
+    /// Checks a derived file's body (everything after its header) against the checksum its
+    /// header records and the one this entry records; `what` names the kind of file in errors
+    /// ("graph", "quantised file"), which say to run `segue reindex`.
+    pub(crate) fn check_body(
+        &self,
+        path: &Path,
+        body: &[u8],
+        header_crc32: u32,
+        what: &str,
+    ) -> Result<()> {
+        if header_crc32 != self.crc32 {
+            return Err(IndexError::corrupt(
+                path,
+                format!(
+                    "checksum differs from the manifest ({what} from another version?); run \
+                     `segue reindex`"
+                ),
+            ));
+        }
+        if crc32fast::hash(body) != header_crc32 {
+            return Err(IndexError::corrupt(
+                path,
+                format!("data checksum mismatch: the {what} is damaged; run `segue reindex`"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One embedding space of the library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbeddingInfo {

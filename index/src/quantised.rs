@@ -215,18 +215,12 @@ impl QuantisedVectors {
                 ),
             ));
         }
-        if header.data_crc32 != expected.crc32 {
-            return Err(IndexError::corrupt(
-                path,
-                "checksum differs from the manifest (file from another version?); run `segue reindex`",
-            ));
-        }
-        if crc32fast::hash(&map[HEADER_BYTES..]) != header.data_crc32 {
-            return Err(IndexError::corrupt(
-                path,
-                "data checksum mismatch: the quantised file is damaged; run `segue reindex`",
-            ));
-        }
+        expected.check_body(
+            path,
+            &map[HEADER_BYTES..],
+            header.data_crc32,
+            "quantised file",
+        )?;
         if header.dim != vectors.dim()
             || header.rows != vectors.rows()
             || header.vectors_crc32 != vectors.data_crc32()

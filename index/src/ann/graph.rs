@@ -53,18 +53,7 @@ impl AnnGraph {
         // read through the map.
         let map = unsafe { Mmap::map(&file) }.at(path)?;
         let header = GraphHeader::decode(path, &map)?;
-        if header.data_crc32 != expected.crc32 {
-            return Err(IndexError::corrupt(
-                path,
-                "checksum differs from the manifest (graph from another version?); run `segue reindex`",
-            ));
-        }
-        if crc32fast::hash(&map[HEADER_BYTES..]) != header.data_crc32 {
-            return Err(IndexError::corrupt(
-                path,
-                "data checksum mismatch: the graph file is damaged; run `segue reindex`",
-            ));
-        }
+        expected.check_body(path, &map[HEADER_BYTES..], header.data_crc32, "graph file")?;
         if header.dim != vectors.dim()
             || u64::from(header.rows) > vectors.rows()
             || header.vectors_crc32 != vectors_crc32

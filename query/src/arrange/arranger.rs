@@ -149,8 +149,11 @@ pub fn arrange(
                 };
                 continue;
             }
-            // No bridge track, or no room for its bars before the next change.
+            // No room for its bars before the next change: the other rules decide.
             direction = direct(&change, a, b, false);
+            if change.forced == Some(TransitionKind::Bridge) {
+                direction.reason = "bridge forced by the video, but no room for its bars before the next change: fade";
+            }
         }
         // Each kind's (outgoing end, outgoing fade, incoming entry, incoming fade) for a
         // number of beats `n`; the kinds with a free length try a few and keep the one that

@@ -570,8 +570,10 @@ fn a_bridge_without_room_before_the_next_change_gives_way() {
         &by_row(vec![a, b]),
         &bridge_track(c),
     );
-    assert_ne!(arr.transitions[0].kind, TransitionKind::Bridge);
-    assert!(arr.transitions[0].bridge.is_none());
+    let t = &arr.transitions[0];
+    assert_eq!(t.kind, TransitionKind::Fade);
+    assert!(t.reason.contains("no room"), "{}", t.reason);
+    assert!(t.bridge.is_none());
     assert_eq!(arr.clips.len(), 2);
     assert!(arr.clips.iter().all(|c| c.role == ClipRole::Main));
 }
