@@ -5,7 +5,8 @@
 //! vectors, so most coordinates are far below 1 and a scale per dimension keeps their
 //! resolution); row `i` is stored as `c_id = round(x_id / s_d)`. A query `q` is folded into the
 //! scales once, `w_d = q_d · s_d`, and rounded to i16 with one scale `t` (so that `|w_d / t| ≤
-//! 2^14`), which makes the similarity an integer dot product: `q·x ≈ t · Σ_d round(w_d/t) · c_id`.
+//! 2^14`, less for wide spaces so that no sum can leave i32), which makes the similarity an
+//! integer dot product: `q·x ≈ t · Σ_d round(w_d/t) · c_id`.
 //! Its error is far below the gaps between neighbours that matter for a walk, and every search
 //! re-ranks its final candidates on the f32 rows, so the order of the hits returned is exact.
 //!
@@ -39,9 +40,17 @@ use crate::vectors::VectorFile;
 pub const MAGIC: [u8; 8] = *b"SEGUEQ8V";
 pub const QUANTISED_FORMAT_VERSION: u32 = 1;
 pub const HEADER_BYTES: usize = 64;
-/// The largest |query code|: products with |codes| ≤ 127, summed in pairs and then per lane
-/// over `dim / 16` steps, stay within i32 for dimensions up to 8192.
-const QUERY_CODE_MAX: f32 = 16_384.0;
+/// The largest |query code| (14 bits of resolution), lowered for spaces wider than 1032
+/// dimensions by [`query_code_max`].
+const QUERY_CODE_MAX: f64 = 16_384.0;
+
+/// The largest |query code| for `dim` dimensions: `dim` products of it with codes of at most
+/// 127 sum to at most `i32::MAX`, whatever the data, so no kernel's sum can wrap.
+fn query_code_max(dim: usize) -> f32 {
+    (f64::from(i32::MAX) / (127.0 * dim.max(1) as f64))
+        .floor()
+        .min(QUERY_CODE_MAX) as f32
+}
 
 /// How each space's vectors are kept for searching.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -290,7 +299,11 @@ impl QuantisedVectors {
             .map(|(q, s)| q * s)
             .collect();
         let max = folded.iter().fold(0f32, |m, x| m.max(x.abs()));
-        let scale = if max > 0.0 { max / QUERY_CODE_MAX } else { 1.0 };
+        let scale = if max > 0.0 {
+            max / query_code_max(folded.len())
+        } else {
+            1.0
+        };
         Ok(QuantisedQuery {
             codes: folded.iter().map(|x| (x / scale).round() as i16).collect(),
             scale,

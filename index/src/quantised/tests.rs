@@ -219,3 +219,22 @@ fn quantisation_names_round_trip() {
             .contains("none or int8")
     );
 }
+
+#[test]
+fn the_widest_sums_stay_within_i32() {
+    // Every code at its extreme and a query along the same signs: the largest possible sum.
+    for dim in [384usize, 1032, 1033, 4096, 16_384] {
+        let cap = query_code_max(dim);
+        let q = vec![cap.round() as i16; dim];
+        let c = vec![127i8; dim];
+        let exact = i64::from(q[0]) * 127 * dim as i64;
+        assert!(exact <= i64::from(i32::MAX), "dim {dim}: {exact}");
+        assert_eq!(
+            i64::from(crate::kernels::dot_i8(&q, &c)),
+            exact,
+            "dim {dim}"
+        );
+        assert_eq!(i64::from(crate::kernels::scalar::dot_i8(&q, &c)), exact);
+    }
+    assert_eq!(query_code_max(384), 16_384.0);
+}
