@@ -17,6 +17,9 @@
 //!   the `hnsw-rs-reference` feature: hnsw_rs and its dependencies stay out of other builds).
 //! * [`format`](mod@format) — the on-disk file (`ann/<space>.vNNNNNN.hnsw`).
 //! * [`graph`] — the memory-mapped graph and its (optionally filtered) search.
+//! * [`walk`] — the layer-0 walk, its effort and budget, and how it crosses a filter's
+//!   rejected rows (through them, or ACORN's two hops), from seeds among the allowed rows.
+//! * [`row_bits`] — a filter's rows as a flat bit array, for the walk's membership tests.
 //! * [`tune`] — the search ef a graph needs for recall@10 >= 0.95, measured when it is built.
 
 pub mod build;
@@ -24,11 +27,13 @@ pub mod format;
 pub mod graph;
 pub mod native;
 pub mod params;
+pub mod row_bits;
 mod scored;
 pub mod tune;
 #[cfg(feature = "hnsw-rs-reference")]
 pub mod via_hnsw_rs;
 mod visited;
+pub mod walk;
 
 #[cfg(test)]
 mod tests;
@@ -36,3 +41,5 @@ mod tests;
 pub use build::{GraphData, build_graph};
 pub use graph::AnnGraph;
 pub use params::{GraphBuilder, HnswParams, SearchParams};
+pub use row_bits::RowBits;
+pub use walk::{Budget, Crossing, Effort, WalkFilter};

@@ -1,6 +1,5 @@
 //! The memory-mapped graph and its search.
 
-use std::collections::BinaryHeap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -8,14 +7,19 @@ use memmap2::Mmap;
 
 use crate::ann::build::NO_NODE;
 use crate::ann::format::{GraphHeader, GraphLayout, HEADER_BYTES, layout};
-use crate::ann::scored::{Scored, Worst, prefetch};
-use crate::ann::visited::{Visited, with_visited};
+use crate::ann::scored::Scored;
+use crate::ann::visited::with_visited;
+use crate::ann::walk::{Budget, F32Rows, Int8Rows, Layer0Walk, Similarity, WalkFilter};
 use crate::error::{IndexError, IoContext, Result};
 use crate::exact::{Hit, check_query_dim};
-use crate::kernels::{self, Kernel};
+use crate::kernels;
 use crate::manifest::FileRef;
-use crate::quantised::{QuantisedQuery, QuantisedVectors, rerank, rerank_depth};
+use crate::quantised::{QuantisedVectors, rerank, rerank_depth};
 use crate::vectors::VectorFile;
+
+/// Nodes whose links [`AnnGraph::nearby_share`] reads: a few hundred rows, enough to tell a
+/// region where a filter allows a tenth of the rows from one where it allows none.
+pub const NEARBY_NODES: usize = 8;
 
 /// A read-only HNSW graph over rows `0..rows()` of one vector file.
 #[derive(Debug)]
@@ -110,6 +114,11 @@ impl AnnGraph {
         self.header.ef_construction
     }
 
+    /// Links per node on layer 0 (at most).
+    pub fn m0(&self) -> u32 {
+        self.header.m0
+    }
+
     pub fn layers(&self) -> u32 {
         self.header.layers
     }
@@ -173,13 +182,13 @@ impl AnnGraph {
 
     /// The layer-0 record of `node`: link count, then links.
     #[inline]
-    fn record0(&self, node: u32) -> &[u32] {
+    pub(super) fn record0(&self, node: u32) -> &[u32] {
         let stride = 1 + self.header.m0 as usize;
         &self.words()[node as usize * stride..(node as usize + 1) * stride]
     }
 
     #[inline]
-    fn links0(&self, node: u32) -> &[u32] {
+    pub(super) fn links0(&self, node: u32) -> &[u32] {
         let rec = self.record0(node);
         &rec[1..=rec[0] as usize]
     }
@@ -198,38 +207,36 @@ impl AnnGraph {
     }
 
     /// The `k` most similar graph rows to `query` (normalised, of the graph's dimension) among
-    /// those `allowed` accepts, best first. `ef` (raised to `k`) is the candidate list size.
-    /// Rows the filter rejects are still walked through, so the graph stays connected under any
-    /// filter; only accepted rows enter the result list. A query or vector file of another
-    /// dimension than the graph's, or a vector file with fewer rows, is an error.
+    /// those `filter` allows (all when `None`), best first. `ef` (raised to `k`) is the
+    /// candidate list size. A query or vector file of another dimension than the graph's, or a
+    /// vector file with fewer rows, is an error.
     pub fn search(
         &self,
         vectors: &VectorFile,
         query: &[f32],
         k: usize,
         ef: usize,
-        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
+        filter: Option<&WalkFilter<'_>>,
     ) -> Result<Vec<Hit>> {
-        let mut unlimited = usize::MAX;
+        let mut unlimited = Budget::unlimited();
         Ok(self
-            .search_within(vectors, query, k, ef, allowed, &mut unlimited)?
+            .search_within(vectors, query, k, ef, filter, &mut unlimited)?
             .unwrap_or_default())
     }
 
-    /// [`AnnGraph::search`], giving up (`Ok(None)`) once the walk has computed more than
-    /// `budget` similarities; `budget` is decreased by what the walk computed, so that a caller
-    /// that widens `ef` and walks again spends one budget over all its attempts. A walk under a
-    /// filter that is correlated with the vectors can wander through most of the graph before
-    /// it finds `ef` allowed rows; with the budget set to what an exact scan of the allowed rows
-    /// costs, the caller can fall back to that scan having lost at most as much time again.
+    /// [`AnnGraph::search`], giving up (`Ok(None)`) once the walk's effort passes `budget`'s
+    /// limit. The effort is added to `budget`, so that a caller that widens `ef` and walks
+    /// again spends one budget over all its attempts: with the limit set to what an exact scan
+    /// of the allowed rows costs, a hopeless walk costs at most that much before the caller
+    /// falls back to the scan.
     pub fn search_within(
         &self,
         vectors: &VectorFile,
         query: &[f32],
         k: usize,
         ef: usize,
-        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
-        budget: &mut usize,
+        filter: Option<&WalkFilter<'_>>,
+        budget: &mut Budget,
     ) -> Result<Option<Vec<Hit>>> {
         self.check_vectors(vectors)?;
         check_query_dim(query, self.header.dim)?;
@@ -239,7 +246,7 @@ impl AnnGraph {
             dim: vectors.dim() as usize,
             query,
         };
-        let hits = self.walk(&rows, k, ef, allowed, budget);
+        let hits = self.walk(&rows, k, ef, filter, budget);
         Ok(hits.map(|mut h| {
             h.truncate(k);
             h
@@ -258,8 +265,8 @@ impl AnnGraph {
         query: &[f32],
         k: usize,
         ef: usize,
-        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
-        budget: &mut usize,
+        filter: Option<&WalkFilter<'_>>,
+        budget: &mut Budget,
     ) -> Result<Option<Vec<Hit>>> {
         self.check_vectors(vectors)?;
         if quantised.dim() != self.header.dim || quantised.rows() < u64::from(self.header.rows) {
@@ -278,7 +285,7 @@ impl AnnGraph {
             quantised,
             query: &q,
         };
-        let hits = self.walk(&rows, k, ef, allowed, budget);
+        let hits = self.walk(&rows, k, ef, filter, budget);
         Ok(hits.map(|mut h| {
             h.truncate(rerank_depth(k));
             rerank(vectors, query, h, k)
@@ -292,21 +299,22 @@ impl AnnGraph {
         rows: &S,
         k: usize,
         ef: usize,
-        allowed: Option<&(dyn Fn(u32) -> bool + Sync)>,
-        budget: &mut usize,
+        filter: Option<&WalkFilter<'_>>,
+        budget: &mut Budget,
     ) -> Option<Vec<Hit>> {
         if k == 0 || self.header.entry == NO_NODE {
             return Some(vec![]);
         }
-        let sim = |node: u32| rows.sim(node);
         // Greedy descent through the upper layers.
         let mut ep = self.header.entry;
-        let mut ep_sim = sim(ep);
+        let mut ep_sim = rows.sim(ep);
+        let mut upper_sims = 1;
         for u in (0..self.layout.upper.len()).rev() {
             while let Some(slot) = self.slot(u, ep) {
                 let mut improved = false;
                 for &nb in self.links_upper(u, slot) {
-                    let s = sim(nb);
+                    let s = rows.sim(nb);
+                    upper_sims += 1;
                     if s > ep_sim {
                         ep_sim = s;
                         ep = nb;
@@ -318,17 +326,49 @@ impl AnnGraph {
                 }
             }
         }
-        let walk = Walk {
+        budget.spent.sims += upper_sims;
+        if let Some(f) = filter
+            && f.least_nearby_share > 0.0
+        {
+            let (allowed, seen) = self.nearby_share(ep, f.allows);
+            budget.spent.hops += NEARBY_NODES;
+            if (allowed as f64) < f.least_nearby_share * seen as f64 {
+                return None;
+            }
+        }
+        let walk = Layer0Walk {
+            graph: self,
             rows,
             ef: ef.max(k),
-            allowed,
-            budget: *budget,
+            filter,
         };
-        let (results, computed) = with_visited(self.header.rows as usize, |visited| {
-            self.search_layer0(&walk, ep, ep_sim, visited)
-        });
-        *budget = budget.saturating_sub(computed);
-        results
+        with_visited(self.header.rows as usize, |visited| {
+            walk.run(
+                Scored {
+                    sim: ep_sim,
+                    node: ep,
+                },
+                visited,
+                budget,
+            )
+        })
+    }
+
+    /// How many of the rows around `node` on layer 0 — its links, and the links of its first
+    /// [`NEARBY_NODES`]` - 1` links — `allows` accepts, and how many were looked at (with
+    /// repeats): an estimate of the filter's share of the rows near `node`.
+    pub fn nearby_share(&self, node: u32, allows: &dyn Fn(u32) -> bool) -> (usize, usize) {
+        let (mut allowed, mut seen) = (0, 0);
+        let mut count = |links: &[u32]| {
+            seen += links.len();
+            allowed += links.iter().filter(|&&n| allows(n)).count();
+        };
+        let first = self.links0(node);
+        count(first);
+        for &nb in first.iter().take(NEARBY_NODES - 1) {
+            count(self.links0(nb));
+        }
+        (allowed, seen)
     }
 
     /// `vectors` must be the kind the graph was opened with: its dimension, and at least its
@@ -352,148 +392,4 @@ impl AnnGraph {
         }
         Ok(())
     }
-
-    fn search_layer0<S: Similarity>(
-        &self,
-        w: &Walk<'_, S>,
-        ep: u32,
-        ep_sim: f32,
-        visited: &mut Visited,
-    ) -> (Option<Vec<Hit>>, usize) {
-        let Walk {
-            rows,
-            ef,
-            allowed,
-            budget,
-        } = *w;
-        let mut computed = 0usize;
-        let ok = |n: u32| allowed.is_none_or(|f| f(n));
-        let mut candidates: BinaryHeap<Scored> = BinaryHeap::with_capacity(ef * 2);
-        let mut results: BinaryHeap<Worst> = BinaryHeap::with_capacity(ef + 1);
-        visited.insert(ep);
-        candidates.push(Scored {
-            sim: ep_sim,
-            node: ep,
-        });
-        if ok(ep) {
-            results.push(Worst::new(Scored {
-                sim: ep_sim,
-                node: ep,
-            }));
-        }
-        let mut fresh: Vec<u32> = Vec::with_capacity(self.header.m0 as usize);
-        while let Some(c) = candidates.pop() {
-            let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.get().sim);
-            if results.len() >= ef && c.sim < worst {
-                break;
-            }
-            fresh.clear();
-            for &nb in self.links0(c.node) {
-                if visited.insert(nb) {
-                    rows.prefetch(nb);
-                    fresh.push(nb);
-                }
-            }
-            computed += fresh.len();
-            if computed > budget {
-                return (None, computed);
-            }
-            for &nb in &fresh {
-                let sim = rows.sim(nb);
-                let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.get().sim);
-                if results.len() < ef || sim > worst {
-                    candidates.push(Scored { sim, node: nb });
-                    if ok(nb) {
-                        results.push(Worst::new(Scored { sim, node: nb }));
-                        if results.len() > ef {
-                            results.pop();
-                        }
-                    }
-                }
-            }
-            // The links live apart from the vectors (unlike hnswlib's interleaved layout), so
-            // start loading the next candidate's record while this iteration ends.
-            if let Some(next) = candidates.peek() {
-                prefetch(self.record0(next.node));
-            }
-        }
-        let mut hits: Vec<Hit> = results
-            .into_iter()
-            .map(|w| Hit {
-                row: u64::from(w.get().node),
-                score: w.get().sim,
-            })
-            .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
-        (Some(hits), computed)
-    }
 }
-
-/// The similarity a walk ranks nodes by.
-trait Similarity {
-    fn sim(&self, node: u32) -> f32;
-    /// Starts loading what `sim(node)` will read.
-    fn prefetch(&self, node: u32);
-}
-
-/// The f32 rows' dot product with the query.
-struct F32Rows<'a> {
-    kernel: &'a Kernel,
-    data: &'a [f32],
-    dim: usize,
-    query: &'a [f32],
-}
-
-impl Similarity for F32Rows<'_> {
-    #[inline]
-    fn sim(&self, node: u32) -> f32 {
-        let s = node as usize * self.dim;
-        self.kernel.dot(self.query, &self.data[s..s + self.dim])
-    }
-
-    #[inline]
-    fn prefetch(&self, node: u32) {
-        prefetch(&self.data[node as usize * self.dim..]);
-    }
-}
-
-/// The int8 codes' approximate similarity.
-struct Int8Rows<'a> {
-    quantised: &'a QuantisedVectors,
-    query: &'a QuantisedQuery,
-}
-
-impl Similarity for Int8Rows<'_> {
-    #[inline]
-    fn sim(&self, node: u32) -> f32 {
-        self.quantised.similarity(self.query, node as usize)
-    }
-
-    #[inline]
-    fn prefetch(&self, node: u32) {
-        // A row of codes is a few cache lines (6 at 384 dimensions): ask for all of them, up to
-        // eight, where an f32 row leaves the rest to the hardware prefetcher.
-        let row = self.quantised.row(node as usize);
-        for line in row.chunks(128).take(4) {
-            prefetch(line);
-        }
-    }
-}
-
-/// What one layer-0 walk needs besides the graph.
-struct Walk<'a, S> {
-    rows: &'a S,
-    ef: usize,
-    allowed: Option<&'a (dyn Fn(u32) -> bool + Sync)>,
-    /// Similarities the walk may compute before it gives up.
-    budget: usize,
-}
-
-// Not derived: a derive would ask `S: Copy`, while only the reference is copied.
-impl<S> Clone for Walk<'_, S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<S> Copy for Walk<'_, S> {}

@@ -99,7 +99,10 @@ fn recall(f: &Fixture, ef: usize, filter: Option<&RoaringBitmap>) -> f64 {
         let truth =
             top_k_normalised(&f.vectors, q, 10, filter.map_or(Rows::All, Rows::Set), 1).unwrap();
         let allow = |r: u32| filter.is_none_or(|s| s.contains(r));
-        let got = f.graph.search(&f.vectors, q, 10, ef, Some(&allow)).unwrap();
+        let got = f
+            .graph
+            .search(&f.vectors, q, 10, ef, Some(&WalkFilter::through(&allow)))
+            .unwrap();
         assert!(
             got.iter().all(|h| allow(h.row as u32)),
             "a filtered-out row came back"
@@ -375,23 +378,24 @@ fn a_walk_over_its_budget_gives_up_and_reports_what_it_spent() {
     let f = fixture(3000, 16, 1);
     let q = &queries(&f, 1)[0];
     let full = f.graph.search(&f.vectors, q, 10, 64, None).unwrap();
-    let mut plenty = 1_000_000usize;
+    let mut plenty = Budget::new(1e6, 1.0);
     let within = f
         .graph
         .search_within(&f.vectors, q, 10, 64, None, &mut plenty)
         .unwrap()
         .unwrap();
     assert_eq!(within, full);
-    let spent = 1_000_000 - plenty;
+    let spent = plenty.spent.sims;
     assert!(spent > 64 && spent < 3000, "{spent} similarities");
-    let mut tight = spent / 2;
+    assert_eq!(plenty.spent.hops, 0, "an unfiltered walk never hops");
+    let mut tight = Budget::new(spent as f64 / 2.0, 1.0);
     assert!(
         f.graph
             .search_within(&f.vectors, q, 10, 64, None, &mut tight)
             .unwrap()
             .is_none()
     );
-    assert_eq!(tight, 0);
+    assert!(tight.cost() > tight.limit);
 }
 
 #[test]
@@ -456,7 +460,7 @@ fn a_query_or_vector_file_of_another_dimension_is_an_error() {
         "{err:?}"
     );
     assert!(err.to_string().contains("dimension 7, expected 8"), "{err}");
-    let mut budget = usize::MAX;
+    let mut budget = Budget::unlimited();
     assert!(
         f.graph
             .search_within(&f.vectors, &[1.0; 9], 0, 32, None, &mut budget)
@@ -507,4 +511,104 @@ fn the_hnsw_rs_builder_is_refused_clearly_in_builds_without_it() {
             );
         }
     }
+}
+
+/// Recall of `filter`'s walks against exact search over `set`, and their mean effort.
+fn filtered_recall(
+    f: &Fixture,
+    ef: usize,
+    set: &RoaringBitmap,
+    filter: &WalkFilter<'_>,
+) -> (f64, Effort) {
+    let (mut found, mut total, mut effort) = (0, 0, Effort::default());
+    for q in &queries(f, 100) {
+        let truth = top_k_normalised(&f.vectors, q, 10, Rows::Set(set), 1).unwrap();
+        let mut budget = Budget::unlimited();
+        let got = f
+            .graph
+            .search_within(&f.vectors, q, 10, ef, Some(filter), &mut budget)
+            .unwrap()
+            .unwrap();
+        assert!(
+            got.iter().all(|h| set.contains(h.row as u32)),
+            "a rejected row came back"
+        );
+        total += truth.len();
+        found += truth
+            .iter()
+            .filter(|t| got.iter().any(|g| g.row == t.row))
+            .count();
+        effort.sims += budget.spent.sims;
+        effort.hops += budget.spent.hops;
+    }
+    (found as f64 / total as f64, effort)
+}
+
+#[test]
+fn the_two_hop_walk_keeps_recall_and_computes_fewer_similarities() {
+    let f = fixture(6000, 24, 2);
+    // Every 8th row (12.5%, spread over all clusters), so the walk crosses many rejected rows.
+    let set: RoaringBitmap = (0..6000u32).filter(|r| r % 8 == 3).collect();
+    let bits = RowBits::new(&set, 6000);
+    let allows = |r: u32| bits.contains(r);
+    let seeds: Vec<u32> = set.iter().step_by(set.len() as usize / 32).collect();
+    let (through, through_effort) = filtered_recall(&f, 128, &set, &WalkFilter::through(&allows));
+    let two_hop = WalkFilter {
+        allows: &allows,
+        crossing: Crossing::TwoHop,
+        seeds: &seeds,
+        least_nearby_share: 0.0,
+    };
+    let (acorn, acorn_effort) = filtered_recall(&f, 128, &set, &two_hop);
+    assert!(
+        acorn >= 0.95 && through >= 0.95,
+        "recall: two hops {acorn}, through {through}"
+    );
+    assert_eq!(through_effort.hops, 0);
+    assert!(acorn_effort.hops > 0);
+    assert!(
+        acorn_effort.sims * 2 < through_effort.sims,
+        "two hops {acorn_effort:?}, through {through_effort:?}"
+    );
+}
+
+#[test]
+fn a_walk_gives_up_when_the_rows_near_the_query_are_rejected() {
+    let f = fixture(4000, 16, 1);
+    let q = &queries(&f, 1)[0];
+    // Allowed: the third of the rows least like the query, so none near its entry point.
+    let mut by_sim: Vec<(f32, u32)> = (0..4000u32)
+        .map(|r| (crate::kernels::dot(q, f.vectors.row(r as usize)), r))
+        .collect();
+    by_sim.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let set: RoaringBitmap = by_sim[..1333].iter().map(|&(_, r)| r).collect();
+    let allows = |r: u32| set.contains(r);
+    let (near, seen) = f.graph.nearby_share(by_sim[3999].1, &allows);
+    assert!(
+        seen >= 16 && near * 10 < seen,
+        "{near} of {seen} allowed near the query"
+    );
+    let seeds: Vec<u32> = set.iter().step_by(40).collect();
+    let mut probing = WalkFilter {
+        allows: &allows,
+        crossing: Crossing::TwoHop,
+        seeds: &seeds,
+        least_nearby_share: 0.25 / 3.0,
+    };
+    let mut budget = Budget::unlimited();
+    let gave_up = f
+        .graph
+        .search_within(&f.vectors, q, 10, 64, Some(&probing), &mut budget)
+        .unwrap();
+    assert!(gave_up.is_none());
+    assert!(budget.spent.hops > 0, "the probe is counted");
+    // Without the probe the walk answers from its seeds (two hops from the entry point lead
+    // nowhere), with allowed rows only.
+    probing.least_nearby_share = 0.0;
+    let hits = f
+        .graph
+        .search(&f.vectors, q, 10, 64, Some(&probing))
+        .unwrap();
+    assert_eq!(hits.len(), 10);
+    assert!(hits.iter().all(|h| set.contains(h.row as u32)));
 }

@@ -23,6 +23,12 @@ impl Visited {
         }
     }
 
+    /// Whether `node` is marked in this search.
+    #[inline]
+    pub fn contains(&self, node: u32) -> bool {
+        self.stamps[node as usize] == self.generation
+    }
+
     /// Marks `node`; true if it was not yet marked in this search.
     #[inline]
     pub fn insert(&mut self, node: u32) -> bool {

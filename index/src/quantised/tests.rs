@@ -133,7 +133,7 @@ fn quantised_search_agrees_with_f32_search() {
     for q in &qs {
         let truth = top_k_normalised(&f.vectors, q, 10, Rows::All, 1).unwrap();
         let plain = graph.search(&f.vectors, q, 10, 128, None).unwrap();
-        let mut budget = usize::MAX;
+        let mut budget = crate::ann::Budget::unlimited();
         let quick = graph
             .search_quantised_within(&f.vectors, &f.quantised, q, 10, 128, None, &mut budget)
             .unwrap()
