@@ -27,7 +27,9 @@ use segue_benches::{gib, measure};
 use segue_fixtures::{CatalogSpec, catalog_batches};
 use segue_index::ann::format::write_graph;
 use segue_index::ann::tune::tune_search_ef;
-use segue_index::ann::{AnnGraph, GraphBuilder, HnswParams, build_graph};
+use segue_index::ann::{
+    AnnGraph, Budget, Crossing, Effort, GraphBuilder, HnswParams, RowBits, WalkFilter, build_graph,
+};
 use segue_index::exact::{Rows, top_k_normalised};
 use segue_index::manifest::FileRef;
 use segue_index::quantised::{QuantisedVectors, top_k_quantised, write_quantised};
@@ -68,6 +70,13 @@ struct Cli {
     /// Skip the int8 copy's sweep (walk and scan on int8 codes, re-rank on f32).
     #[arg(long)]
     no_int8: bool,
+    /// Only the filtered searches and the planner calibration (no ef sweep, no hnswlib), on
+    /// the graph an earlier run left (implies --reuse-graphs).
+    #[arg(long)]
+    filters_only: bool,
+    /// Skip the planner calibration (every plan forced on every filter).
+    #[arg(long)]
+    no_calibration: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,7 +318,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     // builder's graph is the one searched below, so it is built last.
     let exe = std::env::current_exe()?;
     let graph_path = cli.work.join(format!("graph-{rows}x{dim}.hnsw"));
-    let reuse = cli.reuse_graphs && graph_path.exists();
+    let reuse = (cli.reuse_graphs || cli.filters_only) && graph_path.exists();
     if reuse {
         println!("\nreusing {} (not rebuilt)", graph_path.display());
     } else {
@@ -354,7 +363,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         efs.sort_unstable();
     }
     let mut ours_at_095: Option<(usize, f64)> = None;
-    for &ef in &efs {
+    for &ef in efs.iter().filter(|_| !cli.filters_only) {
         // Warm-up, as on hnswlib's side: the first timed queries should not pay for page
         // faults and cold caches.
         for q in data.queries.iter().take(100) {
@@ -391,57 +400,36 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     }
     println!("tuned search ef: {tuned} (measured in {tune_secs:.1} s on 2 threads)");
 
-    // Filtered search through the query planner (exact scan or graph walk, chosen per query),
-    // at the tuned ef, as a library search that sets no ef would run.
-    println!(
-        "\n| filter | rows allowed | plan | recall@10 | QPS (1 thread) |\n|---|---:|---|---:|---:|"
-    );
-    for fraction in [0.10, 0.01] {
-        let (set, lo, hi) = bpm_filter(&data.bpm, fraction);
-        let t_truth = truth(v, &data.queries, Some(&set));
-        let t = Instant::now();
-        let mut plans = Vec::with_capacity(data.queries.len());
-        let got: Vec<Vec<u64>> = data
-            .queries
-            .iter()
-            .map(|q| {
-                let (hits, p) = vector::search(&VectorSearch {
-                    vectors: v,
-                    quantised: None,
-                    graph: Some(&graph),
-                    query: q,
-                    k: K,
-                    ef: tuned,
-                    allowed: Some(&set),
-                    exact: false,
-                    threads: 1,
-                })
-                .expect("queries have the vectors' dimension");
-                plans.push(p);
-                hits.iter().map(|h| h.row).collect()
-            })
-            .collect();
-        let qps = data.queries.len() as f64 / t.elapsed().as_secs_f64();
-        let short = got.iter().filter(|g| g.len() < K).count();
-        if short > 0 && set.len() >= K as u64 {
-            bail!("{short} filtered queries returned fewer than k results");
-        }
-        println!(
-            "| bpm {lo:.1}..={hi:.1} ({:.0}%) | {} | {} | {:.4} | {qps:.0} |",
-            fraction * 100.0,
-            set.len(),
-            plan_mix(&plans),
-            recall(&t_truth, &got)
+    let q8 = if cli.no_int8 {
+        None
+    } else {
+        Some(int8_sweep(
+            cli,
+            &data,
+            &graph,
+            &graph_path,
+            &efs,
+            &exact_truth,
+        )?)
+    };
+    filtered_table(&data, &graph, None, tuned)?;
+    if let Some(q8) = &q8 {
+        filtered_table(&data, &graph, Some(q8), tuned)?;
+    }
+
+    // The walk through rejected rows only at the default ef: at a million rows and the tuned
+    // ef it takes up to a second per query under the most selective filters.
+    if !cli.no_calibration {
+        calibrate_planner(
+            &data,
+            &graph,
+            segue_index::ann::params::DEFAULT_EF_SEARCH,
+            true,
         );
+        calibrate_planner(&data, &graph, tuned, false);
     }
 
-    if !cli.no_int8 {
-        int8_sweep(cli, &data, &graph, &graph_path, &efs, &exact_truth)?;
-    }
-
-    calibrate_planner(&data, &graph);
-
-    if !cli.no_hnswlib {
+    if !cli.no_hnswlib && !cli.filters_only {
         hnswlib(cli, &data, &truth_path)?;
     }
     Ok(())
@@ -457,7 +445,7 @@ fn int8_sweep(
     graph_path: &Path,
     efs: &[usize],
     exact_truth: &[Vec<u64>],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<QuantisedVectors> {
     let v = &data.vectors;
     let path = cli
         .work
@@ -476,11 +464,14 @@ fn int8_sweep(
         (fref.bytes + graph_bytes) as f64 / 1048576.0,
         (f32_bytes + graph_bytes) as f64 / 1048576.0,
     );
+    if cli.filters_only {
+        return Ok(q8);
+    }
     println!("\n| ef | int8 recall@10 | int8 QPS (1 thread) |\n|---:|---:|---:|");
     let mut best: Option<(usize, f64)> = None;
     for &ef in efs {
         let search = |q: &Vec<f32>| {
-            let mut budget = usize::MAX;
+            let mut budget = Budget::unlimited();
             graph
                 .search_quantised_within(v, &q8, q, K, ef, None, &mut budget)
                 .expect("queries have the vectors' dimension")
@@ -529,6 +520,81 @@ segue int8: recall@10 >= 0.95 not reached at these ef"
         recall(exact_truth, &got),
         data.queries.len() as f64 / t.elapsed().as_secs_f64()
     );
+    Ok(q8)
+}
+
+/// Filtered search through the query planner (exact scan or graph walk, chosen per query) at
+/// the tuned ef, as a library search that sets no ef would run: random and correlated (BPM
+/// window) filters from 0.1% to 50% of the rows.
+fn filtered_table(
+    data: &Data,
+    graph: &AnnGraph,
+    quantised: Option<&QuantisedVectors>,
+    ef: usize,
+) -> anyhow::Result<()> {
+    let v = &data.vectors;
+    println!(
+        "\nfiltered, planner at ef {ef}, {} vectors\n\n\
+         | filter | rows allowed | plan | recall@10 | QPS (1 thread) | p50 ms | p99 ms |\n\
+         |---|---:|---|---:|---:|---:|---:|",
+        if quantised.is_some() { "int8" } else { "f32" }
+    );
+    for fraction in [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5] {
+        let (bpm, lo, hi) = bpm_filter(&data.bpm, fraction);
+        let filters = [
+            (
+                format!("random {}%", fraction * 100.0),
+                random_filter(v.rows(), fraction),
+            ),
+            (
+                format!("bpm {lo:.1}..={hi:.1} ({}%)", fraction * 100.0),
+                bpm,
+            ),
+        ];
+        for (name, set) in &filters {
+            let t_truth = truth(v, &data.queries, Some(set));
+            let mut plans = Vec::with_capacity(data.queries.len());
+            let mut times = Vec::with_capacity(data.queries.len());
+            let got: Vec<Vec<u64>> = data
+                .queries
+                .iter()
+                .map(|q| {
+                    let t = Instant::now();
+                    let (hits, p) = vector::search(&VectorSearch {
+                        vectors: v,
+                        quantised,
+                        graph: Some(graph),
+                        query: q,
+                        k: K,
+                        ef,
+                        allowed: Some(set),
+                        exact: false,
+                        threads: 1,
+                    })
+                    .expect("queries have the vectors' dimension");
+                    times.push(t.elapsed().as_secs_f64());
+                    plans.push(p);
+                    hits.iter().map(|h| h.row).collect()
+                })
+                .collect();
+            let short = got.iter().filter(|g| g.len() < K).count();
+            if short > 0 && set.len() >= K as u64 {
+                bail!("{short} filtered queries returned fewer than k results");
+            }
+            let total: f64 = times.iter().sum();
+            times.sort_by(f64::total_cmp);
+            let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize] * 1e3;
+            println!(
+                "| {name} | {} | {} | {:.4} | {:.0} | {:.2} | {:.2} |",
+                set.len(),
+                plan_mix(&plans),
+                recall(&t_truth, &got),
+                times.len() as f64 / total,
+                pct(0.5),
+                pct(0.99)
+            );
+        }
+    }
     Ok(())
 }
 
@@ -564,31 +630,28 @@ fn random_filter(rows: u64, fraction: f64) -> RoaringBitmap {
 }
 
 /// The measurements behind the planner's constants (`segue_query::search::vector`): for each
-/// filter, both plans forced on one thread — an exact scan of the allowed rows, and a filtered
-/// graph walk at the default ef with no budget — and what each costs per row scanned and per
-/// similarity the walk computed.
-fn calibrate_planner(data: &Data, graph: &AnnGraph) {
+/// filter, every plan forced on one thread — an exact scan of the allowed rows, a filtered walk
+/// through rejected rows from the entry point (the walk before ACORN), and the planner's walk
+/// (two hops past rejected rows, from seeds) — at `ef`, with no budget: time per query, recall,
+/// and the effort the cost model counts (similarities, hops).
+fn calibrate_planner(data: &Data, graph: &AnnGraph, ef: usize, through: bool) {
     let v = &data.vectors;
-    let ef = segue_index::ann::params::DEFAULT_EF_SEARCH;
     let queries = &data.queries[..data.queries.len().min(200)];
     println!(
-        "\nplanner calibration (forced plans, ef {ef}, {} queries, 1 thread)\n\n\
-         | filter | allowed | scan µs | walk µs | walk recall@10 | walk sims | scan ns/row | walk ns/sim | sims·s/ef |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|",
-        queries.len()
+        "\nplanner calibration (forced plans, ef {ef}, {} queries, 1 thread; walk = through \
+         rejected rows from the entry, acorn = two hops from {} seeds)\n\n\
+         | filter | allowed | scan µs | walk µs | walk recall | acorn µs | acorn recall | acorn sims | acorn hops | scan ns/row | acorn ns/sim |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        queries.len(),
+        vector::SEEDS
     );
-    let mut filters: Vec<(String, RoaringBitmap)> = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
+    let mut filters: Vec<(String, RoaringBitmap)> = [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
         .iter()
-        .map(|&f| {
-            (
-                format!("random {:.0}%", f * 100.0),
-                random_filter(v.rows(), f),
-            )
-        })
+        .map(|&f| (format!("random {}%", f * 100.0), random_filter(v.rows(), f)))
         .collect();
-    for f in [0.01, 0.1] {
+    for f in [0.001, 0.01, 0.1, 0.5] {
         let (set, _, _) = bpm_filter(&data.bpm, f);
-        filters.push((format!("bpm {:.0}%", f * 100.0), set));
+        filters.push((format!("bpm {}%", f * 100.0), set));
     }
     for (name, set) in &filters {
         let t_truth = truth(v, queries, Some(set));
@@ -600,31 +663,46 @@ fn calibrate_planner(data: &Data, graph: &AnnGraph) {
             );
         }
         let scan_us = t.elapsed().as_secs_f64() * 1e6 / queries.len() as f64;
-        let allowed = |r: u32| set.contains(r);
-        let mut sims = 0usize;
-        let t = Instant::now();
-        let got: Vec<Vec<u64>> = queries
-            .iter()
-            .map(|q| {
-                let mut budget = usize::MAX;
-                let hits = graph
-                    .search_within(v, q, K, ef, Some(&allowed), &mut budget)
-                    .expect("queries have the vectors' dimension")
-                    .unwrap_or_default();
-                sims += usize::MAX - budget;
-                hits.iter().map(|h| h.row).collect()
-            })
-            .collect();
-        let walk_us = t.elapsed().as_secs_f64() * 1e6 / queries.len() as f64;
-        let mean_sims = sims as f64 / queries.len() as f64;
-        let selectivity = set.len() as f64 / v.rows() as f64;
+        let bits = RowBits::new(set, v.rows());
+        let allows = |r: u32| bits.contains(r);
+        let seeds = vector::seeds(set, set.len());
+        let run = |filter: &WalkFilter<'_>| {
+            let mut effort = Effort::default();
+            let t = Instant::now();
+            let got: Vec<Vec<u64>> = queries
+                .iter()
+                .map(|q| {
+                    let mut budget = Budget::unlimited();
+                    let hits = graph
+                        .search_within(v, q, K, ef, Some(filter), &mut budget)
+                        .expect("queries have the vectors' dimension")
+                        .unwrap_or_default();
+                    effort.sims += budget.spent.sims;
+                    effort.hops += budget.spent.hops;
+                    hits.iter().map(|h| h.row).collect()
+                })
+                .collect();
+            let us = t.elapsed().as_secs_f64() * 1e6 / queries.len() as f64;
+            (us, recall(&t_truth, &got), effort)
+        };
+        let (walk_us, walk_recall, _) = if through {
+            run(&WalkFilter::through(&allows))
+        } else {
+            (f64::NAN, f64::NAN, Effort::default())
+        };
+        let (acorn_us, acorn_recall, effort) = run(&WalkFilter {
+            allows: &allows,
+            crossing: Crossing::TwoHop,
+            seeds: &seeds,
+            least_nearby_share: 0.0,
+        });
+        let n = queries.len() as f64;
+        let (sims, hops) = (effort.sims as f64 / n, effort.hops as f64 / n);
         println!(
-            "| {name} | {} | {scan_us:.0} | {walk_us:.0} | {:.4} | {mean_sims:.0} | {:.1} | {:.1} | {:.1} |",
+            "| {name} | {} | {scan_us:.0} | {walk_us:.0} | {walk_recall:.4} | {acorn_us:.0} | {acorn_recall:.4} | {sims:.0} | {hops:.0} | {:.1} | {:.1} |",
             set.len(),
-            recall(&t_truth, &got),
             scan_us * 1e3 / set.len().max(1) as f64,
-            walk_us * 1e3 / mean_sims.max(1.0),
-            mean_sims * selectivity / ef as f64
+            acorn_us * 1e3 / (sims + hops * vector::HOP_WEIGHT).max(1.0),
         );
     }
 }
