@@ -174,6 +174,8 @@ fn spec(args: &SearchArgs) -> anyhow::Result<SearchSpec> {
         exclude_ids,
         exclude_artists: list_arg::flatten(&args.exclude_artists),
         sort: args.sort.as_deref().map(str::parse).transpose()?,
+        // Shard statistics are gathered by a sharded deployment's router (python/segue/cluster).
+        text_statistics: None,
     })
 }
 

@@ -15,6 +15,7 @@ pub use table::{HitColumns, hits_record_batch};
 
 pub use segue_index::IndexPlan;
 pub use segue_index::ann::HnswParams;
+pub use segue_index::text::TextStatistics;
 pub use segue_query::rerank::{Caps, Diversify, Exclusions, read_id_list};
 pub use segue_query::search::{
     Field, HitRerank, LikeStrategy, RerankStats, SearchHit, SearchRequest, SearchStats, Searcher,

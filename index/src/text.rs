@@ -43,6 +43,7 @@ mod errors;
 mod query;
 mod reader;
 pub mod schema;
+mod statistics;
 mod top_rows;
 mod writer;
 
@@ -50,4 +51,5 @@ mod writer;
 mod tests;
 
 pub use reader::TextIndex;
+pub use statistics::TextStatistics;
 pub use writer::{TextDoc, TextIndexWriter};

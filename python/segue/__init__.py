@@ -12,7 +12,14 @@ search and plan in parallel, and every object can be shared between threads.
 """
 
 from segue import errors
-from segue._segue import Library, Planner, __version__, generate_catalog, generate_videos
+from segue._segue import (
+    Library,
+    Planner,
+    __version__,
+    generate_catalog,
+    generate_videos,
+    sum_text_statistics,
+)
 from segue._segue import evaluate as _evaluate
 from segue._segue import fit as _fit
 from segue._segue import ingest as _ingest
@@ -36,6 +43,7 @@ __all__ = [
     "evaluate",
     "generate_catalog",
     "generate_videos",
+    "sum_text_statistics",
     "errors",
     "SegueError",
     "BadInputError",

@@ -75,6 +75,7 @@ class Library:
         exclude_ids: Optional[Union[str, Sequence[str]]] = None,
         exclude_artists: Optional[Union[str, Sequence[str]]] = None,
         sort: Optional[str] = None,
+        text_statistics: Optional[Dict[str, Any]] = None,
         output: Literal["table", "dicts"] = "table",
     ) -> Union[pa.Table, List[Dict[str, Any]]]:
         """The ``k`` (default 10) best tracks for one query, best first.
@@ -96,10 +97,18 @@ class Library:
         ``exclude_artists`` are never returned. ``k`` hits come back whenever ``k`` tracks
         qualify.
 
+        ``text_statistics`` scores the ``tags`` query's BM25 with corpus statistics from
+        outside this library: the sum (``sum_text_statistics``) of every shard's
+        ``text_statistics(tags)``, so that a shard of a sharded catalogue scores as the whole.
+
         Returns a pyarrow Table (columns ``rank``, ``track_id``, ``score`` (the relevance),
         ``row``, with a rerank also ``pool_rank`` and ``rerank_score``, and the ``fields``), or
         a list of dicts with ``output="dicts"``.
         """
+    def text_statistics(self, tags: str) -> Dict[str, Any]:
+        """The corpus statistics BM25 scores the word query ``tags`` with here: documents,
+        tokens per field and documents per term (``{"docs": n, "tokens": {...},
+        "doc_freqs": {...}}``)."""
     def search_batch(
         self,
         vectors: npt.NDArray[np.float32],
@@ -238,6 +247,10 @@ def ingest(
     on_progress: Optional[Callable[[Dict[str, int]], Optional[bool]]] = None,
 ) -> Dict[str, Any]:
     """Ingests a catalogue as one new library version; see ``segue.ingest``."""
+
+def sum_text_statistics(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """The sum of several libraries' ``text_statistics`` for one query: the statistics of
+    their union (a sharded catalogue's, gathered from its shards)."""
 
 def fit(library: PathLike, videos: Videos) -> Dict[str, Any]:
     """Fits the library's soundtrack model on videos and publishes it as a new version."""

@@ -23,6 +23,7 @@ fn _segue(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<library::PyLibrary>()?;
     m.add_class::<planner::PyPlanner>()?;
     m.add_function(wrap_pyfunction!(ingest::ingest, m)?)?;
+    m.add_function(wrap_pyfunction!(library::sum_text_statistics, m)?)?;
     m.add_function(wrap_pyfunction!(training::fit, m)?)?;
     m.add_function(wrap_pyfunction!(training::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(training::generate_catalog, m)?)?;

@@ -7,14 +7,16 @@ use numpy::PyArrayMethods;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use segue::info::LibraryInfo;
-use segue::search::{SearchSpec, Searcher, hits_record_batch, search_many, searcher_for};
+use segue::search::{
+    SearchSpec, Searcher, TextStatistics, hits_record_batch, search_many, searcher_for,
+};
 use segue::{EncoderOptions, Library};
 
 use crate::arrow::to_pyarrow_table;
 use crate::dicts::to_pydicts;
 use crate::errors::{OrRaise, bad_input};
 use crate::planner::PyPlanner;
-use crate::search_args::{RerankOptions, SearchOptions, tag_caps, track_ids};
+use crate::search_args::{self, RerankOptions, SearchOptions, tag_caps, track_ids};
 use crate::vectors;
 
 /// One version of a library, open for reading. Opening costs milliseconds (nothing is read
@@ -61,6 +63,22 @@ fn output<'py>(
             "unknown output {other:?} (table or dicts)"
         ))),
     }
+}
+
+/// The sum of several libraries' `text_statistics` for one query: the statistics of their
+/// union (a sharded catalogue's, gathered from its shards).
+#[pyfunction]
+pub fn sum_text_statistics<'py>(
+    py: Python<'py>,
+    parts: Vec<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut total = TextStatistics::default();
+    for part in &parts {
+        if let Some(stats) = search_args::text_statistics(Some(part))? {
+            total.add(&stats);
+        }
+    }
+    json_to_py(py, &total)
 }
 
 #[pymethods]
@@ -138,7 +156,8 @@ impl PyLibrary {
         *, vector=None, text=None, like=None, unlike=None, strategy="average-vector", tags=None,
         filter=None, k=None, ef=None, exact=false, space=None, rrf_k=None, fields=None,
         diversify=None, pool=None, diversity_space=None, max_per_artist=None, max_per_album=None,
-        max_per_tag=None, exclude_ids=None, exclude_artists=None, sort=None, output="table"
+        max_per_tag=None, exclude_ids=None, exclude_artists=None, sort=None,
+        text_statistics=None, output="table"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn search<'py>(
@@ -166,9 +185,11 @@ impl PyLibrary {
         exclude_ids: Option<&Bound<'py, PyAny>>,
         exclude_artists: Option<&Bound<'py, PyAny>>,
         sort: Option<String>,
+        text_statistics: Option<&Bound<'py, PyAny>>,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = SearchOptions {
+            text_statistics: search_args::text_statistics(text_statistics)?,
             tags,
             filter,
             k,
@@ -205,6 +226,18 @@ impl PyLibrary {
             .or_raise()?;
         let batch = hits_record_batch(&[hits], &spec.hit_columns(false)).or_raise()?;
         self::output(py, batch, output)
+    }
+
+    /// The corpus statistics BM25 scores the word query `tags` with in this library, as a dict.
+    /// A sharded catalogue sums its shards' (`segue.sum_text_statistics`) and passes the sum
+    /// to every shard's `search(tags=..., text_statistics=...)`, so that each shard scores as
+    /// the whole catalogue would.
+    fn text_statistics<'py>(&self, py: Python<'py>, tags: &str) -> PyResult<Bound<'py, PyAny>> {
+        let searcher = &self.searcher;
+        let stats = py
+            .detach(|| -> segue::Result<_> { Ok(searcher.text_statistics(tags)?) })
+            .or_raise()?;
+        json_to_py(py, &stats)
     }
 
     /// One vector search per row of `vectors` (a 2-D float32 array), run on `threads` threads
@@ -261,6 +294,7 @@ impl PyLibrary {
                 exclude_artists: track_ids(exclude_artists, "exclude_artists")?,
                 sort: None,
             },
+            text_statistics: None,
         }
         .spec()?;
         let dim = values.len() / n;

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use segue::EmbeddingKind;
-use segue::search::{Caps, Diversify, Field, LikeStrategy, SearchSpec, Sort};
+use segue::search::{Caps, Diversify, Field, LikeStrategy, SearchSpec, Sort, TextStatistics};
 
 use crate::errors::bad_input;
 
@@ -20,6 +20,7 @@ pub struct SearchOptions {
     pub rrf_k: Option<f32>,
     pub fields: Option<Vec<String>>,
     pub rerank: RerankOptions,
+    pub text_statistics: Option<TextStatistics>,
 }
 
 /// The diversity, caps, exclusions and sort keyword arguments, as given.
@@ -68,9 +69,28 @@ impl SearchOptions {
                 .map(|s| s.parse::<Sort>())
                 .transpose()
                 .map_err(|e| bad_input(format!("sort: {e}")))?,
+            text_statistics: self.text_statistics.clone(),
             ..SearchSpec::default()
         })
     }
+}
+
+/// `text_statistics=`: a dict made by `Library.text_statistics` (or their sum), as JSON.
+pub fn text_statistics(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<TextStatistics>> {
+    let Some(obj) = obj else {
+        return Ok(None);
+    };
+    let json: String = obj
+        .py()
+        .import("json")?
+        .call_method1("dumps", (obj,))
+        .and_then(|s| s.extract())
+        .map_err(|e| bad_input(format!("text_statistics: not JSON-serialisable: {e}")))?;
+    serde_json::from_str(&json).map(Some).map_err(|e| {
+        bad_input(format!(
+            "text_statistics: not statistics made by Library.text_statistics: {e}"
+        ))
+    })
 }
 
 /// `max_per_tag=`: `{"genre": 3, "genre:rock": 2}` or `["genre:3", "genre:rock:2"]`.

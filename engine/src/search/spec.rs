@@ -3,6 +3,7 @@
 //! by the same options.
 
 use segue_index::EmbeddingKind;
+use segue_index::text::TextStatistics;
 use segue_query::rerank::Diversify;
 use segue_query::search::{Field, LikeStrategy, SearchRequest, Searcher, Sort};
 
@@ -60,6 +61,9 @@ pub struct SearchSpec {
     pub exclude_artists: Vec<String>,
     /// Order a browse or a word search by a numeric field.
     pub sort: Option<Sort>,
+    /// BM25 corpus statistics for `words` from outside this library (a sharded catalogue's
+    /// sum over its shards; see [`SearchRequest::text_statistics`]).
+    pub text_statistics: Option<TextStatistics>,
 }
 
 impl SearchSpec {
@@ -156,6 +160,14 @@ impl SearchSpec {
         }
         if let Some(sort) = self.sort {
             request = request.sort(sort)?;
+        }
+        if let Some(stats) = &self.text_statistics {
+            if self.words.is_none() {
+                return Err(Error::Invalid(
+                    "text statistics score a word query; this search has no words".into(),
+                ));
+            }
+            request = request.text_statistics(stats.clone());
         }
         Ok(request)
     }

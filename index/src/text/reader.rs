@@ -13,6 +13,7 @@ use super::directory::ReadOnlyDirectory;
 use super::errors;
 use super::query::parse;
 use super::schema::{DEFAULT_FIELDS, ROW, check_format, register_tokenizers};
+use super::statistics::{External, Needed, TextStatistics};
 use super::top_rows::top_rows;
 use crate::error::{IndexError, Result};
 use crate::exact::Hit;
@@ -103,10 +104,53 @@ impl TextIndex {
         allowed: Option<&RoaringBitmap>,
         k: usize,
     ) -> Result<Vec<Hit>> {
+        self.search_scored_by(query, None, allowed, k)
+    }
+
+    /// [`TextIndex::search`] with BM25's corpus statistics taken from `statistics` (the sum
+    /// of every shard's [`TextIndex::statistics`] for this query) instead of this index, so a
+    /// shard scores as the whole catalogue would. Statistics lacking a field or term of the
+    /// query are refused ([`IndexError::TextQuery`]).
+    pub fn search_scored_by(
+        &self,
+        query: &str,
+        statistics: Option<&TextStatistics>,
+        allowed: Option<&RoaringBitmap>,
+        k: usize,
+    ) -> Result<Vec<Hit>> {
         let parsed = parse(&self.parser, query)?;
         let searcher = self.reader.searcher();
+        let schema = searcher.schema();
+        if let Some(stats) = statistics
+            && let Some(missing) = stats.missing(&Needed::of(schema, parsed.as_ref()))
+        {
+            return Err(IndexError::TextQuery {
+                query: query.to_string(),
+                message: format!(
+                    "the text statistics given have no count for {missing}: gather them for \
+                     this query"
+                ),
+            });
+        }
+        let external = statistics.map(|stats| External { stats, schema });
         guard(&self.dir, "searching", || {
-            top_rows(&searcher, parsed.as_ref(), allowed, k).map_err(|e| errors::read(&self.dir, e))
+            let provider = external
+                .as_ref()
+                .map(|e| e as &dyn tantivy::query::Bm25StatisticsProvider);
+            top_rows(&searcher, parsed.as_ref(), provider, allowed, k)
+                .map_err(|e| errors::read(&self.dir, e))
+        })
+    }
+
+    /// The corpus statistics BM25 scores `query` with in this index: summed over the shards
+    /// of a catalogue, they are what [`TextIndex::search_scored_by`] takes.
+    pub fn statistics(&self, query: &str) -> Result<TextStatistics> {
+        let parsed = parse(&self.parser, query)?;
+        let searcher = self.reader.searcher();
+        guard(&self.dir, "counting", || {
+            Needed::of(searcher.schema(), parsed.as_ref())
+                .count(&searcher)
+                .map_err(|e| errors::read(&self.dir, e))
         })
     }
 

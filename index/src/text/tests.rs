@@ -698,3 +698,117 @@ fn builds_100k_synthetic_tracks() {
         bytes as f64 / 1e6
     );
 }
+
+/// A varied corpus for the sharding tests: captions and tags drawn from small vocabularies so
+/// that terms are common in some shards and rare in others, and many scores tie.
+fn varied_doc(row: u32) -> (String, Vec<String>, String) {
+    const WORDS: [&str; 9] = [
+        "piano", "calm", "guitar", "dark", "bright", "strings", "drums", "slow", "warm",
+    ];
+    let pick = |salt: u32| WORDS[((row.wrapping_mul(2654435761) >> salt) % 9) as usize];
+    let length = 1 + (row.wrapping_mul(40503) >> 7) % 6;
+    let caption: Vec<&str> = (0..length).map(|i| pick(3 + i * 3)).collect();
+    let tags = vec![format!("mood:{}", pick(11)), format!("genre:g{}", row % 4)];
+    (caption.join(" "), tags, format!("Artist {}", row % 13))
+}
+
+fn add_varied(writer: &mut TextIndexWriter, row: u32, source_row: u32) {
+    let (caption, tags, artist) = varied_doc(source_row);
+    let id = format!("t{source_row}");
+    writer
+        .add(&TextDoc {
+            row,
+            track_id: &id,
+            title: None,
+            artist: Some(&artist),
+            album: None,
+            caption: Some(&caption),
+            tags: &tags,
+        })
+        .unwrap();
+}
+
+#[test]
+fn shards_scored_with_summed_statistics_rank_as_one_index() {
+    const ROWS: u32 = 1500;
+    const SHARDS: u32 = 3;
+    let tmp = tempfile::tempdir().unwrap();
+    let whole_dir = tmp.path().join("whole");
+    let mut writer = TextIndexWriter::create(&whole_dir, 2).unwrap();
+    for row in 0..ROWS {
+        add_varied(&mut writer, row, row);
+    }
+    writer.finish().unwrap();
+    let whole = TextIndex::open(&whole_dir).unwrap();
+    // Shard s holds the rows whose hash picks it, in global order; `global[s][local]` maps back.
+    let shard_of = |row: u32| (row.wrapping_mul(2246822519) >> 13) % SHARDS;
+    let mut shards = Vec::new();
+    let mut global: Vec<Vec<u64>> = Vec::new();
+    for s in 0..SHARDS {
+        let dir = tmp.path().join(format!("shard-{s}"));
+        let mut writer = TextIndexWriter::create(&dir, 1).unwrap();
+        let rows: Vec<u32> = (0..ROWS).filter(|&r| shard_of(r) == s).collect();
+        for (local, &row) in rows.iter().enumerate() {
+            add_varied(&mut writer, local as u32, row);
+        }
+        writer.finish().unwrap();
+        shards.push(TextIndex::open(&dir).unwrap());
+        global.push(rows.iter().map(|&r| u64::from(r)).collect());
+    }
+    for query in [
+        "piano",
+        "calm piano",
+        "\"slow piano\"",
+        "tag:\"mood:dark\" strings",
+        "+drums -guitar",
+        "artist:\"Artist 7\" warm^2",
+        "genre",
+    ] {
+        for k in [1, 10, 200] {
+            let expected = whole.search(query, None, k).unwrap();
+            let parts: Vec<_> = shards
+                .iter()
+                .map(|s| s.statistics(query).unwrap())
+                .collect();
+            let summed = super::TextStatistics::sum(&parts);
+            assert_eq!(summed, whole.statistics(query).unwrap(), "{query}");
+            let mut merged: Vec<crate::exact::Hit> = Vec::new();
+            for (s, shard) in shards.iter().enumerate() {
+                let hits = shard
+                    .search_scored_by(query, Some(&summed), None, k)
+                    .unwrap();
+                merged.extend(hits.into_iter().map(|h| crate::exact::Hit {
+                    row: global[s][h.row as usize],
+                    score: h.score,
+                }));
+            }
+            merged.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.row.cmp(&b.row)));
+            merged.truncate(k);
+            assert_eq!(merged, expected, "{query} k={k}");
+            // Without the summed statistics a shard's own scores differ from the whole's.
+            if query == "piano" && k == 10 {
+                let own = shards[0].search(query, None, 1).unwrap();
+                let scored = shards[0].search_scored_by(query, Some(&summed), None, 1);
+                assert_ne!(own[0].score, scored.unwrap()[0].score);
+            }
+        }
+    }
+}
+
+#[test]
+fn statistics_lacking_a_term_of_the_query_are_refused() {
+    let (_tmp, index) = small_index();
+    let stats = index.statistics("piano").unwrap();
+    assert_eq!(stats.docs, 5);
+    let err = index
+        .search_scored_by("piano calm", Some(&stats), None, 10)
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, IndexError::TextQuery { .. }), "{message}");
+    assert!(message.contains("calm"), "{message}");
+    // Statistics serialise to readable JSON and back.
+    let json = serde_json::to_string(&stats).unwrap();
+    assert!(json.contains("\"caption:piano\""), "{json}");
+    let back: super::TextStatistics = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, stats);
+}

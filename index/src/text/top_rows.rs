@@ -9,23 +9,29 @@ use std::collections::BinaryHeap;
 
 use roaring::RoaringBitmap;
 use tantivy::error::DataCorruption;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Query};
 use tantivy::{Score, Searcher, TantivyError};
 
 use super::schema::ROW;
 use crate::exact::Hit;
 
-/// The `k` best allowed rows matching `query`: score descending, then row ascending.
+/// The `k` best allowed rows matching `query`: score descending, then row ascending. BM25
+/// takes its corpus statistics from `statistics` when given, else from this index.
 pub(super) fn top_rows(
     searcher: &Searcher,
     query: &dyn Query,
+    statistics: Option<&dyn Bm25StatisticsProvider>,
     allowed: Option<&RoaringBitmap>,
     k: usize,
 ) -> tantivy::Result<Vec<Hit>> {
     if k == 0 || allowed.is_some_and(|a| a.is_empty()) {
         return Ok(Vec::new());
     }
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let scoring = match statistics {
+        Some(s) => EnableScoring::enabled_from_statistics_provider(s, searcher),
+        None => EnableScoring::enabled_from_searcher(searcher),
+    };
+    let weight = query.weight(scoring)?;
     let mut top = TopRows::new(k);
     for segment in searcher.segment_readers() {
         let rows = segment.fast_fields().u64(ROW)?;

@@ -1,7 +1,10 @@
 //! What to search for: built with setters that check every value.
 
+use std::sync::Arc;
+
 use segue_index::EmbeddingKind;
 use segue_index::filter::Filter;
+use segue_index::text::TextStatistics;
 
 use crate::error::QueryError;
 use crate::rerank::{Caps, Diversify, Exclusions};
@@ -69,6 +72,7 @@ pub struct SearchRequest {
     pub(crate) exclusions: Exclusions,
     pub(crate) diversity_space: Option<EmbeddingKind>,
     pub(crate) sort: Option<Sort>,
+    pub(crate) text_statistics: Option<Arc<TextStatistics>>,
 }
 
 impl SearchRequest {
@@ -88,6 +92,7 @@ impl SearchRequest {
             exclusions: Exclusions::default(),
             diversity_space: None,
             sort: None,
+            text_statistics: None,
         }
     }
 
@@ -173,6 +178,14 @@ impl SearchRequest {
     pub fn with_words(mut self, query: &str) -> Result<SearchRequest, QueryError> {
         self.words = Some(check_words(query)?);
         Ok(self)
+    }
+
+    /// Scores the word query's BM25 with these corpus statistics instead of the library's own:
+    /// the sum of every shard's [`Searcher::text_statistics`](crate::search::Searcher::text_statistics)
+    /// for the query, so that each shard of a sharded catalogue scores as the whole catalogue.
+    pub fn text_statistics(mut self, statistics: TextStatistics) -> SearchRequest {
+        self.text_statistics = Some(Arc::new(statistics));
+        self
     }
 
     /// Only tracks matching `expr` (the filter language of `segue_index::filter`).

@@ -10,6 +10,7 @@ use serde::Serialize;
 use arrow_array::{Array, StringArray};
 use segue_index::exact::{Hit, normalise_query};
 use segue_index::filter::FilterColumns;
+use segue_index::text::{TextIndex, TextStatistics};
 use segue_index::{EmbeddingKind, Library};
 use segue_models::ModelError;
 
@@ -325,7 +326,7 @@ impl Searcher {
         };
         let word_hits = match &request.words {
             None => None,
-            Some(q) => Some(self.word_part(q, allowed.as_ref(), side_depth)?),
+            Some(q) => Some(self.word_part(request, q, allowed.as_ref(), side_depth)?),
         };
         let ranked = match (vector_hits, word_hits) {
             (Some(v), Some(w)) => {
@@ -351,15 +352,28 @@ impl Searcher {
 
     fn word_part(
         &self,
+        request: &SearchRequest,
         query: &str,
         allowed: Option<&RoaringBitmap>,
         depth: usize,
     ) -> Result<Vec<Hit>, QueryError> {
-        let index = self
-            .library
+        let statistics = request.text_statistics.as_deref();
+        Ok(self
+            .text_index()?
+            .search_scored_by(query, statistics, allowed, depth)?)
+    }
+
+    /// The corpus statistics this library's BM25 scores the word query `query` with. A sharded
+    /// catalogue sums them over its shards and gives the sum to every shard's search
+    /// ([`SearchRequest::text_statistics`]), so text scores do not depend on the sharding.
+    pub fn text_statistics(&self, query: &str) -> Result<TextStatistics, QueryError> {
+        Ok(self.text_index()?.statistics(query)?)
+    }
+
+    fn text_index(&self) -> Result<&TextIndex, QueryError> {
+        self.library
             .text_index()
-            .ok_or_else(|| QueryError::NoTextIndex(self.library.dir().display().to_string()))?;
-        Ok(index.search(query, allowed, depth)?)
+            .ok_or_else(|| QueryError::NoTextIndex(self.library.dir().display().to_string()))
     }
 
     /// A browse's whole list: the allowed rows (or a word query's every allowed match) in
@@ -375,7 +389,7 @@ impl Searcher {
             None => browse::order(columns, allowed, request.sort),
             Some(q) => {
                 let all = allowed.map_or(self.library.rows(), |a| a.len()).max(1) as usize;
-                let hits = self.word_part(q, allowed, all)?;
+                let hits = self.word_part(request, q, allowed, all)?;
                 let matched: RoaringBitmap = hits.iter().map(|h| h.row as u32).collect();
                 browse::order(columns, Some(&matched), request.sort)
             }
