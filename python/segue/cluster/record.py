@@ -22,7 +22,7 @@ from typing import Any, Dict, Optional, Sequence, Union
 
 import pyarrow as pa
 
-from segue.cluster.storage import StorageOptions, scratch_dir
+from segue.cluster.storage import StorageOptions, lance_dataset_exists, scratch_dir
 
 SHARD = "shard"
 GLOBAL_ROW = "_rowid"
@@ -89,11 +89,7 @@ class CatalogueOfRecord:
         return _lance().dataset(self.uri, version=version, storage_options=self.storage_options)
 
     def exists(self) -> bool:
-        try:
-            self.dataset()
-            return True
-        except (ValueError, OSError, FileNotFoundError):
-            return False
+        return lance_dataset_exists(self.uri, self.storage_options)
 
     @property
     def shards(self) -> int:

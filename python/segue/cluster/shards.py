@@ -23,7 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from segue.cluster.record import GLOBAL_ROW, SHARD, CatalogueOfRecord
-from segue.cluster.storage import StorageOptions, join, scratch_dir, upload_dir
+from segue.cluster.storage import (
+    StorageOptions,
+    join,
+    lance_dataset_exists,
+    scratch_dir,
+    upload_dir,
+)
 
 SHARD_FILE = "SHARD.json"
 GLOBAL_ROWS_FILE = "global_rows.npy"
@@ -134,18 +140,11 @@ class ClusterManifest:
                 f"version; got shards {numbers} of {sorted(shards)}, versions {sorted(versions)}"
             )
         table = pa.Table.from_pylist(sorted(rows, key=lambda r: r["shard"]), schema=MANIFEST_SCHEMA)
-        mode = "overwrite" if self._exists() else "create"
+        mode = "overwrite" if lance_dataset_exists(self.uri, self.storage_options) else "create"
         dataset = lance.write_dataset(
             table, self.uri, mode=mode, storage_options=self.storage_options
         )
         return dataset.version
-
-    def _exists(self) -> bool:
-        try:
-            self._dataset()
-            return True
-        except (ValueError, OSError, FileNotFoundError):
-            return False
 
 
 MANIFEST_SCHEMA = pa.schema(

@@ -97,6 +97,17 @@ def download_dir(uri: str, local: Path, storage_options: StorageOptions = None) 
     return local
 
 
+def lance_dataset_exists(uri: str, storage_options: StorageOptions = None) -> bool:
+    """Whether a Lance dataset has been committed at ``uri``."""
+    import lance
+
+    try:
+        lance.dataset(uri, storage_options=storage_options)
+        return True
+    except (ValueError, OSError):
+        return False
+
+
 def scratch_dir(base: Optional[Path] = None) -> Path:
     """A new private folder for temporary work (a validation library, a shard being built)."""
     root = Path(base or tempfile.gettempdir())
