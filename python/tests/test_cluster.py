@@ -169,6 +169,16 @@ def test_a_bad_catalogue_part_commits_nothing(local_cluster, tmp_path):
     assert record.dataset().version == before
 
 
+def test_an_ingest_with_another_shard_count_commits_nothing(local_cluster, tmp_path):
+    record, _, _ = local_cluster
+    before = record.dataset().version
+    part = tmp_path / "part.parquet"
+    segue.generate_catalog(part, tracks=20, audio_dim=AUDIO_DIM, text_dim=TEXT_DIM, seed=8)
+    with pytest.raises(ValueError, match=f"has {SHARDS} shards, not 2"):
+        record.ingest([part], shards=2, use_ray=False)
+    assert record.dataset().version == before
+
+
 # -- the system test: moto's S3 and a two-node Ray cluster on loopback ---------------------------
 
 # Ray resolves 127.0.0.1 to the machine's address unless it is told it is not part of a

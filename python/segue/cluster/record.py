@@ -142,9 +142,8 @@ class CatalogueOfRecord:
         else:
             written = [_write_part(*args, p, ingest_options) for p in parts]
         schema = pa.ipc.read_schema(pa.py_buffer(written[0]["schema"]))
+        # Refuses a record that exists with another shard count.
         self.create(schema, shards)
-        if self.shards != shards:
-            raise ValueError(f"{self.uri}: the catalogue of record has {self.shards} shards")
         lance = _lance()
         fragments = [
             lance.fragment.FragmentMetadata.from_json(f) for w in written for f in w["fragments"]
