@@ -165,7 +165,11 @@ class Router:
                 return version
         loaded = self._load(version)
         with self._lock:
-            self._versions[version] = loaded
+            if version in self._versions:
+                # A concurrent publish of the same version loaded it first: keep one set.
+                self._stop(loaded)
+            else:
+                self._versions[version] = loaded
             self._current = version
             self._collect()
         return version
