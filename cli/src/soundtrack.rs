@@ -76,6 +76,10 @@ pub struct PlanArgs {
     /// Candidates per segment (scalable mode).
     #[arg(long, default_value_t = DEFAULT_CANDIDATES)]
     candidates: usize,
+    /// Find each segment's candidates by an exact scan instead of the graph (slower; the true
+    /// best candidates).
+    #[arg(long)]
+    exact_candidates: bool,
     /// Plans kept per segment by the beam planner.
     #[arg(long, default_value_t = segue::query::sequencer::DEFAULT_BEAM_WIDTH)]
     beam_width: usize,
@@ -137,6 +141,7 @@ impl PlanArgs {
             filter: self.filter.clone(),
             exact: self.exact,
             candidates: self.candidates,
+            exact_candidates: self.exact_candidates,
             beam_width: self.beam_width,
             whole_segments: !self.allow_partial_segments,
             seed: self.seed,

@@ -25,7 +25,10 @@ mod random;
 mod replay;
 mod step_rerank;
 
-pub use ann::AnnCandidates;
+pub use ann::{
+    AnnCandidates, CANDIDATE_EF, MAX_CANDIDATES, QueryDirections, SpaceDirection,
+    check_candidate_count, rank_jointly, search_direction,
+};
 pub use artist_cap::{ArtistCap, ArtistStep, NO_ARTIST};
 pub use beam::{Beam, DEFAULT_BEAM_WIDTH};
 pub use candidates::{AllRows, AllTracks, CandidateProvider, Candidates, RowFilter};

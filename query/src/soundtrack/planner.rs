@@ -111,6 +111,9 @@ pub struct PlanOptions {
     pub exact: bool,
     /// Candidates per segment in scalable mode.
     pub candidates: usize,
+    /// In scalable mode, find each segment's candidates by an exact scan instead of the graph:
+    /// slower, but the true best, and the same however a catalogue is sharded.
+    pub exact_candidates: bool,
     /// Plans kept per segment by the beam planner.
     pub beam_width: usize,
     /// Every segment is covered by its track: no CONTINUE past a track's end, no new track
@@ -143,6 +146,7 @@ impl Default for PlanOptions {
             filter: None,
             exact: false,
             candidates: DEFAULT_CANDIDATES,
+            exact_candidates: false,
             beam_width: DEFAULT_BEAM_WIDTH,
             whole_segments: true,
             seed: 0,
@@ -166,6 +170,8 @@ pub struct Planner {
     searcher: Searcher,
     /// An artist code per row, read once when a plan caps artists.
     artists: OnceLock<Arc<[u32]>>,
+    /// Every track's energy, ascending, read when a router asks for energy counts.
+    energies: OnceLock<Vec<f64>>,
     /// Trained policies opened so far, by file: an ONNX session is built once and reused for
     /// every video (building one costs milliseconds, a step tens of microseconds).
     policies: Mutex<HashMap<PathBuf, PolicyModel>>,
@@ -190,6 +196,7 @@ impl Planner {
             no_reference: ReferenceEmbeddings::default(),
             searcher: Searcher::new(library.clone()),
             artists: OnceLock::new(),
+            energies: OnceLock::new(),
             policies: Mutex::new(HashMap::new()),
             library,
         })
@@ -208,6 +215,21 @@ impl Planner {
 
     pub fn tracks(&self) -> &LibraryTracks {
         &self.tracks
+    }
+
+    pub(super) fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
+    /// Every track's energy as the objective reads it, ascending.
+    pub(super) fn sorted_energies(&self) -> &[f64] {
+        self.energies.get_or_init(|| {
+            let mut e: Vec<f64> = (0..self.tracks.len())
+                .map(|r| self.tracks.features(r).energy)
+                .collect();
+            e.sort_by(f64::total_cmp);
+            e
+        })
     }
 
     /// The stored fit, if `segue fit` was run on this library.
@@ -435,12 +457,10 @@ impl Planner {
         let provider: Box<dyn CandidateProvider + 's> = if opts.exact {
             Box::new(AllTracks)
         } else {
-            Box::new(AnnCandidates::new(
-                &self.library,
-                self.reference(),
-                allowed,
-                slots,
-            )?)
+            Box::new(
+                AnnCandidates::new(&self.library, self.reference(), allowed, slots)?
+                    .exact_scan(opts.exact_candidates),
+            )
         };
         let filter: Box<dyn RowFilter + 's> = match allowed {
             Some(a) => Box::new(a),
@@ -494,12 +514,10 @@ impl Planner {
         let base = if opts.exact {
             Candidates::exact()
         } else {
-            Candidates::new(AnnCandidates::new(
-                &self.library,
-                self.reference(),
-                allowed,
-                opts.candidates,
-            )?)
+            Candidates::new(
+                AnnCandidates::new(&self.library, self.reference(), allowed, opts.candidates)?
+                    .exact_scan(opts.exact_candidates),
+            )
         };
         let base = match allowed {
             Some(a) => base.with_filter(a),
