@@ -10,8 +10,9 @@ use segue_index::arrow_schema::{DataType, Field, Schema};
 
 pub use segue_query::sequencer::{DEFAULT_STEP_KEEP, StepDiversity, StepRerank};
 pub use segue_query::soundtrack::{
-    DEFAULT_CANDIDATES, FIT_ATTACHMENT, PlanBatch, PlanOptions, PlannedAction, PlannedSegment,
-    Planner, PolicyChoice, SoundtrackFit, SoundtrackPlan,
+    DEFAULT_CANDIDATES, FIT_ATTACHMENT, GatheredTrack, GatheredTracks, PlanBatch, PlanOptions,
+    PlannedAction, PlannedSegment, Planner, PolicyChoice, ShardedPlanner, SoundtrackFit,
+    SoundtrackPlan, StoredVector, energy_rank_from_counts, merge_candidate_hits,
 };
 pub use segue_query::video::{Segment, Video, parse_video, read_videos};
 

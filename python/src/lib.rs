@@ -13,6 +13,7 @@ mod ingest;
 mod library;
 mod planner;
 mod search_args;
+mod sharded;
 mod training;
 mod vectors;
 mod videos;
@@ -20,8 +21,12 @@ mod videos;
 #[pymodule]
 fn _segue(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DEFAULT_CANDIDATES", segue::soundtrack::DEFAULT_CANDIDATES)?;
     m.add_class::<library::PyLibrary>()?;
     m.add_class::<planner::PyPlanner>()?;
+    m.add_class::<sharded::PyShardedPlanner>()?;
+    m.add_function(wrap_pyfunction!(sharded::merge_candidate_hits, m)?)?;
+    m.add_function(wrap_pyfunction!(sharded::energy_ranks_from_counts, m)?)?;
     m.add_function(wrap_pyfunction!(ingest::ingest, m)?)?;
     m.add_function(wrap_pyfunction!(library::sum_text_statistics, m)?)?;
     m.add_function(wrap_pyfunction!(training::fit, m)?)?;

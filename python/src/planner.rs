@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
 use segue::render::{RenderOptions, export_otio, read_plan, render_plan};
 use segue::soundtrack::{
     DEFAULT_STEP_KEEP, PlanOptions, Planner, PolicyChoice, SoundtrackPlan, StepRerank, planner_for,
@@ -16,6 +16,7 @@ use crate::arrow::to_pyarrow_table;
 use crate::errors::{OrRaise, bad_input};
 use crate::library::json_to_py;
 use crate::search_args::track_ids;
+use crate::sharded;
 use crate::videos;
 
 /// Plans soundtracks on the library version it was made from; safe to share between threads
@@ -52,6 +53,7 @@ pub struct PlanKwargs {
     pub filter: Option<String>,
     pub exact: bool,
     pub candidates: Option<usize>,
+    pub exact_candidates: bool,
     pub beam_width: Option<usize>,
     pub seed: u64,
     pub sample: bool,
@@ -85,6 +87,7 @@ impl PlanKwargs {
             filter: self.filter,
             exact: self.exact,
             candidates: self.candidates.unwrap_or(defaults.candidates),
+            exact_candidates: self.exact_candidates,
             beam_width: self.beam_width.unwrap_or(defaults.beam_width),
             seed: self.seed,
             sample: self.sample,
@@ -126,9 +129,9 @@ impl PyPlanner {
     /// video). `output="dict"` (default) gives the plan as a dict; `"table"` one row per
     /// segment as a pyarrow Table.
     #[pyo3(signature = (
-        video, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
-        seed=0, sample=false, max_per_artist=None, exclude_ids=None, diversify=None,
-        diversify_keep=None, motion_energy=0.0, output="dict"
+        video, *, policy="beam", filter=None, exact=false, candidates=None,
+        exact_candidates=false, beam_width=None, seed=0, sample=false, max_per_artist=None,
+        exclude_ids=None, diversify=None, diversify_keep=None, motion_energy=0.0, output="dict"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan<'py>(
@@ -139,6 +142,7 @@ impl PyPlanner {
         filter: Option<String>,
         exact: bool,
         candidates: Option<usize>,
+        exact_candidates: bool,
         beam_width: Option<usize>,
         seed: u64,
         sample: bool,
@@ -155,6 +159,7 @@ impl PyPlanner {
             filter,
             exact,
             candidates,
+            exact_candidates,
             beam_width,
             seed,
             sample,
@@ -181,10 +186,10 @@ impl PyPlanner {
     /// `no_repeat_across_videos`, no track is placed in two of them. `output="dicts"`
     /// (default) gives a list of plans; `"table"` one row per segment of every plan.
     #[pyo3(signature = (
-        videos, *, policy="beam", filter=None, exact=false, candidates=None, beam_width=None,
-        seed=0, sample=false, max_per_artist=None, exclude_ids=None,
-        no_repeat_across_videos=false, diversify=None, diversify_keep=None, motion_energy=0.0,
-        output="dicts"
+        videos, *, policy="beam", filter=None, exact=false, candidates=None,
+        exact_candidates=false, beam_width=None, seed=0, sample=false, max_per_artist=None,
+        exclude_ids=None, no_repeat_across_videos=false, diversify=None, diversify_keep=None,
+        motion_energy=0.0, output="dicts"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan_batch<'py>(
@@ -195,6 +200,7 @@ impl PyPlanner {
         filter: Option<String>,
         exact: bool,
         candidates: Option<usize>,
+        exact_candidates: bool,
         beam_width: Option<usize>,
         seed: u64,
         sample: bool,
@@ -212,6 +218,7 @@ impl PyPlanner {
             filter,
             exact,
             candidates,
+            exact_candidates,
             beam_width,
             seed,
             sample,
@@ -300,6 +307,57 @@ impl PyPlanner {
         let library = self.planner.library();
         py.detach(|| export_otio(library, &plan, &path, sample_rate, audio_dir.as_deref()))
             .or_raise()
+    }
+
+    /// For a sharded catalogue's router: per segment, per query `(space, unit vector)` (from
+    /// `ShardedPlanner.segment_queries`), this shard's best `fetch` rows as `(rows, scores)`
+    /// among those `filter` allows less `exclude_ids`; by exact scans with
+    /// `exact_candidates`, else through the graphs.
+    #[pyo3(signature = (queries, fetch, *, filter=None, exclude_ids=None, exact_candidates=false))]
+    fn candidate_hits<'py>(
+        &self,
+        py: Python<'py>,
+        queries: Vec<Vec<(String, Vec<f32>)>>,
+        fetch: usize,
+        filter: Option<String>,
+        exclude_ids: Option<&Bound<'py, PyAny>>,
+        exact_candidates: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        sharded::candidate_hits(
+            py,
+            &self.planner,
+            queries,
+            fetch,
+            filter,
+            exclude_ids,
+            exact_candidates,
+        )
+    }
+
+    /// For a sharded catalogue's router: what it plans with for `rows` of this library
+    /// (`global_rows[row]` is each row's global row), as a dict of arrays.
+    fn gather_tracks<'py>(
+        &self,
+        py: Python<'py>,
+        rows: Vec<u64>,
+        global_rows: numpy::PyReadonlyArray1<'py, u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        sharded::gather_tracks(py, &self.planner, rows, global_rows)
+    }
+
+    /// Per energy value, how many of this library's tracks have a lower and how many an equal
+    /// energy (summed over shards: a track's catalogue-wide energy rank).
+    fn energy_counts<'py>(
+        &self,
+        py: Python<'py>,
+        values: Vec<f64>,
+    ) -> PyResult<sharded::CountArrays<'py>> {
+        sharded::energy_counts(py, &self.planner, values)
+    }
+
+    /// The library's soundtrack fit (`segue.fit`) as JSON text, or None.
+    fn fit_json(&self) -> Option<String> {
+        sharded::fit_json(&self.planner)
     }
 
     fn __repr__(&self) -> String {

@@ -81,6 +81,7 @@ pub fn evaluate<'py>(
         filter,
         exact,
         candidates,
+        exact_candidates: false,
         beam_width,
         seed,
         sample,

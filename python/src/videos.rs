@@ -6,13 +6,18 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use segue::Library;
+use segue::query::video::EmbeddingDims;
 use segue::soundtrack::{Video, parse_video, read_videos};
 
 use crate::errors::{OrRaise, bad_input};
 
 /// Every video `obj` holds, checked against `library`'s embedding dimensions.
 pub fn videos(obj: &Bound<'_, PyAny>, library: &Library) -> PyResult<Vec<Video>> {
-    let dims = library.dims().into();
+    videos_with_dims(obj, library.dims().into())
+}
+
+/// Every video `obj` holds, checked against embedding dimensions `dims`.
+pub fn videos_with_dims(obj: &Bound<'_, PyAny>, dims: EmbeddingDims) -> PyResult<Vec<Video>> {
     let one = |item: &Bound<'_, PyAny>| -> PyResult<Video> {
         let text = json_text(item)?;
         parse_video(&text, dims).or_raise()
@@ -44,7 +49,12 @@ pub fn videos(obj: &Bound<'_, PyAny>, library: &Library) -> PyResult<Vec<Video>>
 
 /// Exactly one video (a file must hold one).
 pub fn video(obj: &Bound<'_, PyAny>, library: &Library) -> PyResult<Video> {
-    let mut all = videos(obj, library)?;
+    video_with_dims(obj, library.dims().into())
+}
+
+/// Exactly one video, checked against `dims`.
+pub fn video_with_dims(obj: &Bound<'_, PyAny>, dims: EmbeddingDims) -> PyResult<Video> {
+    let mut all = videos_with_dims(obj, dims)?;
     match all.len() {
         1 => Ok(all.remove(0)),
         n => Err(bad_input(format!(
