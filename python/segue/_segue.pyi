@@ -2,7 +2,7 @@
 # tests/test_stubs.py checks that every name and keyword here exists at run time.
 import os
 import pathlib
-from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -157,6 +157,7 @@ class Planner:
         filter: Optional[str] = None,
         exact: bool = False,
         candidates: Optional[int] = None,
+        exact_candidates: bool = False,
         beam_width: Optional[int] = None,
         seed: int = 0,
         sample: bool = False,
@@ -169,7 +170,9 @@ class Planner:
     ) -> Union[Dict[str, Any], pa.Table]:
         """The soundtrack plan of one video (a dict, a JSON string, or a path to a file with
         one video). ``policy``: random, greedy-aligned, greedy-all, beam or
-        ``policy:FILE.onnx``. ``max_per_artist`` caps the distinct tracks of one artist in the
+        ``policy:FILE.onnx``. ``candidates`` per segment come from the graphs, or from exact scans
+        with ``exact_candidates`` (the true best; what a sharded catalogue matches exactly).
+        ``max_per_artist`` caps the distinct tracks of one artist in the
         plan and ``exclude_ids`` are never placed (e.g. the tracks of your last videos), for
         every policy. ``diversify`` (``"mmr[:LAMBDA]"`` away from the plan's tracks,
         ``"theme[:LAMBDA]"`` toward their centroid) reranks each step's new tracks and keeps
@@ -185,6 +188,7 @@ class Planner:
         filter: Optional[str] = None,
         exact: bool = False,
         candidates: Optional[int] = None,
+        exact_candidates: bool = False,
         beam_width: Optional[int] = None,
         seed: int = 0,
         sample: bool = False,
@@ -228,6 +232,66 @@ class Planner:
         """Writes a plan's edit list as OpenTimelineIO JSON (two audio tracks, clips with their
         gain envelope in metadata, a marker per transition); clips of tracks without an audio
         file get a missing media reference."""
+    def candidate_hits(
+        self,
+        queries: Sequence[Sequence[Tuple[str, Sequence[float]]]],
+        fetch: int,
+        *,
+        filter: Optional[str] = None,
+        exclude_ids: Optional[Union[str, Sequence[str]]] = None,
+        exact_candidates: bool = False,
+    ) -> List[List[Tuple[np.ndarray, np.ndarray]]]:
+        """A shard's answer to a router's candidate queries (``ShardedPlanner.segment_queries``):
+        per segment, per query, its best ``fetch`` rows and their scores among the rows
+        ``filter`` allows less ``exclude_ids`` (a segment without queries: its first allowed
+        rows)."""
+    def gather_tracks(self, rows: Sequence[int], global_rows: np.ndarray) -> Dict[str, Any]:
+        """What a router plans with for ``rows`` (``global_rows[row]`` is each row's global
+        row): ``global_row``, ``track_id``, ``title``, ``artist``, ``duration_s``, the unit
+        ``audio``/``text`` rows with their raw ``*_norm``, and ``features`` (bpm, energy,
+        spectral centroid, duration, 13 MFCCs)."""
+    def energy_counts(self, values: Sequence[float]) -> Tuple[np.ndarray, np.ndarray]:
+        """Per energy value, how many tracks have a lower and how many an equal energy."""
+    def fit_json(self) -> Optional[str]:
+        """The library's soundtrack fit as JSON text, or None."""
+
+class ShardedPlanner:
+    """The soundtrack planner of a sharded catalogue's router (``segue.cluster.Router.plan``
+    drives it): plans over tracks gathered from the shards, as the single library would."""
+
+    def __init__(
+        self, dims: Dict[str, Optional[int]], fit: Optional[str], version: int
+    ) -> None: ...
+    def segment_queries(self, video: Video) -> List[List[Tuple[str, np.ndarray]]]:
+        """Per segment, its candidate queries ``(space, unit vector)``."""
+    def plan(
+        self,
+        video: Video,
+        tracks: Dict[str, Any],
+        merged: Sequence[Sequence[int]],
+        *,
+        policy: Policy = "beam",
+        candidates: Optional[int] = None,
+        beam_width: Optional[int] = None,
+        seed: int = 0,
+        max_per_artist: Optional[int] = None,
+        diversify: Optional[str] = None,
+        diversify_keep: Optional[int] = None,
+        motion_energy: float = 0.0,
+    ) -> Dict[str, Any]:
+        """The plan of ``video`` over the gathered ``tracks`` with ``merged`` candidate global
+        rows per segment; segment rows are global rows."""
+
+def merge_candidate_hits(
+    shards: Sequence[Sequence[Sequence[Tuple[np.ndarray, np.ndarray]]]], fetch: int
+) -> List[np.ndarray]:
+    """Per segment, the union of each query's best ``fetch`` global rows over the shards (by
+    score, ties to the lower global row)."""
+
+def energy_ranks_from_counts(less: np.ndarray, equal: np.ndarray, n: int) -> np.ndarray:
+    """Catalogue-wide energy ranks from the shards' summed ``energy_counts``."""
+
+DEFAULT_CANDIDATES: int
 
 def ingest(
     library: PathLike,

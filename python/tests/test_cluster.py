@@ -82,14 +82,41 @@ def local_cluster(tmp_path_factory):
     segue.generate_catalog(catalog, tracks=3000, audio_dim=AUDIO_DIM, text_dim=TEXT_DIM, seed=3)
     record = CatalogueOfRecord(str(root / "tracks.lance"))
     version = record.ingest([catalog], shards=SHARDS, use_ray=False)["version"]
-    cluster = str(root / "cluster")
-    build_and_publish(record, version, cluster, work_dir=root, use_ray=False)
+    # The reference first: the videos the soundtrack model is fitted on come from its tracks,
+    # and every shard is fitted on the same videos.
     build_shard(record, version, None, root / "reference")
+    videos = fitted_videos(root / "reference" / "library", root / "videos.jsonl", seed=4)
+    cluster = str(root / "cluster")
+    build_and_publish(
+        record, version, cluster, work_dir=root, use_ray=False, fit_videos=str(videos)
+    )
     router = Router(cluster, cache_dir=root / "cache", use_ray=False)
     router.publish()
     reference = segue.Library.open(root / "reference" / "library")
     yield record, router, reference
     router.close()
+
+
+def fitted_videos(library, path, seed):
+    """Writes seeded videos near ``library``'s tracks and fits the library on them."""
+    segue.generate_videos(path, library, count=8, seed=seed, min_segments=6, max_segments=14)
+    segue.fit(library, path)
+    return path
+
+
+def plan_digest(plan):
+    """What must match between a sharded plan and the single library's: every segment's
+    action, track, offset and reward to the bit, and the totals."""
+    return (
+        [(s["action"], s["track_id"], s["offset"], s["reward"]) for s in plan["segments"]],
+        plan["total_reward"],
+        plan["switches"],
+    )
+
+
+def videos_of(library):
+    """The fitted videos of ``local_cluster`` (written beside its reference library)."""
+    return (Path(library).parent.parent / "videos.jsonl").read_text().splitlines()
 
 
 def test_in_process_shards_answer_as_one_library(local_cluster):
@@ -141,6 +168,60 @@ def test_a_sharded_search_refuses_what_it_cannot_merge(local_cluster):
     # A filter alone browses: the first k allowed tracks in global-row order, as one library.
     want = local_cluster[2].search(filter="bpm >= 100", k=15)
     assert exact_ids(router.search(filter="bpm >= 100", k=15)) == exact_ids(want)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"policy": "greedy-all"},
+        {"policy": "beam"},
+        {"policy": "greedy-aligned", "filter": "bpm >= 90 AND bpm <= 140"},
+        {"policy": "beam", "max_per_artist": 1, "candidates": 16},
+        {"policy": "random", "seed": 3},
+        {"policy": "greedy-all", "diversify": "mmr:0.5", "motion_energy": 0.3},
+    ],
+)
+def test_in_process_plans_are_the_single_librarys_with_exact_candidates(local_cluster, options):
+    _, router, reference = local_cluster
+    planner = reference.planner()
+    videos = videos_of(reference.path)
+    for video in videos[:4]:
+        want = planner.plan(video, exact_candidates=True, **options)
+        got = router.plan(video, exact_candidates=True, **options)
+        assert plan_digest(got) == plan_digest(want), options
+        assert [s["row"] for s in got["segments"]] == [s["row"] for s in want["segments"]]
+        assert got["cluster_version"] == router.current
+        assert {s["shard"] for s in got["segments"]} <= set(range(SHARDS))
+
+
+def test_a_sharded_batch_keeps_exclusions_and_never_repeats_a_track(local_cluster):
+    _, router, reference = local_cluster
+    videos = videos_of(reference.path)
+    first = router.plan(videos[0], exact_candidates=True)
+    banned = [s["track_id"] for s in first["segments"]]
+    plans = router.plan_batch(
+        videos, exact_candidates=True, exclude_ids=banned, no_repeat_across_videos=True
+    )
+    placed = [s["track_id"] for p in plans for s in p["segments"] if s["action"] == "new"]
+    assert len(placed) == len(set(placed))
+    assert not set(placed) & set(banned)
+    want = reference.planner().plan_batch(
+        videos, exact_candidates=True, exclude_ids=banned, no_repeat_across_videos=True
+    )
+    # The single library also keeps each video's bridge tracks out of the later ones; the
+    # router's plans have no bridges, so only the first video must match exactly.
+    assert plan_digest(plans[0]) == plan_digest(want[0])
+
+
+def test_a_sharded_plan_refuses_what_it_cannot_do(local_cluster):
+    _, router, reference = local_cluster
+    video = videos_of(reference.path)[0]
+    with pytest.raises(segue.BadInputError, match="trained policies"):
+        router.plan(video, policy="policy:model.onnx")
+    with pytest.raises(segue.BadInputError, match="candidates per segment"):
+        router.plan(video, candidates=0)
+    with pytest.raises(segue.BadInputError):
+        router.plan({"id": "v", "segments": [{"start": 0, "end": 1, "caption": "calm"}]})
 
 
 def test_a_damaged_shard_copy_is_refused(local_cluster, tmp_path):
@@ -363,8 +444,9 @@ def system(s3, ray_cluster, tmp_path_factory):
     assert not errors, errors
     version = record.dataset().version
     cluster_uri = "s3://segue/cluster"
-    build_and_publish(record, version, cluster_uri, work_dir=root)
     build_shard(record, version, None, root / "reference")
+    videos = fitted_videos(root / "reference" / "library", root / "videos.jsonl", seed=12)
+    build_and_publish(record, version, cluster_uri, work_dir=root, fit_videos=str(videos))
     router = Router(cluster_uri, options, cache_dir=root / "cache")
     router.publish()
     reference = segue.Library.open(root / "reference" / "library")
@@ -437,6 +519,18 @@ def test_bm25_rankings_are_the_single_library_ranking(system):
         got = router.search(tags=query, k=20)
         assert exact_ids(got) == exact_ids(want), query
         assert got.column("score").to_pylist() == want.column("score").to_pylist(), query
+
+
+@pytest.mark.parametrize("policy", ["greedy-all", "beam"])
+def test_plans_are_the_single_librarys_with_exact_candidates(system, policy):
+    router, reference = system["router"], system["reference"]
+    planner = reference.planner()
+    for video in videos_of(reference.path)[:3]:
+        for flt in (None, "has_vocals = false"):
+            want = planner.plan(video, policy=policy, exact_candidates=True, filter=flt)
+            got = router.plan(video, policy=policy, exact_candidates=True, filter=flt)
+            assert plan_digest(got) == plan_digest(want), (policy, flt)
+            assert [s["row"] for s in got["segments"]] == [s["row"] for s in want["segments"]]
 
 
 def test_a_killed_shard_server_is_restarted_and_the_query_answers_the_same(system):

@@ -10,6 +10,7 @@ every search as the single library would, with the shards served by Ray actors.
     router = Router("s3://bucket/cluster", storage_options, cache_dir="/var/cache/segue")
     router.publish()
     hits = router.search(vector=query, k=10, filter="bpm >= 90")
+    plan = router.plan(video, policy="beam", filter="bpm >= 90")
 
 Needs ``pylance`` (and ``ray`` for actors and parallel ingest and builds): ``pip install
 segue[cluster]``.

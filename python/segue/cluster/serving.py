@@ -19,7 +19,7 @@ import itertools
 import os
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -68,6 +68,7 @@ class ShardServer:
         self.cluster_version = cluster_version
         self.shard = shard
         self.folder = local
+        self._plans = None
 
     def ping(self) -> Dict[str, Any]:
         return {"shard": self.shard, "cluster_version": self.cluster_version, **self.info}
@@ -84,6 +85,42 @@ class ShardServer:
 
     def text_statistics(self, tags: str) -> Dict[str, Any]:
         return self.library.text_statistics(tags)
+
+    # -- the shard's side of planning (see segue.cluster.planning) ------------------------------
+
+    def _planner(self):
+        if self._plans is None:
+            self._plans = self.library.planner()
+        return self._plans
+
+    def planning_setup(self) -> Dict[str, Any]:
+        """What the router's planner needs to know of this shard."""
+        return {
+            "dims": self.library.dims,
+            "rows": self.library.rows,
+            "fit": self._planner().fit_json(),
+        }
+
+    def candidate_hits(self, queries, fetch: int, **options) -> List[List[Any]]:
+        """``Planner.candidate_hits`` with global rows in place of this shard's rows."""
+        answers = self._planner().candidate_hits(queries, fetch, **options)
+        return [
+            [(self.global_rows[rows.astype(np.int64)], scores) for rows, scores in segment]
+            for segment in answers
+        ]
+
+    def gather_tracks(self, global_rows: np.ndarray) -> Dict[str, Any]:
+        """``Planner.gather_tracks`` for tracks of this shard named by global row."""
+        global_rows = np.asarray(global_rows, dtype=np.uint64)
+        local = np.searchsorted(self.global_rows, global_rows)
+        local = np.minimum(local, len(self.global_rows) - 1)
+        if not np.array_equal(self.global_rows[local], global_rows):
+            missing = global_rows[self.global_rows[local] != global_rows][:5].tolist()
+            raise ValueError(f"shard {self.shard} does not hold global rows {missing}")
+        return self._planner().gather_tracks(local.tolist(), self.global_rows)
+
+    def energy_counts(self, values: List[float]):
+        return self._planner().energy_counts(values)
 
     def search(self, **options) -> pa.Table:
         """``Library.search`` with each hit's ``global_row``, ``shard`` and ``cluster_version``."""
@@ -117,6 +154,8 @@ class _Version:
         self.servers = servers  # per shard, its replicas
         self.in_flight = 0
         self.turn = itertools.count()
+        self.planner = None  # the router's ShardedPlanner, made on the first plan
+        self.rows = 0
 
 
 class Router:
@@ -238,6 +277,85 @@ class Router:
         finally:
             self._unpin(version)
         return merge_hits(answers, k)
+
+    def plan(
+        self,
+        video: Any,
+        *,
+        policy: str = "beam",
+        filter: Optional[str] = None,
+        candidates: Optional[int] = None,
+        exact_candidates: bool = False,
+        beam_width: Optional[int] = None,
+        seed: int = 0,
+        max_per_artist: Optional[int] = None,
+        exclude_ids: Optional[Sequence[str]] = None,
+        diversify: Optional[str] = None,
+        diversify_keep: Optional[int] = None,
+        motion_energy: float = 0.0,
+    ) -> Dict[str, Any]:
+        """The soundtrack plan of one video (a dict or JSON string, with segment embeddings)
+        over every shard, planned here: ``Planner.plan``'s options and answer (with
+        ``exact_candidates``, exactly the single library's plan), each segment's ``row`` a
+        global row with its ``shard``, and the plan's ``cluster_version``. Planning every track
+        (``exact``) and trained policies are not available on a sharded catalogue."""
+        return self.plan_batch(
+            [video],
+            policy=policy,
+            filter=filter,
+            candidates=candidates,
+            exact_candidates=exact_candidates,
+            beam_width=beam_width,
+            seed=seed,
+            max_per_artist=max_per_artist,
+            exclude_ids=exclude_ids,
+            diversify=diversify,
+            diversify_keep=diversify_keep,
+            motion_energy=motion_energy,
+        )[0]
+
+    def plan_batch(
+        self,
+        videos: Any,
+        *,
+        no_repeat_across_videos: bool = False,
+        exclude_ids: Optional[Sequence[str]] = None,
+        filter: Optional[str] = None,
+        candidates: Optional[int] = None,
+        exact_candidates: bool = False,
+        **plan_options,
+    ) -> List[Dict[str, Any]]:
+        """Plans ``videos`` (a list, JSON Lines text or a ``.json``/``.jsonl`` path) in order
+        on one cluster version; with ``no_repeat_across_videos`` no track is placed in two of
+        them. Options as ``plan``."""
+        from segue.cluster.planning import plan_video, read_video_list
+
+        if isinstance(exclude_ids, str):
+            exclude_ids = [exclude_ids]
+        excluded = list(exclude_ids or [])
+        items = read_video_list(videos)
+        version = self._pin()
+        try:
+            plans = []
+            for video in items:
+                plan = plan_video(
+                    self,
+                    version,
+                    video,
+                    candidates=candidates,
+                    exact_candidates=exact_candidates,
+                    filter=filter,
+                    exclude_ids=excluded,
+                    plan_options=plan_options,
+                )
+                plans.append(plan)
+                if no_repeat_across_videos:
+                    excluded.extend(
+                        s["track_id"] for s in plan["segments"] if s["action"] == "new"
+                    )
+        finally:
+            self._unpin(version)
+        return plans
 
     def _pin(self) -> _Version:
         with self._lock:

@@ -51,11 +51,13 @@ def build_shard(
     version: int,
     shard: Optional[int],
     out_dir: Path,
+    fit_videos: Any = None,
     **ingest_options,
 ) -> Dict[str, Any]:
     """Builds the library of ``shard`` (every track when None: the single-library reference)
-    from ``record`` at ``version`` into ``out_dir`` (which must not exist). Returns its
-    ``SHARD.json``."""
+    from ``record`` at ``version`` into ``out_dir`` (which must not exist), fitted on
+    ``fit_videos`` (``segue.fit``'s videos: the soundtrack model every shard shares) when
+    given. Returns its ``SHARD.json``."""
     import segue
 
     out_dir = Path(out_dir)
@@ -72,6 +74,8 @@ def build_shard(
         summary = segue.ingest(out_dir / LIBRARY_DIR, catalog, **ingest_options)
     finally:
         catalog.unlink(missing_ok=True)
+    if fit_videos is not None:
+        summary = segue.fit(out_dir / LIBRARY_DIR, fit_videos)
     np.save(out_dir / GLOBAL_ROWS_FILE, global_rows)
     info = {
         "format": SHARD_FORMAT,
@@ -166,6 +170,7 @@ def publish_shard(
     shard: int,
     prefix: str,
     work_dir: Optional[Path] = None,
+    fit_videos: Any = None,
     **ingest_options,
 ) -> Dict[str, Any]:
     """Builds ``shard`` in a private scratch folder, uploads it to ``{prefix}/shard-NNNN``
@@ -174,7 +179,7 @@ def publish_shard(
     scratch = scratch_dir(work_dir)
     try:
         folder = scratch / "shard"
-        info = build_shard(record, version, shard, folder, **ingest_options)
+        info = build_shard(record, version, shard, folder, fit_videos, **ingest_options)
         uri = join(prefix, f"shard-{shard:04d}")
         size = upload_dir(folder, uri, record.storage_options)
     finally:
@@ -197,15 +202,17 @@ def build_and_publish(
     *,
     work_dir: Optional[Path] = None,
     use_ray: Optional[bool] = None,
+    fit_videos: Any = None,
     **ingest_options,
 ) -> int:
     """Builds every shard of ``record`` at ``version`` (one Ray task per shard when Ray is
-    running), uploads each under a new unique prefix, and publishes them as the next cluster
-    version. Returns that version."""
+    running; each fitted on ``fit_videos`` when given, which a worker must be able to read),
+    uploads each under a new unique prefix, and publishes them as the next cluster version.
+    Returns that version."""
     from segue.cluster.record import _ray_running
 
     prefix = join(cluster_uri, "shards", f"{int(time.time())}-{uuid.uuid4().hex[:12]}")
-    args = [(record, version, s, prefix, work_dir) for s in range(record.shards)]
+    args = [(record, version, s, prefix, work_dir, fit_videos) for s in range(record.shards)]
     if use_ray if use_ray is not None else _ray_running():
         import ray
 
