@@ -9,6 +9,11 @@ sharded answer against the exact single-library answer. Per shard: rows, disk by
 actor's resident memory, and the single-thread latency of the same search on the shard's
 library in-process (no Ray), which is what a shard costs wherever it runs.
 
+With ``--plan-videos N``, every shard and the single library are fitted on N generated videos,
+and each video is planned at the router (one request at a time) and by the single library's
+planner in-process: milliseconds per plan for greedy-all and beam, with candidates from the
+graphs and from exact scans, and how many plans equal the single library's.
+
 Usage (the package built with the search-bench profile, see benches/RESULTS.md):
     .venv/bin/python benches/python/cluster_bench.py --tracks 100000 --shards 1,2,4 \
         --replicas 1,2 --clients 4 --seconds 20 --out benches/results/cluster/run.json
@@ -81,6 +86,36 @@ def single_thread_latency(library, queries):
     return {f"p{q}_ms": percentile_ms(times, q) for q in (50, 99, 99.9)}
 
 
+def plan_figures(router, planner, videos, shards):
+    """Per policy and candidate search: median ms per plan at the router and in the single
+    library, and how many of the router's plans are the single library's."""
+    out = []
+    # Warm-up: each shard server opens its planner (reads its tracks' features) on first use.
+    router.plan(videos[0], policy="greedy-all")
+    planner.plan(videos[0], policy="greedy-all")
+    for policy in ("greedy-all", "beam"):
+        for exact in (False, True):
+            routed, single, same = [], [], 0
+            for video in videos:
+                t = time.perf_counter()
+                want = planner.plan(video, policy=policy, exact_candidates=exact)
+                single.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                got = router.plan(video, policy=policy, exact_candidates=exact)
+                routed.append(time.perf_counter() - t)
+                same += [(s["track_id"], s["reward"]) for s in got["segments"]] == [
+                    (s["track_id"], s["reward"]) for s in want["segments"]]
+            row = {
+                "shards": shards, "policy": policy, "exact_candidates": exact,
+                "router_ms": percentile_ms(routed, 50), "single_ms": percentile_ms(single, 50),
+                "router_p99_ms": percentile_ms(routed, 99), "identical": same,
+                "videos": len(videos),
+            }
+            print(json.dumps(row), flush=True)
+            out.append(row)
+    return out
+
+
 def near_tracks(library, rng, n, dim):
     rows = rng.choice(library.rows, size=n, replace=False)
     noisy = library.vectors(rows.tolist()) + rng.normal(0, 0.3 / np.sqrt(dim), (n, dim))
@@ -99,6 +134,8 @@ def main():
     ap.add_argument("--queries", type=int, default=200, help="for recall and the load")
     ap.add_argument("--latency-queries", type=int, default=3000,
                     help="for the single-thread latency quantiles of a shard")
+    ap.add_argument("--plan-videos", type=int, default=0,
+                    help="videos to plan at the router (0: no planning figures)")
     ap.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     args = ap.parse_args()
@@ -117,6 +154,7 @@ def main():
         "seconds": args.seconds,
         "runs": [],
         "shards": [],
+        "plans": [],
     }
     try:
         catalog = work / "catalog.parquet"
@@ -133,13 +171,15 @@ def main():
             version = record.ingest([catalog], shards=shards)["version"]
             ingest_s = time.perf_counter() - t
             cluster = str(work / f"cluster-{shards}")
-            t = time.perf_counter()
-            build_and_publish(record, version, cluster, work_dir=work)
-            build_s = time.perf_counter() - t
-            print(f"S={shards}: ingest {ingest_s:.1f} s, build+publish {build_s:.1f} s",
-                  flush=True)
             if reference is None:
                 build_shard(record, version, None, work / "reference")
+                videos_path = None
+                if args.plan_videos:
+                    videos_path = work / "videos.jsonl"
+                    segue.generate_videos(videos_path, work / "reference" / "library",
+                                          count=args.plan_videos, seed=13)
+                    segue.fit(work / "reference" / "library", videos_path)
+                    videos = videos_path.read_text().splitlines()
                 reference = segue.Library.open(work / "reference" / "library")
                 # Queries near the catalogue's tracks (a stored vector plus noise), as users'
                 # queries are: random directions in 128 dimensions are near no track at all.
@@ -149,6 +189,12 @@ def main():
                              .column("track_id").to_pylist()) for q in queries]
                 results["single_library"] = {
                     "rows": reference.rows, **single_thread_latency(reference, latency_queries)}
+            t = time.perf_counter()
+            build_and_publish(record, version, cluster, work_dir=work,
+                              fit_videos=None if videos_path is None else str(videos_path))
+            build_s = time.perf_counter() - t
+            print(f"S={shards}: ingest {ingest_s:.1f} s, build+publish {build_s:.1f} s",
+                  flush=True)
             for replicas in [int(r) for r in args.replicas.split(",")]:
                 router = Router(cluster, cache_dir=work / f"cache-{shards}-{replicas}",
                                 replicas=replicas)
@@ -171,6 +217,9 @@ def main():
                     }
                     results["runs"].append(run)
                     print(json.dumps(run), flush=True)
+                    if replicas == 1 and args.plan_videos:
+                        results["plans"] += plan_figures(router, reference.planner(), videos,
+                                                         shards)
                     if replicas == 1:
                         for row, s in zip(router.manifest.shards(router.current), stats):
                             local = segue.Library.open(

@@ -420,13 +420,7 @@ impl Planner {
             return self.plan_trained(video, opts, allowed, path);
         }
         let candidates = self.candidates(opts, allowed)?;
-        let mut sequencer: Box<dyn Sequencer + '_> = match &opts.policy {
-            PolicyChoice::Random => Box::new(Random::new(opts.seed, candidates)),
-            PolicyChoice::GreedyAligned => Box::new(Greedy::aligned(candidates)),
-            PolicyChoice::GreedyAll => Box::new(Greedy::all(candidates)),
-            PolicyChoice::Beam => Box::new(Beam::new(opts.beam_width, candidates)?),
-            PolicyChoice::Trained(_) => unreachable!("planned above"),
-        };
+        let mut sequencer = builtin_sequencer(opts, candidates)?;
         self.plan_within(video, opts, sequencer.as_mut(), allowed)
     }
 
@@ -608,6 +602,25 @@ impl Planner {
         plan.arrangement = Some(arrangement);
         Ok(plan)
     }
+}
+
+/// The built-in sequencer `opts` names, choosing among `candidates`.
+pub(super) fn builtin_sequencer<'p>(
+    opts: &PlanOptions,
+    candidates: Candidates<'p>,
+) -> Result<Box<dyn Sequencer + 'p>, QueryError> {
+    Ok(match &opts.policy {
+        PolicyChoice::Random => Box::new(Random::new(opts.seed, candidates)),
+        PolicyChoice::GreedyAligned => Box::new(Greedy::aligned(candidates)),
+        PolicyChoice::GreedyAll => Box::new(Greedy::all(candidates)),
+        PolicyChoice::Beam => Box::new(Beam::new(opts.beam_width, candidates)?),
+        PolicyChoice::Trained(path) => {
+            return Err(QueryError::InvalidArgument(format!(
+                "{} is a trained policy, not a built-in sequencer",
+                path.display()
+            )));
+        }
+    })
 }
 
 /// Plans the videos of one batch in turn (see [`Planner::batch`]).

@@ -26,13 +26,13 @@ use segue_index::exact::Hit;
 use super::fit::{SoundtrackFit, default_budget};
 use super::gathered::{GatheredTrack, GatheredTracks, ListedCandidates, StoredVector};
 use super::plan::{PlanTiming, SoundtrackPlan};
-use super::planner::{PlanOptions, Planner, PolicyChoice};
+use super::planner::{PlanOptions, Planner, PolicyChoice, builtin_sequencer};
 use crate::error::QueryError;
 use crate::objective::{Objective, ReferenceEmbeddings, Row, TrackSource};
 use crate::search::Field;
 use crate::sequencer::{
-    ArtistCap, Beam, CANDIDATE_EF, Candidates, Greedy, QueryDirections, Random, Sequencer,
-    SpaceDirection, check_candidate_count, rank_jointly, run_episode, search_direction,
+    ArtistCap, CANDIDATE_EF, Candidates, QueryDirections, SpaceDirection, check_candidate_count,
+    rank_jointly, run_episode, search_direction,
 };
 use crate::video::{EmbeddingDims, Video};
 
@@ -394,13 +394,7 @@ impl ShardedPlanner {
             candidates = candidates.with_step_rerank(rerank);
         }
         let candidates = candidates.whole_segments(opts.whole_segments);
-        let mut sequencer: Box<dyn Sequencer + '_> = match &opts.policy {
-            PolicyChoice::Random => Box::new(Random::new(opts.seed, candidates)),
-            PolicyChoice::GreedyAligned => Box::new(Greedy::aligned(candidates)),
-            PolicyChoice::GreedyAll => Box::new(Greedy::all(candidates)),
-            PolicyChoice::Beam => Box::new(Beam::new(opts.beam_width, candidates)?),
-            PolicyChoice::Trained(_) => unreachable!("refused above"),
-        };
+        let mut sequencer = builtin_sequencer(opts, candidates)?;
         let budget = match &self.fit {
             Some(f) => f.budget_for(video)?,
             None => default_budget(video),
