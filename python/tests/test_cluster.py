@@ -222,6 +222,10 @@ def test_a_sharded_plan_refuses_what_it_cannot_do(local_cluster):
         router.plan(video, candidates=0)
     with pytest.raises(segue.BadInputError):
         router.plan({"id": "v", "segments": [{"start": 0, "end": 1, "caption": "calm"}]})
+    with pytest.raises(segue.BadInputError, match="no shard has a track"):
+        router.plan(video, filter="bpm > 100000")
+    with pytest.raises(segue.BadInputError):
+        reference.planner().plan(video, filter="bpm > 100000")
 
 
 def test_a_damaged_shard_copy_is_refused(local_cluster, tmp_path):

@@ -86,6 +86,13 @@ def plan_video(
     wanted: Dict[int, List[int]] = {}
     for g in sorted({int(g) for rows in merged for g in rows}):
         wanted.setdefault(owner[g], []).append(g)
+    if not wanted:
+        from segue.errors import BadInputError
+
+        raise BadInputError(
+            f"cluster version {version.version}: no shard has a track the filter and the "
+            "exclusions allow, so no segment has a candidate"
+        )
     parts = router._gather(
         [
             router._call(
