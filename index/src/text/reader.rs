@@ -70,11 +70,24 @@ impl TextIndex {
             parser,
         };
         // Every segment must have its row column; finding out now beats failing every search.
+        // And every indexed field its postings: tantivy reads a missing positions file as "no
+        // positions" and fails only when a phrase or field is searched, so a file removed under
+        // a reader (a writer collecting a superseded version between the manifest's size check
+        // and this open) would surface as a failed search instead of a failed open, which
+        // `Library::open` answers by opening the newer version.
+        let schema = text.index.schema();
         for segment in text.reader.searcher().segment_readers() {
             segment
                 .fast_fields()
                 .u64(ROW)
                 .map_err(|e| errors::read(dir, e))?;
+            for (field, entry) in schema.fields() {
+                if entry.is_indexed() {
+                    segment
+                        .inverted_index(field)
+                        .map_err(|e| errors::read(dir, e))?;
+                }
+            }
         }
         Ok(text)
     }

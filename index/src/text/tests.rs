@@ -589,6 +589,19 @@ fn missing_or_corrupt_files_are_errors_naming_the_folder() {
     let err = open_and_search_error(&dir);
     assert!(matches!(err, IndexError::Corrupt { .. }), "{err}");
 
+    // tantivy opens a segment without its positions file as one without positions; the open
+    // must fail, not the first phrase search (a reader racing a writer's garbage collection
+    // relies on it to move on to the newer version).
+    let (dir, files) = fresh("no-positions-file");
+    let positions = files.iter().find(|f| f.ends_with(".pos")).unwrap();
+    fs::remove_file(dir.join(positions)).unwrap();
+    let err = TextIndex::open(&dir).expect_err("a missing positions file fails the open");
+    assert!(matches!(err, IndexError::Corrupt { .. }), "{err}");
+    assert!(
+        err.to_string().contains(&dir.display().to_string()),
+        "{err}"
+    );
+
     // Each kind of segment file cut short, and with a stretch overwritten.
     let extensions: Vec<&str> = files
         .iter()
