@@ -64,6 +64,10 @@ struct Cli {
     /// build table; for a wider ef sweep of the same graph).
     #[arg(long)]
     reuse_graphs: bool,
+    /// Build thread counts to time, each one build of ours and one of hnswlib's (the graph of
+    /// the last count is the one searched).
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    build_threads: Vec<usize>,
     /// Skip hnswlib (when .bench-venv is missing).
     #[arg(long)]
     no_hnswlib: bool,
@@ -325,7 +329,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         println!("\n| build | threads | seconds | peak RSS |\n|---|---:|---:|---:|");
     }
     for builder in cli.builders.iter().rev().filter(|_| !reuse) {
-        for threads in [1usize, 2] {
+        for &threads in &cli.build_threads {
             let m = measure(
                 Command::new(&exe)
                     .arg("build")
@@ -717,6 +721,8 @@ fn hnswlib(cli: &Cli, data: &Data, truth_path: &Path) -> anyhow::Result<()> {
         );
     }
     let efs: Vec<String> = cli.efs.iter().map(|e| e.to_string()).collect();
+    let threads: Vec<String> = cli.build_threads.iter().map(|t| t.to_string()).collect();
+    let threads = threads.join(",");
     eprintln!("running hnswlib");
     let out = Command::new(&python)
         .arg(root.join("benches/hnswlib/hnswlib_ref.py"))
@@ -732,7 +738,7 @@ fn hnswlib(cli: &Cli, data: &Data, truth_path: &Path) -> anyhow::Result<()> {
             "--efs",
             &efs.join(","),
             "--threads",
-            "1,2",
+            &threads,
         ])
         .stderr(std::process::Stdio::inherit())
         .output()?;
