@@ -246,7 +246,7 @@ class Planner:
         ``filter`` allows less ``exclude_ids`` (a segment without queries: its first allowed
         rows)."""
     def gather_tracks(self, rows: Sequence[int], global_rows: np.ndarray) -> Dict[str, Any]:
-        """What a router plans with for ``rows`` (``global_rows[row]`` is each row's global
+        """What a router plans with for ``rows`` (``global_rows[i]`` is ``rows[i]``'s global
         row): ``global_row``, ``track_id``, ``title``, ``artist``, ``duration_s``, the unit
         ``audio``/``text`` rows with their raw ``*_norm``, and ``features`` (bpm, energy,
         spectral centroid, duration, 13 MFCCs)."""

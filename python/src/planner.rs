@@ -335,7 +335,7 @@ impl PyPlanner {
     }
 
     /// For a sharded catalogue's router: what it plans with for `rows` of this library
-    /// (`global_rows[row]` is each row's global row), as a dict of arrays.
+    /// (`global_rows[i]` is `rows[i]`'s global row), as a dict of arrays.
     fn gather_tracks<'py>(
         &self,
         py: Python<'py>,

@@ -117,7 +117,7 @@ class ShardServer:
         if not np.array_equal(self.global_rows[local], global_rows):
             missing = global_rows[self.global_rows[local] != global_rows][:5].tolist()
             raise ValueError(f"shard {self.shard} does not hold global rows {missing}")
-        return self._planner().gather_tracks(local.tolist(), self.global_rows)
+        return self._planner().gather_tracks(local.tolist(), global_rows)
 
     def energy_counts(self, values: List[float]):
         return self._planner().energy_counts(values)

@@ -120,8 +120,8 @@ impl Planner {
         Ok(Some(set))
     }
 
-    /// What a router plans with, for each of `rows` (`global_rows[i]` is row `i`'s global row):
-    /// exactly what this library's planner reads of them.
+    /// What a router plans with, for each of `rows` (`global_rows[i]` is `rows[i]`'s global
+    /// row): exactly what this library's planner reads of them.
     pub fn gather_tracks(
         &self,
         rows: &[Row],
@@ -131,10 +131,11 @@ impl Planner {
         if let Some(&bad) = rows.iter().find(|&&r| r >= n) {
             return Err(QueryError::RowOutOfRange { row: bad, rows: n });
         }
-        if global_rows.len() as u64 != n {
+        if global_rows.len() != rows.len() {
             return Err(QueryError::InvalidArgument(format!(
-                "{} global rows for a shard of {n} tracks",
-                global_rows.len()
+                "{} global rows for {} rows",
+                global_rows.len(),
+                rows.len()
             )));
         }
         let fields = crate::search::fields::track_fields(
@@ -151,9 +152,10 @@ impl Planner {
         };
         Ok(rows
             .iter()
+            .zip(global_rows)
             .zip(fields)
-            .map(|(&row, (id, fields))| GatheredTrack {
-                global_row: global_rows[row as usize],
+            .map(|((&row, &global_row), (id, fields))| GatheredTrack {
+                global_row,
                 id,
                 fields,
                 audio: stored(tracks.audio(row)),
