@@ -424,6 +424,39 @@ impl VectorFile {
         floats
     }
 
+    /// Calls `f` on consecutive blocks of at most `block_rows` whole rows (row-major), in row
+    /// order, read from the file rather than through the map: a pass over every row keeps only
+    /// one block resident, where reading the map would leave the whole file in the process's
+    /// resident set (a 10M x 128 space is 5 GB).
+    pub fn for_each_block(
+        &self,
+        block_rows: usize,
+        mut f: impl FnMut(&[f32]) -> Result<()>,
+    ) -> Result<()> {
+        let dim = self.header.dim as usize;
+        let rows = self.header.rows as usize;
+        if rows == 0 || dim == 0 {
+            return Ok(());
+        }
+        let mut file = File::open(&self.path).at(&self.path)?;
+        file.seek(SeekFrom::Start(HEADER_BYTES)).at(&self.path)?;
+        let block_rows = block_rows.max(1);
+        let mut bytes = vec![0u8; block_rows.min(rows) * dim * 4];
+        let mut floats = vec![0f32; block_rows.min(rows) * dim];
+        let mut done = 0;
+        while done < rows {
+            let n = block_rows.min(rows - done);
+            let b = &mut bytes[..n * dim * 4];
+            file.read_exact(b).at(&self.path)?;
+            for (x, c) in floats.iter_mut().zip(b.chunks_exact(4)) {
+                *x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            }
+            f(&floats[..n * dim])?;
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Row `i` (panics if out of range, like slice indexing).
     pub fn row(&self, i: usize) -> &[f32] {
         let d = self.header.dim as usize;

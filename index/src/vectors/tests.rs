@@ -21,6 +21,29 @@ fn rows_come_back_normalised_in_order() {
     f.verify().unwrap();
 }
 
+proptest! {
+    #[test]
+    fn blocks_read_from_the_file_are_the_mapped_rows(
+        rows in proptest::collection::vec(proptest::collection::vec(0.1f32..10.0, 3), 1..30),
+        block_rows in 1usize..12,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, fref) = write(dir.path(), "b.f32", 3, &rows);
+        let f = VectorFile::open(&path, 3, &fref).unwrap();
+        let mut streamed = Vec::new();
+        let mut sizes = Vec::new();
+        f.for_each_block(block_rows, |b| {
+            sizes.push(b.len());
+            streamed.extend_from_slice(b);
+            Ok(())
+        }).unwrap();
+        prop_assert!(sizes.iter().all(|&n| n % 3 == 0 && n > 0 && n <= 3 * block_rows));
+        let blocks = sizes.len();
+        prop_assert_eq!(&streamed[..], f.as_slice());
+        prop_assert_eq!(blocks, rows.len().div_ceil(block_rows));
+    }
+}
+
 #[test]
 fn copying_combines_checksums_correctly() {
     let dir = tempfile::tempdir().unwrap();
