@@ -7,7 +7,8 @@ in a Python loop (the headline figure, comparable with a Rust loop over queries)
 `knn_query` call, and prints one JSON object to stdout:
 
   {"build_s": {"1": s, "2": s}, "peak_rss_bytes": n,
-   "runs": [{"ef": e, "recall_at_10": r, "qps": q, "qps_batch": q}, ...],
+   "runs": [{"ef": e, "recall_at_10": r, "qps": q, "p50_ms": t, "p99_ms": t, "qps_batch": q},
+            ...],
    "qps_at_095": q or null, ...context fields (rows, dim, queries, k, versions)...}
 
 `qps_at_095` is the best one-query-at-a-time QPS among the efs whose recall is at least 0.95. The
@@ -167,11 +168,15 @@ def run_ef(index, queries: np.ndarray, truth: np.ndarray, k: int, ef: int) -> di
         index.knn_query(q, k=k, num_threads=1)
 
     found = np.empty((n, k), dtype=np.int64)
-    started = time.perf_counter()
+    each = np.empty(n, dtype=np.float64)
+    clock = time.perf_counter
+    started = clock()
     for i in range(n):
+        t = clock()
         labels, _ = index.knn_query(queries[i], k=k, num_threads=1)
+        each[i] = clock() - t
         found[i] = labels[0]
-    single_s = time.perf_counter() - started
+    single_s = clock() - started
 
     started = time.perf_counter()
     batch_labels, _ = index.knn_query(queries, k=k, num_threads=1)
@@ -181,6 +186,8 @@ def run_ef(index, queries: np.ndarray, truth: np.ndarray, k: int, ef: int) -> di
         "ef": ef,
         f"recall_at_{k}": round(recall(found, truth), 6),
         "qps": round(n / single_s, 1),
+        "p50_ms": round(float(np.percentile(each, 50)) * 1e3, 4),
+        "p99_ms": round(float(np.percentile(each, 99)) * 1e3, 4),
         "qps_batch": round(n / batch_s, 1),
         f"recall_at_{k}_batch": round(recall(batch_labels.astype(np.int64), truth), 6),
     }

@@ -7,6 +7,11 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
+pub mod hnswlib;
+pub mod planning;
+pub mod scale;
+pub mod truth;
+
 /// What one child process cost.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Measured {

@@ -35,6 +35,7 @@ use segue::query::policy::{Choice, ObsConfig, ObservationBuilder, PolicyModel, P
 use segue::query::sequencer::{AllRows, AnnCandidates, CandidateProvider};
 use segue::soundtrack::{PlanOptions, Planner, PolicyChoice, read_videos_for};
 use segue::train_crate::split_videos;
+use segue_benches::planning::ensure_fit;
 use segue_benches::{measure, scale_library, scale_videos, segue_bin};
 
 #[derive(Debug, Parser)]
@@ -280,13 +281,4 @@ fn train_on(
         segue_benches::gib(m.peak_rss_bytes)
     );
     Ok(out)
-}
-
-fn ensure_fit(lib: &Path, videos: &Path) -> anyhow::Result<()> {
-    let l = Library::open(lib)?;
-    if segue::soundtrack::SoundtrackFit::load(&l)?.is_none() {
-        drop(l);
-        segue::soundtrack::fit(lib, videos).context("fitting")?;
-    }
-    Ok(())
 }

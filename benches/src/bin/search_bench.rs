@@ -23,6 +23,8 @@ use arrow_array::types::Float32Type;
 use clap::{Parser, Subcommand};
 use roaring::RoaringBitmap;
 
+use segue_benches::hnswlib::run_hnswlib;
+use segue_benches::truth::{bpm_window, exact_top_k, random_filter, recall};
 use segue_benches::{gib, measure};
 use segue_fixtures::{CatalogSpec, catalog_batches};
 use segue_index::ann::format::write_graph;
@@ -253,46 +255,6 @@ fn open_graph(path: &Path, v: &VectorFile) -> anyhow::Result<AnnGraph> {
     Ok(AnnGraph::open(path, &fref, v, v.data_crc32())?)
 }
 
-fn truth(v: &VectorFile, queries: &[Vec<f32>], allowed: Option<&RoaringBitmap>) -> Vec<Vec<u64>> {
-    queries
-        .iter()
-        .map(|q| {
-            let rows = allowed.map_or(Rows::All, Rows::Set);
-            top_k_normalised(v, q, K, rows, 2)
-                .expect("queries have the vectors' dimension")
-                .iter()
-                .map(|h| h.row)
-                .collect()
-        })
-        .collect()
-}
-
-fn recall(truth: &[Vec<u64>], got: &[Vec<u64>]) -> f64 {
-    let (mut hit, mut all) = (0usize, 0usize);
-    for (t, g) in truth.iter().zip(got) {
-        all += t.len();
-        hit += t.iter().filter(|r| g.contains(r)).count();
-    }
-    hit as f64 / all.max(1) as f64
-}
-
-/// A bpm window holding `fraction` of the rows, centred on the median.
-fn bpm_filter(bpm: &[f32], fraction: f64) -> (RoaringBitmap, f32, f32) {
-    let mut sorted: Vec<f32> = bpm.iter().copied().filter(|x| x.is_finite()).collect();
-    sorted.sort_by(f32::total_cmp);
-    let n = sorted.len();
-    let width = ((n as f64 * fraction) as usize).max(1);
-    let lo_i = n / 2 - width / 2;
-    let (lo, hi) = (sorted[lo_i], sorted[(lo_i + width - 1).min(n - 1)]);
-    let set = bpm
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b >= lo && **b <= hi)
-        .map(|(i, _)| i as u32)
-        .collect();
-    (set, lo, hi)
-}
-
 fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
     let data = prepare(&cli.work, rows, dim, cli.queries)?;
     let v = &data.vectors;
@@ -301,7 +263,7 @@ fn run_set(cli: &Cli, rows: u64, dim: usize) -> anyhow::Result<()> {
         data.queries.len()
     );
     let t = Instant::now();
-    let exact_truth = truth(v, &data.queries, None);
+    let exact_truth = exact_top_k(v, &data.queries, None, K, 2);
     let exact_secs = t.elapsed().as_secs_f64();
     println!(
         "exact scan (2 threads): {:.0} QPS",
@@ -544,7 +506,7 @@ fn filtered_table(
         if quantised.is_some() { "int8" } else { "f32" }
     );
     for fraction in [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5] {
-        let (bpm, lo, hi) = bpm_filter(&data.bpm, fraction);
+        let (bpm, lo, hi) = bpm_window(&data.bpm, fraction);
         let filters = [
             (
                 format!("random {}%", fraction * 100.0),
@@ -556,7 +518,7 @@ fn filtered_table(
             ),
         ];
         for (name, set) in &filters {
-            let t_truth = truth(v, &data.queries, Some(set));
+            let t_truth = exact_top_k(v, &data.queries, Some(set), K, 2);
             let mut plans = Vec::with_capacity(data.queries.len());
             let mut times = Vec::with_capacity(data.queries.len());
             let got: Vec<Vec<u64>> = data
@@ -619,20 +581,6 @@ fn plan_mix(plans: &[Plan]) -> String {
         .join(", ")
 }
 
-/// A filter keeping about `fraction` of the rows, independent of the vectors (a hash of the row).
-fn random_filter(rows: u64, fraction: f64) -> RoaringBitmap {
-    let cut = (fraction * u64::MAX as f64) as u64;
-    (0..rows as u32)
-        .filter(|&r| {
-            // splitmix64: a fixed, well-mixed hash, so the set is the same in every run.
-            let mut z = u64::from(r).wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31) < cut
-        })
-        .collect()
-}
-
 /// The measurements behind the planner's constants (`segue_query::search::vector`): for each
 /// filter, every plan forced on one thread — an exact scan of the allowed rows, a filtered walk
 /// through rejected rows from the entry point (the walk before ACORN), and the planner's walk
@@ -654,11 +602,11 @@ fn calibrate_planner(data: &Data, graph: &AnnGraph, ef: usize, through: bool) {
         .map(|&f| (format!("random {}%", f * 100.0), random_filter(v.rows(), f)))
         .collect();
     for f in [0.001, 0.01, 0.1, 0.5] {
-        let (set, _, _) = bpm_filter(&data.bpm, f);
+        let (set, _, _) = bpm_window(&data.bpm, f);
         filters.push((format!("bpm {}%", f * 100.0), set));
     }
     for (name, set) in &filters {
-        let t_truth = truth(v, queries, Some(set));
+        let t_truth = exact_top_k(v, queries, Some(set), K, 2);
         let t = Instant::now();
         for q in queries {
             std::hint::black_box(
@@ -712,66 +660,35 @@ fn calibrate_planner(data: &Data, graph: &AnnGraph, ef: usize, through: bool) {
 }
 
 fn hnswlib(cli: &Cli, data: &Data, truth_path: &Path) -> anyhow::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = root.join(".bench-venv/bin/python");
-    if !python.exists() {
-        bail!(
-            "{} missing: run scripts/bench-setup (or pass --no-hnswlib)",
-            python.display()
-        );
-    }
-    let efs: Vec<String> = cli.efs.iter().map(|e| e.to_string()).collect();
-    let threads: Vec<String> = cli.build_threads.iter().map(|t| t.to_string()).collect();
-    let threads = threads.join(",");
-    eprintln!("running hnswlib");
-    let out = Command::new(&python)
-        .arg(root.join("benches/hnswlib/hnswlib_ref.py"))
-        .arg("--base")
-        .arg(&data.vectors_path)
-        .arg("--queries")
-        .arg(&data.queries_path)
-        .arg("--truth")
-        .arg(truth_path)
-        .args([
-            "--k",
-            &K.to_string(),
-            "--efs",
-            &efs.join(","),
-            "--threads",
-            &threads,
-        ])
-        .stderr(std::process::Stdio::inherit())
-        .output()?;
-    if !out.status.success() {
-        bail!("hnswlib_ref.py failed");
-    }
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let builds: Vec<String> = cli
-        .build_threads
+    let run = run_hnswlib(
+        &data.vectors_path,
+        &data.queries_path,
+        truth_path,
+        K,
+        &cli.efs,
+        &cli.build_threads,
+    )?;
+    let builds: Vec<String> = run
+        .build_s
         .iter()
-        .filter_map(|t| {
-            let secs = j["build_s"][t.to_string()].as_f64()?;
-            Some(format!(
-                "{secs:.1} s ({t} thread{})",
-                if *t == 1 { "" } else { "s" }
-            ))
-        })
+        .map(|(t, secs)| format!("{secs:.1} s ({t} thread{})", if *t == 1 { "" } else { "s" }))
         .collect();
     println!(
         "\nhnswlib {} (M=16, efC=200): build {}, peak RSS {:.2} GiB",
-        j["hnswlib_version"],
+        run.version,
         builds.join(", "),
-        gib(j["peak_rss_bytes"].as_u64().unwrap_or(0))
+        gib(run.peak_rss_bytes)
     );
     println!("\n| ef | hnswlib recall@10 | hnswlib QPS (1 thread) |\n|---:|---:|---:|");
-    for r in j["runs"].as_array().into_iter().flatten() {
-        println!(
-            "| {} | {:.4} | {:.0} |",
-            r["ef"],
-            r["recall_at_10"].as_f64().unwrap_or(f64::NAN),
-            r["qps"].as_f64().unwrap_or(f64::NAN)
-        );
+    for r in &run.runs {
+        println!("| {} | {:.4} | {:.0} |", r.ef, r.recall, r.qps);
     }
-    println!("\nhnswlib: {} QPS at recall@10 >= 0.95", j["qps_at_095"]);
+    match run.best_at(0.95) {
+        Some(r) => println!(
+            "\nhnswlib: {:.0} QPS at recall@10 >= 0.95 (ef {})",
+            r.qps, r.ef
+        ),
+        None => println!("\nhnswlib: recall@10 >= 0.95 not reached at these ef"),
+    }
     Ok(())
 }

@@ -14,12 +14,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::Parser;
 
 use segue::Library;
 use segue::query::sequencer::{AnnCandidates, Candidates, Greedy, Sequencer};
-use segue::soundtrack::{PlanOptions, Planner, PolicyChoice, SoundtrackPlan, Video};
+use segue::soundtrack::{PlanOptions, Planner, PolicyChoice, Video};
+use segue_benches::planning::{ensure_fit, ms_per_step, plan_all, total_return as total};
 use segue_benches::{scale_library, scale_videos};
 
 #[derive(Debug, Parser)]
@@ -125,39 +125,6 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Fits the library on its videos once (a new version), so that budgets and references apply.
-fn ensure_fit(lib: &std::path::Path, videos: &std::path::Path) -> anyhow::Result<()> {
-    let l = Library::open(lib)?;
-    if segue::soundtrack::SoundtrackFit::load(&l)?.is_none() {
-        drop(l);
-        segue::soundtrack::fit(lib, videos).context("fitting")?;
-    }
-    Ok(())
-}
-
-fn plan_all(
-    planner: &Planner,
-    videos: &[Video],
-    opts: &PlanOptions,
-) -> anyhow::Result<Vec<SoundtrackPlan>> {
-    let allowed = planner.allowed_rows(opts.filter.as_deref())?;
-    videos
-        .iter()
-        .map(|v| Ok(planner.plan_allowed(v, opts, allowed.as_ref())?))
-        .collect()
-}
-
-fn total(plans: &[SoundtrackPlan]) -> f64 {
-    plans.iter().map(|p| p.total_reward).sum()
-}
-
-/// Time per decision step over all steps of all plans.
-fn ms_per_step(plans: &[SoundtrackPlan]) -> f64 {
-    let ms: f64 = plans.iter().map(|p| p.timing.total_ms).sum();
-    let steps: usize = plans.iter().map(|p| p.segments.len()).sum();
-    ms / steps.max(1) as f64
 }
 
 struct Agreement {
