@@ -291,6 +291,19 @@ impl PyShardedPlanner {
         })
     }
 
+    /// The videos of a batch exactly as `Planner.plan_batch` reads them (a dict or JSON
+    /// string, a list of them, or a path to a `.json` or `.jsonl` file), each as its JSON text:
+    /// the router plans them one by one.
+    fn videos(&self, py: Python<'_>, videos: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+        let videos = videos::videos_with_dims(videos, self.planner.dims())?;
+        py.detach(|| {
+            videos
+                .iter()
+                .map(|v| serde_json::to_string(v).map_err(|e| bad_input(e.to_string())))
+                .collect()
+        })
+    }
+
     /// Each segment's candidate queries: a list per segment of `(space, unit vector)` (empty:
     /// the shards answer with their first allowed rows).
     fn segment_queries<'py>(

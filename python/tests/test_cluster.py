@@ -8,6 +8,7 @@ single library does, survives a killed shard server, and never mixes cluster ver
 new one is published. Everything it starts, it stops.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -211,6 +212,24 @@ def test_a_sharded_batch_keeps_exclusions_and_never_repeats_a_track(local_cluste
     # The single library also keeps each video's bridge tracks out of the later ones; the
     # router's plans have no bridges, so only the first video must match exactly.
     assert plan_digest(plans[0]) == plan_digest(want[0])
+
+
+def test_a_sharded_batch_reads_videos_as_the_single_library_does(local_cluster, tmp_path):
+    _, router, reference = local_cluster
+    planner = reference.planner()
+    video = json.loads(videos_of(reference.path)[0])
+    path = tmp_path / "two.jsonl"
+    path.write_text("\n".join(videos_of(reference.path)[:2]) + "\n")
+    # One pretty-printed video as a string, a dict, and a JSON Lines file.
+    for given in [json.dumps(video, indent=2), video, str(path)]:
+        got = router.plan_batch(given, exact_candidates=True)
+        want = planner.plan_batch(given, exact_candidates=True)
+        assert [plan_digest(p) for p in got] == [plan_digest(p) for p in want]
+    for bad in [[], 42]:
+        with pytest.raises(segue.BadInputError):
+            planner.plan_batch(bad)
+        with pytest.raises(segue.BadInputError):
+            router.plan_batch(bad)
 
 
 def test_a_sharded_plan_refuses_what_it_cannot_do(local_cluster):

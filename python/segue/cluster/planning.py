@@ -14,8 +14,6 @@ the tracks' analyses, which shards do not hold yet).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -137,20 +135,3 @@ def _concat(parts: List[Dict[str, Any]]) -> Dict[str, Any]:
         else:
             out[key] = [x for v in values for x in v]
     return out
-
-
-def read_video_list(videos: Any) -> List[Any]:
-    """The videos of a batch: a list of dicts or JSON strings, JSON Lines text, or a path to a
-    ``.json`` (one video or a list) or ``.jsonl`` file."""
-    if isinstance(videos, (list, tuple)):
-        if not videos:
-            raise ValueError("the list of videos is empty")
-        return list(videos)
-    if isinstance(videos, str) and videos.lstrip().startswith("{"):
-        return [line for line in videos.splitlines() if line.strip()]
-    path = Path(videos)
-    text = path.read_text()
-    if path.suffix == ".jsonl":
-        return [line for line in text.splitlines() if line.strip()]
-    value = json.loads(text)
-    return value if isinstance(value, list) else [value]

@@ -325,17 +325,18 @@ class Router:
         exact_candidates: bool = False,
         **plan_options,
     ) -> List[Dict[str, Any]]:
-        """Plans ``videos`` (a list, JSON Lines text or a ``.json``/``.jsonl`` path) in order
-        on one cluster version; with ``no_repeat_across_videos`` no track is placed in two of
-        them. Options as ``plan``."""
-        from segue.cluster.planning import plan_video, read_video_list
+        """Plans ``videos`` (as ``Planner.plan_batch`` reads them: a dict or JSON string, a list
+        of them, or a ``.json``/``.jsonl`` path) in order on one cluster version; with
+        ``no_repeat_across_videos`` no track is placed in two of them. Options as ``plan``."""
+        from segue.cluster.planning import plan_video, sharded_planner
 
         if isinstance(exclude_ids, str):
             exclude_ids = [exclude_ids]
         excluded = list(exclude_ids or [])
-        items = read_video_list(videos)
         version = self._pin()
         try:
+            # Read as the single library's Planner.plan_batch reads them (one parser).
+            items = sharded_planner(self, version).videos(videos)
             plans = []
             for video in items:
                 plan = plan_video(
