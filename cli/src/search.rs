@@ -215,6 +215,11 @@ pub struct ReindexArgs {
     /// told otherwise (new libraries: none).
     #[arg(long, value_name = "none|int8")]
     quantise: Option<segue::index::quantised::Quantisation>,
+    /// Walk the f32 vectors while building the graphs even where the library keeps int8
+    /// copies (by default a build walks the int8 copy and chooses links on f32: faster, the
+    /// same quality; this is for comparing the two).
+    #[arg(long)]
+    build_on_f32: bool,
 }
 
 pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
@@ -233,6 +238,7 @@ pub fn reindex(args: ReindexArgs) -> anyhow::Result<()> {
         text: !args.no_text,
         threads,
         quantisation: args.quantise,
+        build_on_f32: args.build_on_f32,
         ..IndexPlan::default()
     };
     let progress = crate::progress::wanted().then(index_progress_bar);

@@ -38,7 +38,7 @@ pub mod walk;
 #[cfg(test)]
 mod tests;
 
-pub use build::{GraphData, build_graph};
+pub use build::{GraphData, build_graph, build_graph_walking};
 pub use graph::AnnGraph;
 pub use params::{GraphBuilder, HnswParams, SearchParams};
 pub use row_bits::RowBits;

@@ -22,11 +22,11 @@ use futures::StreamExt;
 use lance::Dataset;
 
 use crate::ann::tune::tune_search_ef;
-use crate::ann::{AnnGraph, HnswParams, build_graph, format::write_graph};
+use crate::ann::{AnnGraph, HnswParams, build_graph_walking, format::write_graph};
 use crate::error::{IndexError, IoContext, Result};
 use crate::layout::{self, ANN_DIR, TEXT_DIR};
 use crate::manifest::{AnnInfo, FileRef, Manifest, QuantisedInfo, TextIndexInfo};
-use crate::quantised::{Quantisation, write_quantised};
+use crate::quantised::{Quantisation, QuantisedVectors, write_quantised};
 use crate::runtime::block_on;
 use crate::schema::{EmbeddingKind, col};
 use crate::text::{TextDoc, TextIndexWriter};
@@ -52,6 +52,9 @@ pub struct IndexPlan {
     /// How the vectors are kept for searching; `None` keeps the previous version's choice
     /// (f32 only for a new library).
     pub quantisation: Option<Quantisation>,
+    /// Walk the f32 vectors while building a graph even where the int8 copy exists (by
+    /// default a build walks the copy: same links, a quarter of the memory traffic).
+    pub build_on_f32: bool,
 }
 
 impl Default for IndexPlan {
@@ -64,6 +67,7 @@ impl Default for IndexPlan {
             max_unindexed_fraction: 0.1,
             threads: params.threads,
             quantisation: None,
+            build_on_f32: false,
         }
     }
 }
@@ -115,14 +119,27 @@ pub(crate) fn build(
     for (kind, fref, dim) in v.vectors {
         let path = v.dir.join(&fref.path);
         let vectors = VectorFile::open(&path, *dim, fref)?;
-        if let Some((info, file)) = ann_for(v, plan, *kind, &vectors, progress)? {
-            out.files.push(file);
-            out.ann.insert(kind.column().to_string(), info);
-        }
+        // The int8 copy first: a graph built now walks on it.
+        let mut quantised = None;
         if out.quantisation == Quantisation::Int8 {
             let (info, file) = quantised_for(v, plan, *kind, &vectors)?;
+            if !plan.build_on_f32 {
+                quantised = Some(QuantisedVectors::open(
+                    &v.dir.join(&file.path),
+                    &file,
+                    &vectors,
+                )?);
+            }
             out.files.push(file);
             out.quantised.insert(kind.column().to_string(), info);
+        }
+        let walk = AnnInput {
+            vectors: &vectors,
+            quantised: quantised.as_ref(),
+        };
+        if let Some((info, file)) = ann_for(v, plan, *kind, &walk, progress)? {
+            out.files.push(file);
+            out.ann.insert(kind.column().to_string(), info);
         }
     }
     if let Some((info, files)) = text_for(v, plan, progress)? {
@@ -132,13 +149,20 @@ pub(crate) fn build(
     Ok(out)
 }
 
+/// What a graph is built from: the vectors, and the int8 copy its inserts walk on (if any).
+struct AnnInput<'a> {
+    vectors: &'a VectorFile,
+    quantised: Option<&'a QuantisedVectors>,
+}
+
 fn ann_for(
     v: &NewVersion<'_>,
     plan: &IndexPlan,
     kind: EmbeddingKind,
-    vectors: &VectorFile,
+    input: &AnnInput<'_>,
     progress: Progress<'_>,
 ) -> Result<Option<(AnnInfo, FileRef)>> {
+    let vectors = input.vectors;
     let previous = v
         .base
         .and_then(|b| Some((b.ann.get(kind.column())?, b)))
@@ -161,7 +185,7 @@ fn ann_for(
     let label = format!("HNSW graph of {}", kind.column());
     let total = vectors.rows();
     progress(&label, 0, total);
-    let graph = build_graph(vectors, total, &params, &|done| {
+    let graph = build_graph_walking(vectors, input.quantised, total, &params, &|done| {
         progress(&label, done, total)
     })?;
     let rel = layout::ann_file(kind, v.version);

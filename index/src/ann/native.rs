@@ -22,9 +22,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::ann::build::{GraphData, NO_NODE, UpperLayer};
-use crate::ann::scored::{Scored, Worst, prefetch};
+use crate::ann::scored::{Scored, Worst};
 use crate::ann::visited::{Visited, with_visited};
+use crate::ann::walk::{F32Rows, Int8Rows, Similarity};
 use crate::kernels::{self, Kernel};
+use crate::quantised::QuantisedVectors;
 
 /// Highest layer a node can be drawn on (hnsw_rs's limit too; with m >= 2 a level above 15 has
 /// a probability below 2^-15 per row).
@@ -37,6 +39,8 @@ const LEVEL_SEED: u64 = 0x5E60_E0A0_0001;
 /// whole to readers, who take the same lock to copy it out.
 struct Building<'a> {
     data: &'a [f32],
+    /// The int8 copy of `data` that inserts walk on, when given (see [`build`]).
+    quantised: Option<&'a QuantisedVectors>,
     dim: usize,
     m: usize,
     m0: usize,
@@ -66,7 +70,14 @@ pub fn draw_levels(n: usize, m: usize) -> Vec<u8> {
 }
 
 impl<'a> Building<'a> {
-    fn new(data: &'a [f32], dim: usize, n: usize, m: usize, ef_construction: usize) -> Self {
+    fn new(
+        data: &'a [f32],
+        quantised: Option<&'a QuantisedVectors>,
+        dim: usize,
+        n: usize,
+        m: usize,
+        ef_construction: usize,
+    ) -> Self {
         let m0 = 2 * m;
         let levels = draw_levels(n, m);
         let upper = levels
@@ -79,6 +90,7 @@ impl<'a> Building<'a> {
             .collect();
         Building {
             data,
+            quantised,
             dim,
             m,
             m0,
@@ -138,6 +150,35 @@ impl<'a> Building<'a> {
 
     /// Inserts row `q`, whose vector is not yet reachable from any other node.
     fn insert(&self, q: u32) {
+        let qv = self.row(q);
+        match self.quantised {
+            Some(q8) => {
+                let query = q8
+                    .query(qv)
+                    .expect("build() checked the int8 copy's dimension");
+                self.insert_walking(
+                    q,
+                    &Int8Rows {
+                        quantised: q8,
+                        query: &query,
+                    },
+                );
+            }
+            None => self.insert_walking(
+                q,
+                &F32Rows {
+                    kernel: self.kernel,
+                    data: self.data,
+                    dim: self.dim,
+                    query: qv,
+                },
+            ),
+        }
+    }
+
+    /// [`Self::insert`] with the walks' similarity `walk`: the descent and each layer's search
+    /// rank nodes by it; the links are chosen on the f32 similarities.
+    fn insert_walking<S: Similarity>(&self, q: u32, walk: &S) {
         let level = self.levels[q as usize] as usize;
         let top = lock(&self.top);
         let (entry, top_level) = *top;
@@ -155,7 +196,7 @@ impl<'a> Building<'a> {
         };
         let qv = self.row(q);
         let mut ep = Scored {
-            sim: self.sim(qv, entry),
+            sim: walk.sim(entry),
             node: entry,
         };
         let mut buf = Vec::with_capacity(self.m0);
@@ -164,7 +205,7 @@ impl<'a> Building<'a> {
                 self.links_into(ep.node, layer, &mut buf);
                 let before = ep.node;
                 for &nb in &buf {
-                    let s = self.sim(qv, nb);
+                    let s = walk.sim(nb);
                     if s > ep.sim {
                         ep = Scored { sim: s, node: nb };
                     }
@@ -181,9 +222,19 @@ impl<'a> Building<'a> {
                 // the layer above), so the walk could reach `q` itself, which would then be
                 // its own nearest neighbour and link to itself.
                 visited.insert(q);
-                self.search_layer(qv, &eps, layer, visited)
+                self.search_layer(walk, &eps, layer, visited)
             });
-            let chosen = self.select(&found, self.m);
+            // An int8 walk's similarities are approximate: the heuristic that picks the links
+            // (and shrinks the neighbours' lists) compares them with f32 ones, so the
+            // candidates are scored again on f32 first, as a query's re-rank does.
+            let exact;
+            let scored = if self.quantised.is_some() {
+                exact = self.rescored(qv, &found);
+                &exact
+            } else {
+                &found
+            };
+            let chosen = self.select(scored, self.m);
             self.link_new(q, layer, &chosen);
             for nb in &chosen {
                 self.link_back(nb.node, q, nb.sim, layer);
@@ -193,6 +244,19 @@ impl<'a> Building<'a> {
         if let Some(mut top) = held {
             *top = (q, level);
         }
+    }
+
+    /// `found` with f32 similarities to `qv`, best first.
+    fn rescored(&self, qv: &[f32], found: &[Scored]) -> Vec<Scored> {
+        let mut out: Vec<Scored> = found
+            .iter()
+            .map(|s| Scored {
+                sim: self.sim(qv, s.node),
+                node: s.node,
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        out
     }
 
     /// Gives the new node `q` its links on `layer`. Another thread's insert may have linked to
@@ -281,11 +345,11 @@ impl<'a> Building<'a> {
         kept
     }
 
-    /// The `ef_construction` nodes on `layer` most similar to `qv`, reached from `eps`, best
+    /// The `ef_construction` nodes on `layer` most similar by `walk`, reached from `eps`, best
     /// first.
-    fn search_layer(
+    fn search_layer<S: Similarity>(
         &self,
-        qv: &[f32],
+        walk: &S,
         eps: &[Scored],
         layer: usize,
         visited: &mut Visited,
@@ -313,12 +377,12 @@ impl<'a> Building<'a> {
             fresh.clear();
             for &nb in &links {
                 if visited.insert(nb) {
-                    prefetch(self.row(nb));
+                    walk.prefetch(nb);
                     fresh.push(nb);
                 }
             }
             for &nb in &fresh {
-                let sim = self.sim(qv, nb);
+                let sim = walk.sim(nb);
                 let worst = results.peek().map_or(f32::NEG_INFINITY, |w| w.get().sim);
                 if results.len() < ef || sim > worst {
                     let s = Scored { sim, node: nb };
@@ -377,8 +441,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Builds the graph over the first `g.rows` rows of `data` (`dim`-wide, normalised) into `g`,
 /// inserting in row order on `pool` (or on this thread when `threads == 1`). `progress` gets
 /// the rows inserted so far, every `chunk` rows.
+///
+/// With `quantised` (an int8 copy of `data` of the same dimension, covering the rows), each
+/// insert walks the graph on the codes (a quarter of the bytes per similarity, which is what a
+/// walk over millions of rows waits on) and scores only the candidates it found on `data`.
 pub fn build(
     data: &[f32],
+    quantised: Option<&QuantisedVectors>,
     g: GraphData,
     threads: usize,
     pool: &rayon::ThreadPool,
@@ -389,6 +458,7 @@ pub fn build(
     let n = g.rows as usize;
     let b = Building::new(
         data,
+        quantised,
         g.dim as usize,
         n,
         g.m as usize,

@@ -612,3 +612,65 @@ fn a_walk_gives_up_when_the_rows_near_the_query_are_rejected() {
     assert_eq!(hits.len(), 10);
     assert!(hits.iter().all(|h| set.contains(h.row as u32)));
 }
+
+/// The fixture's graph, built by inserts that walk on the vectors' int8 copy.
+fn int8_walked(n: usize, dim: usize, threads: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = write_vectors(dir.path(), &clustered(n, dim, 12, 7));
+    let q8_path = dir.path().join("v.i8");
+    let q8_ref = crate::quantised::write_quantised(&q8_path, "v.i8", &vectors).unwrap();
+    let q8 = crate::quantised::QuantisedVectors::open(&q8_path, &q8_ref, &vectors).unwrap();
+    let data =
+        build_graph_walking(&vectors, Some(&q8), n as u64, &params(threads), &|_| {}).unwrap();
+    // HNSW does not promise every node an incoming link: the f32-walked graph of the 5000-row
+    // fixture leaves 1 node unreachable too.
+    let reachable = reachable_on_layer0(&data);
+    assert!(
+        reachable + n / 1000 >= n,
+        "{reachable} of {n} reachable, {threads} threads"
+    );
+    let path = dir.path().join("g.hnsw");
+    let fref = write_graph(&path, "g.hnsw", &data, vectors.data_crc32()).unwrap();
+    let graph = AnnGraph::open(&path, &fref, &vectors, vectors.data_crc32()).unwrap();
+    Fixture {
+        _dir: dir,
+        vectors,
+        graph,
+        fref,
+        path,
+    }
+}
+
+#[test]
+fn a_graph_walked_on_int8_codes_is_as_good_as_one_walked_on_f32() {
+    // One build thread each, so that neither graph depends on how threads interleave (see
+    // our_builder_is_at_least_as_good_as_hnsw_rs); two threads must still give a connected
+    // graph.
+    let f32_walked = fixture(5000, 32, 1);
+    let q8_walked = int8_walked(5000, 32, 1);
+    assert_ne!(
+        std::fs::read(&f32_walked.path).unwrap(),
+        std::fs::read(&q8_walked.path).unwrap(),
+        "the int8 walk was not used"
+    );
+    for ef in [16, 64] {
+        let (a, b) = (recall(&q8_walked, ef, None), recall(&f32_walked, ef, None));
+        assert!(a >= b - 0.01, "ef {ef}: int8-walked {a}, f32-walked {b}");
+    }
+    int8_walked(3000, 32, 2);
+}
+
+#[test]
+fn an_int8_copy_of_other_vectors_is_refused_for_a_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = write_vectors(dir.path(), &clustered(100, 16, 4, 1));
+    let q8_path = dir.path().join("small.i8");
+    let q8_ref = crate::quantised::write_quantised(&q8_path, "small.i8", &small).unwrap();
+    let q8 = crate::quantised::QuantisedVectors::open(&q8_path, &q8_ref, &small).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let wide = write_vectors(other.path(), &clustered(100, 24, 4, 1));
+    let err = build_graph_walking(&wide, Some(&q8), 100, &params(1), &|_| {}).unwrap_err();
+    assert!(err.to_string().contains("is not an int8 copy"), "{err}");
+    let err = build_graph_walking(&small, Some(&q8), 101, &params(1), &|_| {}).unwrap_err();
+    assert!(err.to_string().contains("cannot index 101 rows"), "{err}");
+}
