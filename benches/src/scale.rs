@@ -31,6 +31,14 @@ pub struct Build {
     pub graph_seconds: BTreeMap<String, f64>,
     /// The search ef the build tuned for recall@10 ≥ 0.95 on the audio graph.
     pub tuned_ef: Option<u32>,
+    /// What the inserts walked on: `int8` (the library's int8 copy, the default) or `f32`
+    /// (`--build-on-f32`, and every record made before builds could walk int8).
+    #[serde(default = "f32_walk")]
+    pub walked_on: String,
+}
+
+fn f32_walk() -> String {
+    "f32".into()
 }
 
 /// Single-thread search at one ef (or one filter): recall@10 against the exact top 10.
@@ -170,10 +178,11 @@ pub fn markdown(records: &[SizeRecord]) -> String {
             r.builds.get(&t).map_or("—".to_string(), |b| {
                 let g = |k: &str| opt(b.graph_seconds.get(k).copied(), 0);
                 format!(
-                    "{:.0} ({} + {})",
+                    "{:.0} ({} + {}, {} walk)",
                     b.step.seconds,
                     g("audio_emb"),
-                    g("text_emb")
+                    g("text_emb"),
+                    b.walked_on
                 )
             })
         };
@@ -317,6 +326,12 @@ fn curves(records: &[SizeRecord]) -> Vec<(String, Vec<(f64, f64)>)> {
     add("int8 search p99 ms at recall 0.95", &|r| {
         Some(r.search.as_ref()?.int8_at_095()?.p99_ms)
     });
+    // At a fixed ef the walk's cost grows with the graph's depth only; the ef that recall 0.95
+    // needs grows too on these clustered catalogues.
+    add("int8 search p50 ms at ef 64 (fixed)", &|r| {
+        let p = r.search.as_ref()?.int8.iter().find(|p| p.ef == 64)?;
+        Some(p.p50_ms)
+    });
     add("f32 search p99 ms at recall 0.95", &|r| {
         Some(r.search.as_ref()?.f32_at_095()?.p99_ms)
     });
@@ -402,6 +417,7 @@ pub fn draw(records: &[SizeRecord], out: &Path) -> anyhow::Result<Vec<PathBuf>> 
             pick(&[
                 "int8 search p50 ms at recall 0.95",
                 "int8 search p99 ms at recall 0.95",
+                "int8 search p50 ms at ef 64 (fixed)",
                 "f32 search p99 ms at recall 0.95",
                 "hnswlib search p99 ms at recall 0.95",
             ]),

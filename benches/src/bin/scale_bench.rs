@@ -89,6 +89,9 @@ struct Cli {
     /// hnswlib runs up to this many tracks (its build takes as long as ours, on top).
     #[arg(long, default_value_t = 1_000_000)]
     hnswlib_max: u64,
+    /// Builds walk the f32 vectors instead of the int8 copy (`segue reindex --build-on-f32`).
+    #[arg(long)]
+    build_on_f32: bool,
     /// Keep the generated catalogue after ingest (10M tracks: about 8 GB).
     #[arg(long)]
     keep_catalogs: bool,
@@ -182,13 +185,16 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
                 continue;
             }
             eprintln!("building {n} tracks' graphs on {t} thread(s)");
-            let m = measure(
-                Command::new(&segue)
-                    .args(["reindex", "--no-text", "--threads", &t.to_string()])
-                    .arg("--library")
-                    .arg(&lib)
-                    .stdout(Stdio::null()),
-            )?;
+            let mut reindex = Command::new(&segue);
+            reindex
+                .args(["reindex", "--no-text", "--threads", &t.to_string()])
+                .arg("--library")
+                .arg(&lib)
+                .stdout(Stdio::null());
+            if cli.build_on_f32 {
+                reindex.arg("--build-on-f32");
+            }
+            let m = measure(&mut reindex)?;
             let l = Library::open(&lib)?;
             let graph_seconds = l
                 .manifest()
@@ -207,6 +213,7 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
                     step: step(m, disk_bytes(&lib)),
                     graph_seconds,
                     tuned_ef,
+                    walked_on: if cli.build_on_f32 { "f32" } else { "int8" }.into(),
                 },
             );
             rec.save(&path)?;
