@@ -66,6 +66,24 @@ pub fn segue_bin() -> anyhow::Result<PathBuf> {
     Ok(p)
 }
 
+/// The share of each distinct value (by its `Debug` form), in order of first appearance, e.g.
+/// how a planner answered a set of queries: `Graph { ef: 64 } 71%, GraphThenExact 29%`.
+pub fn share_of_each<T: std::fmt::Debug>(items: &[T]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for item in items {
+        let name = format!("{item:?}");
+        match counts.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((name, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(n, c)| format!("{n} {:.0}%", 100.0 * *c as f64 / items.len().max(1) as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn gib(bytes: u64) -> f64 {
     bytes as f64 / (1u64 << 30) as f64
 }

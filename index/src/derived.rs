@@ -53,7 +53,8 @@ pub struct IndexPlan {
     /// (f32 only for a new library).
     pub quantisation: Option<Quantisation>,
     /// Walk the f32 vectors while building a graph even where the int8 copy exists (by
-    /// default a build walks the copy: same links, a quarter of the memory traffic).
+    /// default a build walks the copy, a quarter of the memory traffic, and still chooses the
+    /// links on f32 similarities).
     pub build_on_f32: bool,
 }
 

@@ -18,7 +18,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -30,15 +29,14 @@ use roaring::RoaringBitmap;
 
 use segue::Library;
 use segue::index::schema::{EmbeddingKind, col};
-use segue::soundtrack::{PlanOptions, Planner, PolicyChoice};
 use segue_benches::hnswlib::run_hnswlib;
-use segue_benches::planning::{ensure_fit, ms_per_step, plan_all};
+use segue_benches::planning::{ms_per_step, run_steps};
 use segue_benches::scale::{
     Build, FilteredPoint, PlannerFigures, SearchFigures, SearchPoint, SizeRecord, Step, draw,
     markdown,
 };
 use segue_benches::truth::{bpm_window, exact_top_k, random_filter, recall};
-use segue_benches::{disk_bytes, measure, scale_videos, segue_bin};
+use segue_benches::{disk_bytes, measure, segue_bin, share_of_each};
 use segue_fixtures::{BATCH_ROWS, CatalogSpec, catalog_batches};
 use segue_index::ann::AnnGraph;
 use segue_index::quantised::QuantisedVectors;
@@ -442,7 +440,7 @@ fn search(
                     exact: false,
                     threads: 1,
                 })?;
-                plans.push(format!("{p:?}"));
+                plans.push(p);
             }
             eprintln!(
                 "{kind} {}%: recall {:.4}, {:.0} QPS, p99 {:.2} ms",
@@ -455,7 +453,7 @@ fn search(
                 kind: kind.into(),
                 fraction,
                 allowed: set.len(),
-                plans: plan_mix(&plans),
+                plans: share_of_each(&plans),
                 point,
             });
         }
@@ -526,51 +524,18 @@ fn write_truth(truth: &[Vec<u64>], path: &Path) -> anyhow::Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
-/// How the planner answered, e.g. `Graph { ef: 64 } 71%, GraphThenExact 29%`.
-fn plan_mix(plans: &[String]) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for p in plans {
-        match counts.iter_mut().find(|(n, _)| *n == p) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((p, 1)),
-        }
-    }
-    counts
-        .iter()
-        .map(|(n, c)| format!("{n} {:.0}%", 100.0 * *c as f64 / plans.len().max(1) as f64))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Greedy-all and beam on 30 generated videos (5–60 segments), and beam on 10 of exactly 20
 /// segments, after fitting the library on the 30.
 fn planner(lib: &Path) -> anyhow::Result<PlannerFigures> {
-    let videos_path = scale_videos(lib, 30, 1, (5, 60))?;
-    let fitted = segue::soundtrack::SoundtrackFit::load(&Library::open(lib)?)?.is_some();
-    let t = Instant::now();
-    ensure_fit(lib, &videos_path)?;
-    let fit_seconds = (!fitted).then(|| t.elapsed().as_secs_f64());
-    let twenty_path = scale_videos(lib, 10, 2, (20, 20))?;
-    let planner = Planner::open(Arc::new(Library::open(lib)?))?;
-    let videos = segue::soundtrack::read_videos_for(&planner, &videos_path)?;
-    let twenty = segue::soundtrack::read_videos_for(&planner, &twenty_path)?;
-    let opts = |policy| PlanOptions {
-        policy,
-        ..PlanOptions::default()
-    };
-    // Warm the page cache and the filter columns before timing.
-    planner.plan(&videos[0], &opts(PolicyChoice::GreedyAll))?;
-    let greedy = plan_all(&planner, &videos, &opts(PolicyChoice::GreedyAll))?;
-    let beam = plan_all(&planner, &videos, &opts(PolicyChoice::Beam))?;
-    let beam20 = plan_all(&planner, &twenty, &opts(PolicyChoice::Beam))?;
-    let ms: Vec<f64> = beam20.iter().map(|p| p.timing.total_ms).collect();
+    let runs = run_steps(lib, 30)?;
+    let ms: Vec<f64> = runs.beam20.iter().map(|p| p.timing.total_ms).collect();
     Ok(PlannerFigures {
         finished: now(),
-        fit_seconds,
-        videos: videos.len(),
-        steps: greedy.iter().map(|p| p.segments.len()).sum(),
-        greedy_ms_per_step: ms_per_step(&greedy),
-        beam_ms_per_step: ms_per_step(&beam),
+        fit_seconds: runs.fit_seconds,
+        videos: runs.videos.len(),
+        steps: runs.greedy.iter().map(|p| p.segments.len()).sum(),
+        greedy_ms_per_step: ms_per_step(&runs.greedy),
+        beam_ms_per_step: ms_per_step(&runs.beam),
         beam20_ms_mean: ms.iter().sum::<f64>() / ms.len().max(1) as f64,
         beam20_ms_max: ms.iter().copied().fold(0.0, f64::max),
     })

@@ -25,7 +25,7 @@ use roaring::RoaringBitmap;
 
 use segue_benches::hnswlib::run_hnswlib;
 use segue_benches::truth::{bpm_window, exact_top_k, random_filter, recall};
-use segue_benches::{gib, measure};
+use segue_benches::{gib, measure, share_of_each};
 use segue_fixtures::{CatalogSpec, catalog_batches};
 use segue_index::ann::format::write_graph;
 use segue_index::ann::tune::tune_search_ef;
@@ -36,7 +36,7 @@ use segue_index::exact::{Rows, top_k_normalised};
 use segue_index::manifest::FileRef;
 use segue_index::quantised::{QuantisedVectors, top_k_quantised, write_quantised};
 use segue_index::vectors::{VectorFile, VectorFileWriter};
-use segue_query::search::vector::{self, Plan, VectorSearch};
+use segue_query::search::vector::{self, VectorSearch};
 
 #[derive(Debug, Parser)]
 struct Cli {
@@ -553,7 +553,7 @@ fn filtered_table(
             println!(
                 "| {name} | {} | {} | {:.4} | {:.0} | {:.2} | {:.2} |",
                 set.len(),
-                plan_mix(&plans),
+                share_of_each(&plans),
                 recall(&t_truth, &got),
                 times.len() as f64 / total,
                 pct(0.5),
@@ -562,23 +562,6 @@ fn filtered_table(
         }
     }
     Ok(())
-}
-
-/// How the planner answered a set of queries, e.g. `Graph { ef: 64 } 71%, GraphThenExact 29%`.
-fn plan_mix(plans: &[Plan]) -> String {
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for p in plans {
-        let name = format!("{p:?}");
-        match counts.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((name, 1)),
-        }
-    }
-    counts
-        .iter()
-        .map(|(n, c)| format!("{n} {:.0}%", 100.0 * *c as f64 / plans.len().max(1) as f64))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The measurements behind the planner's constants (`segue_query::search::vector`): for each

@@ -12,15 +12,13 @@
 //! wall clock for the whole episode (candidate search, scoring, planning) divided by its steps.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Parser;
 
-use segue::Library;
 use segue::query::sequencer::{AnnCandidates, Candidates, Greedy, Sequencer};
 use segue::soundtrack::{PlanOptions, Planner, PolicyChoice, Video};
-use segue_benches::planning::{ensure_fit, ms_per_step, plan_all, total_return as total};
-use segue_benches::{scale_library, scale_videos};
+use segue_benches::planning::{StepRuns, ms_per_step, plan_all, run_steps, total_return as total};
+use segue_benches::scale_library;
 
 #[derive(Debug, Parser)]
 struct Cli {
@@ -60,21 +58,18 @@ fn main() -> anyhow::Result<()> {
     let mut agreement = None;
     for &n in &cli.sizes {
         let lib = scale_library(&cli.work, n, cli.audio_dim, cli.text_dim)?;
-        let videos_path = scale_videos(&lib, cli.videos, 1, (5, 60))?;
-        ensure_fit(&lib, &videos_path)?;
-        let timing_path = scale_videos(&lib, 10, 2, (20, 20))?;
-        let planner = Planner::open(Arc::new(Library::open(&lib)?))?;
-        let videos = segue::soundtrack::read_videos_for(&planner, &videos_path)?;
-        let twenty = segue::soundtrack::read_videos_for(&planner, &timing_path)?;
+        let StepRuns {
+            planner,
+            videos,
+            greedy,
+            beam,
+            beam20,
+            ..
+        } = run_steps(&lib, cli.videos)?;
         let opts = |policy| PlanOptions {
             policy,
             ..PlanOptions::default()
         };
-        // Warm the page cache and the filter columns before timing.
-        planner.plan(&videos[0], &opts(PolicyChoice::GreedyAll))?;
-        let greedy = plan_all(&planner, &videos, &opts(PolicyChoice::GreedyAll))?;
-        let beam = plan_all(&planner, &videos, &opts(PolicyChoice::Beam))?;
-        let beam20 = plan_all(&planner, &twenty, &opts(PolicyChoice::Beam))?;
         let exact_count = if n > 100_000 {
             cli.exact_videos_large
         } else {

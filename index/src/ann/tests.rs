@@ -63,8 +63,13 @@ fn fixture_with(n: usize, dim: usize, params: &HnswParams) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let vectors = write_vectors(dir.path(), &clustered(n, dim, 12, 7));
     let data = build_graph(&vectors, n as u64, params, &|_| {}).unwrap();
+    fixture_of(dir, vectors, &data)
+}
+
+/// Writes `data` beside `vectors` and opens it.
+fn fixture_of(dir: tempfile::TempDir, vectors: VectorFile, data: &GraphData) -> Fixture {
     let path = dir.path().join("g.hnsw");
-    let fref = write_graph(&path, "g.hnsw", &data, vectors.data_crc32()).unwrap();
+    let fref = write_graph(&path, "g.hnsw", data, vectors.data_crc32()).unwrap();
     let graph = AnnGraph::open(&path, &fref, &vectors, vectors.data_crc32()).unwrap();
     Fixture {
         _dir: dir,
@@ -629,16 +634,7 @@ fn int8_walked(n: usize, dim: usize, threads: usize) -> Fixture {
         reachable + n / 1000 >= n,
         "{reachable} of {n} reachable, {threads} threads"
     );
-    let path = dir.path().join("g.hnsw");
-    let fref = write_graph(&path, "g.hnsw", &data, vectors.data_crc32()).unwrap();
-    let graph = AnnGraph::open(&path, &fref, &vectors, vectors.data_crc32()).unwrap();
-    Fixture {
-        _dir: dir,
-        vectors,
-        graph,
-        fref,
-        path,
-    }
+    fixture_of(dir, vectors, &data)
 }
 
 #[test]
