@@ -193,6 +193,9 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
                 reindex.arg("--build-on-f32");
             }
             let m = measure(&mut reindex)?;
+            // Searches and plans measured on the graphs being replaced no longer hold.
+            rec.search = None;
+            rec.planner = None;
             let l = Library::open(&lib)?;
             let graph_seconds = l
                 .manifest()
