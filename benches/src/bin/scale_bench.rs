@@ -41,7 +41,7 @@ use segue_fixtures::{BATCH_ROWS, CatalogSpec, catalog_batches};
 use segue_index::ann::AnnGraph;
 use segue_index::quantised::QuantisedVectors;
 use segue_index::vectors::{VectorFile, VectorFileWriter};
-use segue_query::search::vector::{self, VectorSearch};
+use segue_query::search::vector::{self, Plan, VectorSearch};
 
 const K: usize = 10;
 const STAGES: [&str; 6] = ["catalog", "ingest", "build", "search", "planner", "hnswlib"];
@@ -328,36 +328,40 @@ fn bpm_column(lib: &Library) -> anyhow::Result<Vec<f32>> {
     Ok(bpm)
 }
 
-/// One thread, `queries` one at a time after a warm-up of 100: recall@10, QPS, p50, p99.
+/// One thread, `queries` one at a time after a warm-up of 100: recall@10, QPS, p50, p99, and
+/// how the planner answered each timed query.
 fn time_queries(
     queries: &[Vec<f32>],
     truth: &[Vec<u64>],
     ef: usize,
-    mut search: impl FnMut(&[f32]) -> Vec<u64>,
-) -> SearchPoint {
+    mut search: impl FnMut(&[f32]) -> (Vec<u64>, Plan),
+) -> (SearchPoint, Vec<Plan>) {
     for q in queries.iter().take(100) {
         std::hint::black_box(search(q));
     }
     let mut times = Vec::with_capacity(queries.len());
+    let mut plans = Vec::with_capacity(queries.len());
     let got: Vec<Vec<u64>> = queries
         .iter()
         .map(|q| {
             let t = Instant::now();
-            let hits = search(q);
+            let (hits, plan) = search(q);
             times.push(t.elapsed().as_secs_f64());
+            plans.push(plan);
             hits
         })
         .collect();
     let total: f64 = times.iter().sum();
     times.sort_by(f64::total_cmp);
     let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize] * 1e3;
-    SearchPoint {
+    let point = SearchPoint {
         ef,
         recall: recall(truth, &got),
         qps: times.len() as f64 / total,
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
-    }
+    };
+    (point, plans)
 }
 
 fn search(
@@ -392,7 +396,7 @@ fn search(
     let mut sweeps = [Vec::new(), Vec::new()];
     for (sweep, quantised) in sweeps.iter_mut().zip([None, Some(q8)]) {
         for &ef in &cli.efs {
-            let p = time_queries(
+            let (p, _) = time_queries(
                 &queries,
                 &truth,
                 ef,
@@ -423,28 +427,12 @@ fn search(
         ];
         for (kind, set) in filters {
             let t_truth = exact_top_k(v, &queries, Some(&set), K, 2);
-            let mut plans = Vec::new();
-            let point = time_queries(
+            let (point, plans) = time_queries(
                 &queries,
                 &t_truth,
                 tuned,
                 searcher(v, graph, Some(q8), tuned, Some(&set)),
             );
-            // The plan mix, once more outside the timing.
-            for q in &queries {
-                let (_, p) = vector::search(&VectorSearch {
-                    vectors: v,
-                    quantised: Some(q8),
-                    graph: Some(graph),
-                    query: q,
-                    k: K,
-                    ef: tuned,
-                    allowed: Some(&set),
-                    exact: false,
-                    threads: 1,
-                })?;
-                plans.push(p);
-            }
             eprintln!(
                 "{kind} {}%: recall {:.4}, {:.0} QPS, p99 {:.2} ms",
                 fraction * 100.0,
@@ -483,9 +471,9 @@ fn searcher<'a>(
     quantised: Option<&'a QuantisedVectors>,
     ef: usize,
     allowed: Option<&'a RoaringBitmap>,
-) -> impl FnMut(&[f32]) -> Vec<u64> + 'a {
+) -> impl FnMut(&[f32]) -> (Vec<u64>, Plan) + 'a {
     move |q: &[f32]| {
-        let (hits, _) = vector::search(&VectorSearch {
+        let (hits, plan) = vector::search(&VectorSearch {
             vectors,
             quantised,
             graph: Some(graph),
@@ -497,7 +485,7 @@ fn searcher<'a>(
             threads: 1,
         })
         .expect("queries have the vectors' dimension");
-        hits.iter().map(|h| h.row).collect()
+        (hits.iter().map(|h| h.row).collect(), plan)
     }
 }
 
