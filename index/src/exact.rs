@@ -79,10 +79,15 @@ pub fn top_k_normalised(
     let threads = scan_threads(count, dim, threads);
     let kernel = crate::kernels::selected();
     let data = vectors.as_slice();
-    Ok(scan(rows, n_rows, k, threads, |row| {
-        let s = row as usize * dim;
-        kernel.dot(query, &data[s..s + dim])
-    }))
+    let row = |r: u64| &data[r as usize * dim..(r as usize + 1) * dim];
+    Ok(scan(
+        rows,
+        n_rows,
+        k,
+        threads,
+        |r| kernel.dot(query, row(r)),
+        |r| crate::kernels::prefetch_row(row(r)),
+    ))
 }
 
 /// Threads for a scan of `count` rows of `dim` elements: up to `threads` for large scans, one
@@ -104,16 +109,40 @@ pub(crate) fn count_rows(rows: Rows<'_>, n_rows: u64) -> usize {
     }) as usize
 }
 
+/// Rows of a set a scan asks memory for before it scores them. A set's rows lie apart in the
+/// file, in strides the hardware prefetcher does not follow, so each row would wait for memory
+/// in turn; asking ahead keeps this many loads in flight.
+const SET_ROWS_AHEAD: usize = 16;
+
+/// `rows`, each announced to `prefetch` [`SET_ROWS_AHEAD`] rows before it is yielded.
+fn prefetching_ahead(
+    mut rows: impl Iterator<Item = u64>,
+    prefetch: impl Fn(u64),
+) -> impl Iterator<Item = u64> {
+    let mut ahead = std::collections::VecDeque::with_capacity(SET_ROWS_AHEAD);
+    std::iter::from_fn(move || {
+        while ahead.len() < SET_ROWS_AHEAD {
+            let Some(row) = rows.next() else { break };
+            prefetch(row);
+            ahead.push_back(row);
+        }
+        ahead.pop_front()
+    })
+}
+
 /// The scan behind [`top_k_normalised`]: the `k` best of `rows` (those below `n_rows`) by
-/// `score`, on `threads` threads.
+/// `score`, on `threads` threads. `prefetch` starts loading what `score` of a row will read:
+/// a set's rows are asked for ahead of their scores ([`SET_ROWS_AHEAD`]); ranges are read in
+/// order, which the hardware prefetcher follows.
 pub(crate) fn scan(
     rows: Rows<'_>,
     n_rows: u64,
     k: usize,
     threads: usize,
     score: impl Fn(u64) -> f32 + Sync,
+    prefetch: impl Fn(u64) + Sync,
 ) -> Vec<Hit> {
-    let score = &score;
+    let (score, prefetch) = (&score, &prefetch);
     let mut hits: Vec<Hit> = match rows {
         Rows::All | Rows::Range(..) => {
             let (a, b) = match rows {
@@ -133,7 +162,8 @@ pub(crate) fn scan(
             })
         }
         Rows::Set(set) if threads == 1 => {
-            best(set.iter().map(u64::from).filter(|&r| r < n_rows), k, score)
+            let rows = set.iter().map(u64::from).filter(|&r| r < n_rows);
+            best(prefetching_ahead(rows, prefetch), k, score)
         }
         Rows::Set(set) => {
             let all: Vec<u32> = set.iter().collect();
@@ -144,7 +174,7 @@ pub(crate) fn scan(
                     .map(|part| {
                         s.spawn(move || {
                             let rows = part.iter().map(|&r| u64::from(r)).filter(|&r| r < n_rows);
-                            best(rows, k, score)
+                            best(prefetching_ahead(rows, prefetch), k, score)
                         })
                     })
                     .collect();

@@ -376,6 +376,9 @@ impl<'a> Building<'a> {
             self.links_into(c.node, layer, &mut links);
             fresh.clear();
             for &nb in &links {
+                visited.prefetch(nb);
+            }
+            for &nb in &links {
                 if visited.insert(nb) {
                     walk.prefetch(nb);
                     fresh.push(nb);

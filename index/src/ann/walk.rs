@@ -32,10 +32,10 @@
 use std::collections::BinaryHeap;
 
 use crate::ann::graph::AnnGraph;
-use crate::ann::scored::{Scored, Worst, prefetch};
+use crate::ann::scored::{Scored, Worst};
 use crate::ann::visited::Visited;
 use crate::exact::Hit;
-use crate::kernels::Kernel;
+use crate::kernels::{Kernel, prefetch, prefetch_row};
 use crate::quantised::{QuantisedQuery, QuantisedVectors};
 
 /// How a filtered walk gets past rows the filter rejects (module docs).
@@ -164,12 +164,9 @@ impl Similarity for Int8Rows<'_> {
 
     #[inline]
     fn prefetch(&self, node: u32) {
-        // A row of codes is a few cache lines (6 at 384 dimensions): ask for all of them, up to
-        // eight, where an f32 row leaves the rest to the hardware prefetcher.
-        let row = self.quantised.row(node as usize);
-        for line in row.chunks(128).take(4) {
-            prefetch(line);
-        }
+        // A row of codes is a few cache lines (6 at 384 dimensions): ask for all of them, where
+        // an f32 row leaves the rest to the hardware prefetcher.
+        prefetch_row(self.quantised.row(node as usize));
     }
 }
 
@@ -237,7 +234,11 @@ impl<S: Similarity> Layer0Walk<'_, S> {
             if two_hop {
                 self.allowed_within_two_hops(c.node, visited, &mut fresh, &mut rejected, budget);
             } else {
-                for &nb in self.graph.links0(c.node) {
+                let links = self.graph.links0(c.node);
+                for &nb in links {
+                    visited.prefetch(nb);
+                }
+                for &nb in links {
                     if visited.insert(nb) {
                         self.rows.prefetch(nb);
                         fresh.push(nb);
@@ -289,7 +290,11 @@ impl<S: Similarity> Layer0Walk<'_, S> {
     ) {
         let cap = self.graph.m0() as usize;
         rejected.clear();
-        for &nb in self.graph.links0(node) {
+        let links = self.graph.links0(node);
+        for &nb in links {
+            visited.prefetch(nb);
+        }
+        for &nb in links {
             if self.allows(nb) {
                 if visited.insert(nb) {
                     self.rows.prefetch(nb);

@@ -82,14 +82,14 @@ fn scores(row: u64) -> f32 {
 #[test]
 #[should_panic(expected = "scoring row 70 failed")]
 fn a_panicking_worker_fails_a_range_scan() {
-    scan(Rows::All, 100, 5, 2, scores);
+    scan(Rows::All, 100, 5, 2, scores, |_| {});
 }
 
 #[test]
 #[should_panic(expected = "scoring row 70 failed")]
 fn a_panicking_worker_fails_a_set_scan() {
     let set: RoaringBitmap = (0..100).collect();
-    scan(Rows::Set(&set), 100, 5, 2, scores);
+    scan(Rows::Set(&set), 100, 5, 2, scores, |_| {});
 }
 
 #[test]
@@ -97,10 +97,41 @@ fn workers_together_find_what_one_thread_finds() {
     let set: RoaringBitmap = (0..1000).filter(|r| r % 3 != 0).collect();
     let score = |row: u64| ((row * 7919) % 1009) as f32;
     for rows in [Rows::All, Rows::Range(100, 900), Rows::Set(&set)] {
-        let one = scan(rows, 1000, 10, 1, score);
+        let one = scan(rows, 1000, 10, 1, score, |_| {});
         assert_eq!(one.len(), 10);
         for threads in [2, 3, 8] {
-            assert_eq!(scan(rows, 1000, 10, threads, score), one);
+            assert_eq!(scan(rows, 1000, 10, threads, score, |_| {}), one);
         }
+    }
+}
+
+#[test]
+fn a_set_scan_asks_for_each_row_once_and_a_bounded_distance_ahead() {
+    for n in [
+        0u64,
+        1,
+        SET_ROWS_AHEAD as u64 - 1,
+        SET_ROWS_AHEAD as u64,
+        1000,
+    ] {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let rows = (0..n).map(|i| i * 3);
+        let yielded: Vec<u64> = prefetching_ahead(rows, |r| asked.borrow_mut().push(r))
+            .inspect(|&r| {
+                let asked = asked.borrow();
+                assert!(
+                    asked.contains(&r),
+                    "row {r} yielded before it was asked for"
+                );
+                let ahead = asked.iter().filter(|&&a| a > r).count();
+                assert!(
+                    ahead < SET_ROWS_AHEAD,
+                    "{ahead} rows asked for ahead of row {r}"
+                );
+            })
+            .collect();
+        let all: Vec<u64> = (0..n).map(|i| i * 3).collect();
+        assert_eq!(yielded, all);
+        assert_eq!(*asked.borrow(), all);
     }
 }
