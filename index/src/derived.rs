@@ -125,16 +125,13 @@ pub(crate) fn build(
         if out.quantisation == Quantisation::Int8 {
             let (info, file) = quantised_for(v, plan, *kind, &vectors)?;
             if !plan.build_on_f32 {
-                quantised = Some(QuantisedVectors::open(
-                    &v.dir.join(&file.path),
-                    &file,
-                    &vectors,
-                )?);
+                quantised = Some(file.clone());
             }
             out.files.push(file);
             out.quantised.insert(kind.column().to_string(), info);
         }
         let walk = AnnInput {
+            dir: v.dir,
             vectors: &vectors,
             quantised: quantised.as_ref(),
         };
@@ -150,10 +147,14 @@ pub(crate) fn build(
     Ok(out)
 }
 
-/// What a graph is built from: the vectors, and the int8 copy its inserts walk on (if any).
+/// What a graph is built from: the vectors, and the int8 copy its inserts walk on (if any),
+/// in the library folder `dir`.
 struct AnnInput<'a> {
+    dir: &'a Path,
     vectors: &'a VectorFile,
-    quantised: Option<&'a QuantisedVectors>,
+    /// Opened, and its checksum verified (a read of the whole copy), only when a graph is built:
+    /// a graph carried over needs neither.
+    quantised: Option<&'a FileRef>,
 }
 
 fn ann_for(
@@ -186,9 +187,14 @@ fn ann_for(
     let label = format!("HNSW graph of {}", kind.column());
     let total = vectors.rows();
     progress(&label, 0, total);
-    let graph = build_graph_walking(vectors, input.quantised, total, &params, &|done| {
+    let quantised = input
+        .quantised
+        .map(|file| QuantisedVectors::open(&input.dir.join(&file.path), file, vectors))
+        .transpose()?;
+    let graph = build_graph_walking(vectors, quantised.as_ref(), total, &params, &|done| {
         progress(&label, done, total)
     })?;
+    drop(quantised);
     let rel = layout::ann_file(kind, v.version);
     let ann_dir = v.dir.join(ANN_DIR);
     std::fs::create_dir_all(&ann_dir).at(&ann_dir)?;
