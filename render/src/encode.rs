@@ -5,6 +5,7 @@ use std::path::Path;
 
 use flacenc::component::BitRepr;
 use flacenc::error::Verify;
+use segue_models::audio::wav::pcm16_wav;
 
 use crate::error::{RenderError, Result};
 use crate::mixer::Mix;
@@ -42,7 +43,9 @@ pub fn write(mix: &Mix, path: &Path) -> Result<()> {
         reason,
     };
     let bytes = match format {
-        OutputFormat::Wav => wav_bytes(&samples, mix.sample_rate).map_err(fail)?,
+        OutputFormat::Wav => {
+            pcm16_wav(&samples, 2, mix.sample_rate).map_err(|e| fail(e.to_string()))?
+        }
         OutputFormat::Flac => flac_bytes(&samples, mix.sample_rate).map_err(fail)?,
     };
     segue_index::atomic::atomic_write(path, &bytes).map_err(|e| fail(e.to_string()))
@@ -68,26 +71,6 @@ pub fn to_i16_dithered(mix: &Mix) -> Vec<i16> {
         }
     }
     out
-}
-
-fn wav_bytes(samples: &[i16], rate: u32) -> Result<Vec<u8>, String> {
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut cursor = std::io::Cursor::new(Vec::with_capacity(samples.len() * 2 + 44));
-    {
-        let mut w = hound::WavWriter::new(&mut cursor, spec).map_err(|e| e.to_string())?;
-        let mut w16 = w.get_i16_writer(samples.len() as u32);
-        for &s in samples {
-            w16.write_sample(s);
-        }
-        w16.flush().map_err(|e| e.to_string())?;
-        w.finalize().map_err(|e| e.to_string())?;
-    }
-    Ok(cursor.into_inner())
 }
 
 fn flac_bytes(samples: &[i16], rate: u32) -> Result<Vec<u8>, String> {

@@ -9,25 +9,7 @@ use super::helpers::{segue, succeeded};
 
 /// 16-bit mono WAV.
 fn write_wav(path: &Path, samples: &[f32], rate: u32) {
-    let data: Vec<u8> = samples
-        .iter()
-        .flat_map(|&x| ((x.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes())
-        .collect();
-    let mut b = Vec::with_capacity(44 + data.len());
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&(rate * 2).to_le_bytes());
-    b.extend_from_slice(&2u16.to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    b.extend_from_slice(&data);
-    std::fs::write(path, b).unwrap();
+    segue::models::audio::wav::write_pcm16_wav(path, samples, 1, rate).unwrap();
 }
 
 /// 20 s at 120 BPM from 0.5 s: a kick on each bar's first beat, a snare on 2 and 4, a

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use segue_index::EmbeddingKind;
+use segue_ingest::models::audio::wav;
 use segue_ingest::models::{
     AudioAnalyzer, AudioAnalyzerOptions, Precision, TextEncoder, TextEncoderOptions,
 };
@@ -79,24 +80,7 @@ fn write_clicks(path: &Path, bpm: f64, seconds: f64) {
             ((click + hum) * 32_000.0) as i16
         })
         .collect();
-    let data_len = (samples.len() * 2) as u32;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data_len).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&sr.to_le_bytes());
-    b.extend_from_slice(&(sr * 2).to_le_bytes());
-    b.extend_from_slice(&2u16.to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        b.extend_from_slice(&s.to_le_bytes());
-    }
-    std::fs::write(path, b).unwrap();
+    std::fs::write(path, wav::pcm16_wav(&samples, 1, sr).unwrap()).unwrap();
 }
 
 #[test]

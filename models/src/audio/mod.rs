@@ -13,6 +13,7 @@ pub mod structure;
 pub mod tempo;
 #[cfg(test)]
 mod test_signals;
+pub mod wav;
 
 use std::path::{Path, PathBuf};
 

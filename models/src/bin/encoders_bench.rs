@@ -56,25 +56,8 @@ fn captions(n: usize) -> Vec<String> {
 }
 
 fn write_wav(path: &Path, left_right: &[(f32, f32)], sr: u32) -> std::io::Result<()> {
-    let data_len = (left_right.len() * 4) as u32;
-    let mut b = Vec::with_capacity(44 + data_len as usize);
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data_len).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&2u16.to_le_bytes());
-    b.extend_from_slice(&sr.to_le_bytes());
-    b.extend_from_slice(&(sr * 4).to_le_bytes());
-    b.extend_from_slice(&4u16.to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    for &(l, r) in left_right {
-        b.extend_from_slice(&((l.clamp(-1.0, 1.0) * 32_767.0) as i16).to_le_bytes());
-        b.extend_from_slice(&((r.clamp(-1.0, 1.0) * 32_767.0) as i16).to_le_bytes());
-    }
-    std::fs::write(path, b)
+    let interleaved: Vec<f32> = left_right.iter().flat_map(|&(l, r)| [l, r]).collect();
+    segue_models::audio::wav::write_pcm16_wav(path, &interleaved, 2, sr)
 }
 
 /// A 44.1 kHz stereo clip: chord plus kick at `bpm`.

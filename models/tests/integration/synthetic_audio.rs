@@ -3,31 +3,16 @@
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
+use segue_models::audio::wav;
 use segue_models::{AudioAnalyzer, AudioAnalyzerOptions};
 
 /// Writes a PCM16 WAV file; `channels` interleaved copies of `mono`.
 pub fn write_wav(path: &Path, mono: &[f32], sample_rate: u32, channels: u16) {
-    let data_len = (mono.len() * 2 * channels as usize) as u32;
-    let mut b = Vec::with_capacity(44 + data_len as usize);
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data_len).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&channels.to_le_bytes());
-    b.extend_from_slice(&sample_rate.to_le_bytes());
-    b.extend_from_slice(&(sample_rate * 2 * u32::from(channels)).to_le_bytes());
-    b.extend_from_slice(&(2 * channels).to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    for &x in mono {
-        let s = (x.clamp(-1.0, 1.0) * 32_767.0) as i16;
-        for _ in 0..channels {
-            b.extend_from_slice(&s.to_le_bytes());
-        }
-    }
-    std::fs::write(path, b).unwrap();
+    let interleaved: Vec<f32> = mono
+        .iter()
+        .flat_map(|&x| std::iter::repeat_n(x, usize::from(channels)))
+        .collect();
+    wav::write_pcm16_wav(path, &interleaved, channels, sample_rate).unwrap();
 }
 
 /// A click (a 2 kHz burst decaying over ~10 ms) on every beat.
