@@ -70,7 +70,7 @@ struct Cli {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "16,32,64,96,128,192,256,384,512,640,768,1024,1536,2048"
+        default_value = "16,32,64,96,128,192,256,384,512,640,768,1024,1536,2048,3072,4096,6144"
     )]
     efs: Vec<usize>,
     /// Stages to run, in this order: catalog, ingest, build, search, planner, hnswlib.
