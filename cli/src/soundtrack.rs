@@ -160,6 +160,7 @@ impl PlanArgs {
                 Some(method) => Some(StepRerank::new(method.parse()?, self.diversify_keep)?),
                 None => None,
             },
+            arrange: true,
         })
     }
 

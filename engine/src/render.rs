@@ -145,8 +145,9 @@ fn audio_paths(
 fn arrangement_of(plan: &SoundtrackPlan) -> Result<&Arrangement> {
     plan.arrangement.as_ref().ok_or_else(|| {
         Error::Invalid(format!(
-            "the plan of video {} has no edit list (it was made by an older Segue): plan it \
-             again with `segue soundtrack`",
+            "the plan of video {} has no edit list (it was planned without arrangement, on a \
+             sharded catalogue, or by an older Segue): plan it again on the library with \
+             arrangement on (`segue soundtrack`, or `arrange=True` in Python)",
             plan.video_id
         ))
     })

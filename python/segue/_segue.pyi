@@ -166,6 +166,7 @@ class Planner:
         diversify: Optional[str] = None,
         diversify_keep: Optional[int] = None,
         motion_energy: float = 0.0,
+        arrange: bool = True,
         output: Literal["dict", "table"] = "dict",
     ) -> Union[Dict[str, Any], pa.Table]:
         """The soundtrack plan of one video (a dict, a JSON string, or a path to a file with
@@ -178,8 +179,11 @@ class Planner:
         ``"theme[:LAMBDA]"`` toward their centroid) reranks each step's new tracks and keeps
         the best ``diversify_keep`` (default 8) for the policy to choose from.
         ``motion_energy`` weighs pairing each segment's ``motion`` with its track's energy
-        (0 keeps the reference objective). Returns the plan as a dict (``segments``, ``total_reward``,
-        ``switches``, ...) or, with ``output="table"``, one row per segment."""
+        (0 keeps the reference objective). ``arrange=False`` leaves out the arrangement
+        (beat-matched transitions, bridge tracks, the edit list ``render`` plays): each
+        segment's ``offset`` is then where the sequencer's episode played its track from, as a
+        sharded catalogue's plan gives it. Returns the plan as a dict (``segments``,
+        ``total_reward``, ``switches``, ...) or, with ``output="table"``, one row per segment."""
     def plan_batch(
         self,
         videos: Videos,
@@ -198,6 +202,7 @@ class Planner:
         diversify: Optional[str] = None,
         diversify_keep: Optional[int] = None,
         motion_energy: float = 0.0,
+        arrange: bool = True,
         output: Literal["dicts", "table"] = "dicts",
     ) -> Union[List[Dict[str, Any]], pa.Table]:
         """The plans of several videos (a list of dicts, JSON Lines text, or a path to a

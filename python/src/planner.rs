@@ -127,11 +127,12 @@ fn check_output(output: &str, allowed: &[&str]) -> PyResult<()> {
 impl PyPlanner {
     /// The soundtrack plan of one video (a dict, a JSON string or a path to a file holding one
     /// video). `output="dict"` (default) gives the plan as a dict; `"table"` one row per
-    /// segment as a pyarrow Table.
+    /// segment as a pyarrow Table. `arrange=False` skips the arrangement (transitions, bridge
+    /// tracks, the edit list `render` plays).
     #[pyo3(signature = (
         video, *, policy="beam", filter=None, exact=false, candidates=None,
         exact_candidates=false, beam_width=None, seed=0, sample=false, max_per_artist=None,
-        exclude_ids=None, diversify=None, diversify_keep=None, motion_energy=0.0, output="dict"
+        exclude_ids=None, diversify=None, diversify_keep=None, motion_energy=0.0, arrange=true, output="dict"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan<'py>(
@@ -151,10 +152,11 @@ impl PyPlanner {
         diversify: Option<String>,
         diversify_keep: Option<usize>,
         motion_energy: f64,
+        arrange: bool,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         check_output(output, &["dict", "table"])?;
-        let opts = PlanKwargs {
+        let mut opts = PlanKwargs {
             policy: policy.to_string(),
             filter,
             exact,
@@ -171,6 +173,7 @@ impl PyPlanner {
             motion_energy,
         }
         .options()?;
+        opts.arrange = arrange;
         let video = videos::video(video, self.planner.library())?;
         let planner = &self.planner;
         let plan = py.detach(|| planner.plan(&video, &opts)).or_raise()?;
@@ -189,7 +192,7 @@ impl PyPlanner {
         videos, *, policy="beam", filter=None, exact=false, candidates=None,
         exact_candidates=false, beam_width=None, seed=0, sample=false, max_per_artist=None,
         exclude_ids=None, no_repeat_across_videos=false, diversify=None, diversify_keep=None,
-        motion_energy=0.0, output="dicts"
+        motion_energy=0.0, arrange=true, output="dicts"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan_batch<'py>(
@@ -210,10 +213,11 @@ impl PyPlanner {
         diversify: Option<String>,
         diversify_keep: Option<usize>,
         motion_energy: f64,
+        arrange: bool,
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         check_output(output, &["dicts", "table"])?;
-        let opts = PlanKwargs {
+        let mut opts = PlanKwargs {
             policy: policy.to_string(),
             filter,
             exact,
@@ -230,6 +234,7 @@ impl PyPlanner {
             motion_energy,
         }
         .options()?;
+        opts.arrange = arrange;
         let list = videos::videos(videos, self.planner.library())?;
         let planner = &self.planner;
         let plans = py.detach(|| planner.plan_videos(&list, &opts)).or_raise()?;

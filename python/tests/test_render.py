@@ -68,6 +68,28 @@ def test_the_otio_export_loads_in_opentimelineio_with_every_clip_in_place(lib, p
     assert kinds == [t["kind"] for t in plan["arrangement"]["transitions"]]
 
 
+def test_a_plan_without_arrangement_keeps_the_episodes_offsets_and_cannot_render(
+    lib, videos_file, plan, tmp_path
+):
+    video = json.loads(videos_file.read_text().splitlines()[0])
+    bare = lib.planner().plan(video, policy="greedy-all", arrange=False)
+    assert "arrangement" not in bare
+    assert [(s["action"], s["track_id"], s["reward"]) for s in bare["segments"]] == [
+        (s["action"], s["track_id"], s["reward"]) for s in plan["segments"]
+    ]
+    assert bare["total_reward"] == plan["total_reward"]
+    # The episode plays a continued track on from where the previous segment left it.
+    for before, seg in zip(bare["segments"], bare["segments"][1:]):
+        if seg["action"] == "continue":
+            played = before["end"] - before["start"]
+            assert seg["offset"] == pytest.approx(before["offset"] + played)
+        else:
+            assert seg["offset"] == 0.0
+    with pytest.raises(segue.BadInputError, match="planned without arrangement"):
+        lib.planner().render(bare, tmp_path / "mix.wav")
+    assert not (tmp_path / "mix.wav").exists()
+
+
 def test_rendering_without_audio_files_names_the_track(lib, plan, tmp_path):
     with pytest.raises(segue.BadInputError, match="no audio file"):
         lib.planner().render(plan, tmp_path / "mix.wav")

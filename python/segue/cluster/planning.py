@@ -7,9 +7,10 @@ and exclusions applied inside the shard); the router merges them per query by sc
 the lower global row, and gathers the union's tracks from the shards that hold them (with
 their catalogue-wide energy ranks when the motion-energy term is on); then it plans.
 
-Plans are the single library's plans, with each segment's ``row`` a global row and its
-``shard`` added; they carry no arrangement (beat-matched transitions and bridge tracks need
-the tracks' analyses, which shards do not hold yet).
+Plans are the single library's plans made with ``arrange=False``, with each segment's ``row``
+a global row and its ``shard`` added: they carry no arrangement (beat-matched transitions and
+bridge tracks need the tracks' analyses, which shards do not hold yet), so each segment's
+``offset`` is where the sequencer's episode played its track from.
 """
 
 from __future__ import annotations

@@ -296,8 +296,9 @@ class Router:
     ) -> Dict[str, Any]:
         """The soundtrack plan of one video (a dict or JSON string, with segment embeddings)
         over every shard, planned here: ``Planner.plan``'s options and answer (with
-        ``exact_candidates``, exactly the single library's plan), each segment's ``row`` a
-        global row with its ``shard``, and the plan's ``cluster_version``. Planning every track
+        ``exact_candidates``, exactly the single library's plan with ``arrange=False``: no
+        edit list to render yet), each segment's ``row`` a global row with its ``shard``, and
+        the plan's ``cluster_version``. Planning every track
         (``exact``) and trained policies are not available on a sharded catalogue."""
         return self.plan_batch(
             [video],

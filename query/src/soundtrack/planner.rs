@@ -137,6 +137,11 @@ pub struct PlanOptions {
     /// The diversity/coherence knob: each step's new-track candidates are reranked against
     /// the plan's tracks and only the best few stay (see [`StepRerank`]); `None`: off.
     pub diversify: Option<StepRerank>,
+    /// Arrange the plan for playback: beat-matched transitions and bridge tracks, each
+    /// segment's offset re-pointed at where its track is heard from. Off, the plan is the
+    /// sequencer's alone (offsets as the episode played them, no edit list to render): a
+    /// suggestion list needs no more, and it is what a sharded catalogue plans.
+    pub arrange: bool,
 }
 
 impl Default for PlanOptions {
@@ -156,6 +161,7 @@ impl Default for PlanOptions {
             exclude_ids: Vec::new(),
             no_repeat_across_videos: false,
             diversify: None,
+            arrange: true,
         }
     }
 }
@@ -555,18 +561,20 @@ impl Planner {
         let start = Instant::now();
         let outcome = run_episode(&objective, &video, budget, sequencer)?;
         let total_ms = start.elapsed().as_secs_f64() * 1e3;
-        self.to_plan(&video, &outcome, sequencer.name(), total_ms, allowed)
+        let mut plan = self.to_plan(&video, &outcome, sequencer.name(), total_ms)?;
+        if opts.arrange {
+            self.arrange(&mut plan, &video, allowed)?;
+        }
+        Ok(plan)
     }
 
-    /// Track names, the totals and the arrangement of a finished episode; bridge tracks come
-    /// from the rows `allowed` (all when `None`).
+    /// Track names and the totals of a finished episode.
     pub fn to_plan(
         &self,
         video: &Video,
         outcome: &EpisodeOutcome,
         policy: &str,
         total_ms: f64,
-        allowed: Option<&RoaringBitmap>,
     ) -> Result<SoundtrackPlan, QueryError> {
         let rows: Vec<u64> = outcome.tracks();
         let fields = crate::search::fields::track_fields(
@@ -589,18 +597,29 @@ impl Planner {
         );
         plan.motion_energy_spearman =
             plan.motion_energy_correlation(video, |row| self.tracks.features(row).energy);
-        let mut distinct = rows.clone();
+        Ok(plan)
+    }
+
+    /// Arranges `plan` for playback (see [`PlanOptions::arrange`]), its bridge tracks from
+    /// the rows `allowed` (all when `None`).
+    fn arrange(
+        &self,
+        plan: &mut SoundtrackPlan,
+        video: &Video,
+        allowed: Option<&RoaringBitmap>,
+    ) -> Result<(), QueryError> {
+        let mut distinct: Vec<u64> = plan.segments.iter().map(|s| s.row).collect();
         distinct.sort_unstable();
         distinct.dedup();
         let analyses = arrange::read_analyses(&self.library, &distinct)?
             .into_iter()
             .map(|a| (a.row, a))
             .collect();
-        let bridges = arrange::find_bridges(&self.library, &plan, video, &analyses, allowed)?;
-        let arrangement = arrange::arrange(&plan, video, &analyses, &bridges);
-        arrange::sync_offsets(&mut plan, &arrangement);
+        let bridges = arrange::find_bridges(&self.library, plan, video, &analyses, allowed)?;
+        let arrangement = arrange::arrange(plan, video, &analyses, &bridges);
+        arrange::sync_offsets(plan, &arrangement);
         plan.arrangement = Some(arrangement);
-        Ok(plan)
+        Ok(())
     }
 }
 
