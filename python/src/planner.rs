@@ -132,7 +132,8 @@ impl PyPlanner {
     #[pyo3(signature = (
         video, *, policy="beam", filter=None, exact=false, candidates=None,
         exact_candidates=false, beam_width=None, seed=0, sample=false, max_per_artist=None,
-        exclude_ids=None, diversify=None, diversify_keep=None, motion_energy=0.0, arrange=true, output="dict"
+        exclude_ids=None, diversify=None, diversify_keep=None, motion_energy=0.0, arrange=true,
+        output="dict"
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan<'py>(
