@@ -367,6 +367,7 @@ fn generated_catalog(dir: &Path, tracks: u64) -> Result<PathBuf> {
         text_dim: 384,
         seed: 7,
         clusters: 24,
+        artists: segue::fixtures::Artists::ClusterOnly,
     };
     segue::fixtures::write_catalog_parquet(&spec, &path, &mut |_| {})?;
     Ok(path)

@@ -132,6 +132,7 @@ pub fn generate_catalog<'py>(
         text_dim,
         seed,
         clusters,
+        artists: segue::fixtures::Artists::ClusterOnly,
     };
     let s = py
         .detach(|| segue::fixtures::write_catalog_parquet(&spec, &path, &mut |_| {}))

@@ -26,6 +26,7 @@ fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
         text_dim: 16,
         seed: 3,
         clusters: 1,
+        artists: segue::fixtures::Artists::ClusterOnly,
     };
     write_catalog_parquet(&spec, &catalog, &mut |_| {}).unwrap();
     let lib = dir.join("lib");
