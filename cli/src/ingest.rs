@@ -71,6 +71,13 @@ pub struct IngestArgs {
     /// version had and is still valid is carried over.
     #[arg(long)]
     no_index: bool,
+    /// HNSW links per node of the graphs this ingest builds (default 16; 32 doubles the
+    /// graphs' memory and serves wide walks, such as a DPP's pool, much faster).
+    #[arg(long, conflicts_with = "no_index")]
+    m: Option<usize>,
+    /// HNSW candidate list size while building (default 200).
+    #[arg(long, conflicts_with = "no_index")]
+    ef_construction: Option<usize>,
     /// Keep an int8 copy of each space's vectors for searching (`int8`: a quarter of the
     /// memory, candidates re-ranked on f32) or not (`none`); the library keeps its choice until
     /// told otherwise (new libraries: none).
@@ -201,6 +208,7 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         (None, Some(dir)) => dir.clone(),
         (None, None) => anyhow::bail!("give --catalog FILE, --audio-dir DIR, or both"),
     };
+    let index = index_plan(&a)?;
     let (library_audio, library_text) = library_encoders(&a.library);
     let text_encoder = text_encoder(&a, &catalog, library_text.as_deref())?;
     let audio = audio(&a, library_audio.as_deref())?;
@@ -217,14 +225,7 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         progress: crate::progress::wanted(),
         text_encoder,
         audio,
-        index: segue::IndexPlan {
-            quantisation: a.quantise,
-            ..if a.no_index {
-                segue::IndexPlan::none()
-            } else {
-                segue::IndexPlan::default()
-            }
-        },
+        index,
         ..IngestOptions::new(catalog)
     };
     let s = segue::ingest(&a.library, &opts)?;
@@ -274,4 +275,25 @@ pub fn run(a: IngestArgs) -> anyhow::Result<()> {
         println!("ignored columns: {}", s.ignored_columns.join(", "));
     }
     Ok(())
+}
+
+/// The derived indexes an ingest builds: none with `--no-index`, else every graph with the
+/// parameters asked for.
+fn index_plan(a: &IngestArgs) -> anyhow::Result<segue::IndexPlan> {
+    let mut plan = if a.no_index {
+        segue::IndexPlan::none()
+    } else {
+        segue::IndexPlan::default()
+    };
+    plan.quantisation = a.quantise;
+    if let Some(params) = plan.ann.as_mut() {
+        if let Some(m) = a.m {
+            params.m = m;
+        }
+        if let Some(ef) = a.ef_construction {
+            params.ef_construction = ef;
+        }
+        params.validate()?;
+    }
+    Ok(plan)
 }

@@ -34,7 +34,7 @@ pub use fields::{Field, TrackFields, track_fields};
 pub use like::LikeStrategy;
 pub use pool::RerankStats;
 pub use request::{
-    DEFAULT_K, DEFAULT_RRF_K, DPP_MAX_WALK_EF, DPP_WALK_EF_PER_POOL_TRACK, MAX_K, MAX_POOL,
+    DEFAULT_K, DEFAULT_RRF_K, DPP_MAX_WALK_EF, DPP_WALK_EF_PER_POOL_TRACK_LINK, MAX_K, MAX_POOL,
     MIN_POOL, POOL_PER_RESULT, SearchRequest, VectorQuery,
 };
 pub use searcher::{HitRerank, SearchHit, SearchStats, Searcher, Strategy, TextEmbedder};

@@ -1,4 +1,4 @@
-use super::helpers::segue;
+use super::helpers::{segue, succeeded};
 
 #[test]
 fn info_on_a_missing_library_is_a_clear_error() {
@@ -243,6 +243,45 @@ fn search_by_text_prompt_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("prompt is empty"));
     let out = search(&["--text", "x", "--like", "piano"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("one of"));
+}
+
+#[test]
+fn ingest_builds_its_graphs_with_the_links_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("cat.csv");
+    std::fs::write(
+        &csv,
+        "track_id,title,duration_s,tags,audio_emb\n\
+         a,First,120,mood:calm,1;0;0\n\
+         b,Second,95,genre:rock,0;1;0\n",
+    )
+    .unwrap();
+    let ingest = |lib: &str, extra: &[&str]| {
+        segue()
+            .args(["ingest", "--catalog", csv.to_str().unwrap(), "--library"])
+            .arg(tmp.path().join(lib))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    succeeded(&ingest("lib", &["--m", "32", "--ef-construction", "64"]));
+    let m = std::fs::read_to_string(tmp.path().join("lib").join("MANIFEST.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&m).unwrap();
+    let graph = &v["manifest"]["ann"]["audio_emb"];
+    assert_eq!(graph["m"], 32, "{graph}");
+    assert_eq!(graph["ef_construction"], 64, "{graph}");
+    // Links without graphs, or no links at all, are refused before anything is written.
+    let out = ingest("deferred", &["--no-index", "--m", "32"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-index"));
+    let out = ingest("none", &["--m", "0"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("HNSW m must be between"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!tmp.path().join("none").join("MANIFEST.json").exists());
 }
 
 #[test]

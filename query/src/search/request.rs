@@ -16,9 +16,10 @@ pub const DEFAULT_K: usize = 10;
 pub const MAX_K: usize = 10_000;
 /// The largest candidate pool a request may ask to rerank.
 pub const MAX_POOL: usize = 100_000;
-/// Graph candidates per pool track when a DPP's pool is walked with no ef set
-/// ([`SearchRequest::walk_ef`]).
-pub const DPP_WALK_EF_PER_POOL_TRACK: usize = 13;
+/// Graph candidates per pool track, times the graph's links per node `M`, when a DPP's pool is
+/// walked with no ef set ([`SearchRequest::walk_ef`]): 13 per pool track on a graph of M 16,
+/// 6.5 on M 32.
+pub const DPP_WALK_EF_PER_POOL_TRACK_LINK: usize = 208;
 /// The widest walk a DPP pool gets by default; larger pools set `ef` or `exact`.
 pub const DPP_MAX_WALK_EF: usize = 4096;
 /// The smallest default pool: a pool is `max(POOL_PER_RESULT · k, MIN_POOL)` unless set.
@@ -359,21 +360,26 @@ impl SearchRequest {
     }
 
     /// The ef of the graph walk that fills this request's pool, `default_ef` being the one
-    /// tuned for the space: the request's own when set; for a DPP, at least
-    /// [`DPP_WALK_EF_PER_POOL_TRACK`] per pool track (up to [`DPP_MAX_WALK_EF`]); otherwise
-    /// `None`, the searcher's default.
+    /// tuned for the space and `graph_m` its graph's links per node: the request's own when
+    /// set; for a DPP, at least [`DPP_WALK_EF_PER_POOL_TRACK_LINK`] / `graph_m` per pool
+    /// track (up to [`DPP_MAX_WALK_EF`]); otherwise `None`, the searcher's default.
     ///
     /// A DPP's greedy picks depend on the whole pool through the determinant, so each pool
     /// member the walk misses can change every later pick; MMR's picks mostly depend on the
-    /// best few. At 1M × 64 a pool of 100 walked at the tuned ef (384) held 0.942 of the exact
-    /// pool, and the DPP's top 10 agreed with the exact pool's DPP at 0.819; at ef 1280, 0.994
-    /// and 0.953, in 1.96–2.9 ms against 0.84 ms (benches/RESULTS.md, "The DPP's pool").
-    pub fn walk_ef(&self, default_ef: usize) -> Option<usize> {
+    /// best few. At 1M × 64 on a graph of M 16 a pool of 100 walked at the tuned ef (384) held
+    /// 0.942 of the exact pool, and the DPP's top 10 agreed with the exact pool's DPP at 0.819;
+    /// at ef 1280, 0.994 and 0.953. A graph of M 32 holds 0.992 of the pool at ef 400 and 0.997
+    /// at 600 (DPP agreement 0.958 and 0.976): the walk it needs shrinks faster than 1/M, so
+    /// the rule is safe on wider graphs (benches/RESULTS.md, "The DPP's pool" and "A graph of
+    /// M 32 for the DPP").
+    pub fn walk_ef(&self, default_ef: usize, graph_m: usize) -> Option<usize> {
         match (self.ef, self.diversify) {
             (Some(ef), _) => Some(ef),
             (None, Diversify::Dpp { .. }) => Some(
-                default_ef
-                    .max((DPP_WALK_EF_PER_POOL_TRACK * self.pool_size()).min(DPP_MAX_WALK_EF)),
+                default_ef.max(
+                    (DPP_WALK_EF_PER_POOL_TRACK_LINK * self.pool_size() / graph_m.max(1))
+                        .min(DPP_MAX_WALK_EF),
+                ),
             ),
             (None, _) => None,
         }

@@ -414,7 +414,7 @@ impl Searcher {
                     *space,
                     &q,
                     depth,
-                    request.walk_ef(self.default_ef(*space)),
+                    request.walk_ef(self.default_ef(*space), self.graph_m(*space)),
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -434,7 +434,10 @@ impl Searcher {
                     EmbeddingKind::Text,
                     &q,
                     depth,
-                    request.walk_ef(self.default_ef(EmbeddingKind::Text)),
+                    request.walk_ef(
+                        self.default_ef(EmbeddingKind::Text),
+                        self.graph_m(EmbeddingKind::Text),
+                    ),
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -470,7 +473,7 @@ impl Searcher {
                             *space,
                             &q,
                             depth,
-                            request.walk_ef(self.default_ef(*space)),
+                            request.walk_ef(self.default_ef(*space), self.graph_m(*space)),
                             allowed.as_ref(),
                             request.exact,
                         )?;
@@ -486,7 +489,7 @@ impl Searcher {
                                 *space,
                                 &q,
                                 per,
-                                request.walk_ef(self.default_ef(*space)),
+                                request.walk_ef(self.default_ef(*space), self.graph_m(*space)),
                                 allowed.as_ref(),
                                 request.exact,
                             )?;
@@ -550,6 +553,16 @@ impl Searcher {
             .map_or(segue_index::ann::params::DEFAULT_EF_SEARCH, |ef| {
                 ef as usize
             })
+    }
+
+    /// Links per node of the space's graph (the default M when it has none: then nothing is
+    /// walked anyway).
+    pub fn graph_m(&self, space: EmbeddingKind) -> usize {
+        self.library
+            .manifest()
+            .ann
+            .get(space.column())
+            .map_or(segue_index::ann::params::DEFAULT_M, |a| a.m as usize)
     }
 
     fn vectors(&self, space: EmbeddingKind) -> Result<&segue_index::VectorFile, QueryError> {

@@ -75,22 +75,28 @@ fn a_dpp_pool_is_walked_wider_unless_the_request_sets_ef() {
     let v = || SearchRequest::vector(EmbeddingKind::Audio, vec![1.0, 0.0]).unwrap();
     let dpp = Diversify::Dpp { theta: 0.9 };
     // Plain and MMR searches keep the searcher's default.
-    assert_eq!(v().walk_ef(384), None);
+    assert_eq!(v().walk_ef(384, 16), None);
     assert_eq!(
         v().rerank(Diversify::Mmr { lambda: 0.7 })
             .unwrap()
-            .walk_ef(384),
+            .walk_ef(384, 16),
         None
     );
-    // A DPP's default pool of 100: 13 graph candidates per pool track.
-    assert_eq!(v().rerank(dpp).unwrap().walk_ef(384), Some(1300));
-    // Never below the tuned ef, never above the cap, and a set ef always wins.
-    assert_eq!(v().rerank(dpp).unwrap().walk_ef(2000), Some(2000));
-    let big = v().rerank(dpp).unwrap().pool(5000).unwrap();
-    assert_eq!(big.walk_ef(384), Some(DPP_MAX_WALK_EF));
+    // A DPP's default pool of 100: 13 graph candidates per pool track on a graph of M 16,
+    // half as many on M 32.
+    assert_eq!(v().rerank(dpp).unwrap().walk_ef(384, 16), Some(1300));
+    assert_eq!(v().rerank(dpp).unwrap().walk_ef(384, 32), Some(650));
     assert_eq!(
-        v().rerank(dpp).unwrap().ef(200).unwrap().walk_ef(384),
+        v().rerank(dpp).unwrap().walk_ef(384, 0),
+        Some(DPP_MAX_WALK_EF)
+    );
+    // Never below the tuned ef, never above the cap, and a set ef always wins.
+    assert_eq!(v().rerank(dpp).unwrap().walk_ef(2000, 16), Some(2000));
+    let big = v().rerank(dpp).unwrap().pool(5000).unwrap();
+    assert_eq!(big.walk_ef(384, 16), Some(DPP_MAX_WALK_EF));
+    assert_eq!(
+        v().rerank(dpp).unwrap().ef(200).unwrap().walk_ef(384, 16),
         Some(200)
     );
-    assert_eq!(v().ef(50).unwrap().walk_ef(384), Some(50));
+    assert_eq!(v().ef(50).unwrap().walk_ef(384, 16), Some(50));
 }
