@@ -35,6 +35,14 @@ pub struct Build {
     /// (`--build-on-f32`, and every record made before builds could walk int8).
     #[serde(default = "f32_walk")]
     pub walked_on: String,
+    /// The audio graph's `ef_construction` as the manifest records it (absent in records made
+    /// before it was kept here, all of which built at the default 200).
+    #[serde(default)]
+    pub ef_construction: Option<u32>,
+    /// The audio graph's links per node (absent in records made before it was kept here, all
+    /// of which built at the default 16).
+    #[serde(default)]
+    pub m: Option<u32>,
 }
 
 fn f32_walk() -> String {
@@ -120,6 +128,10 @@ pub struct SizeRecord {
     pub tracks: u64,
     pub audio_dim: usize,
     pub text_dim: usize,
+    /// `Some(artists)` for a catalogue whose audio embeddings nest album in artist in cluster
+    /// (`segue fixtures catalog --artists`); `None` for the cluster-only catalogue.
+    #[serde(default)]
+    pub nested_artists: Option<u64>,
     pub machine: String,
     pub catalog: Option<Step>,
     pub ingest: Option<Step>,
@@ -178,11 +190,13 @@ pub fn markdown(records: &[SizeRecord]) -> String {
             r.builds.get(&t).map_or("—".to_string(), |b| {
                 let g = |k: &str| opt(b.graph_seconds.get(k).copied(), 0);
                 format!(
-                    "{:.0} ({} + {}, {} walk)",
+                    "{:.0} ({} + {}, {} walk, M {}, ef_construction {})",
                     b.step.seconds,
                     g("audio_emb"),
                     g("text_emb"),
-                    b.walked_on
+                    b.walked_on,
+                    b.m.unwrap_or(16),
+                    b.ef_construction.unwrap_or(200)
                 )
             })
         };

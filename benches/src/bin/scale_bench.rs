@@ -12,6 +12,7 @@
 //! B=/var/tmp/segue-target-bench/search-bench
 //! $B/scale_bench --sizes 10000,100000,1000000,10000000
 //! $B/scale_bench --report-only        # tables and charts from the records
+//! $B/scale_bench --nested-artists --sizes 10000,100000,1000000   # artists and albums nested
 //! ```
 //! Every step runs alone on the machine; ingest and builds run as child processes (wall time
 //! and peak RSS from `wait4`); searches and plans run in this process on one thread.
@@ -37,7 +38,7 @@ use segue_benches::scale::{
 };
 use segue_benches::truth::{bpm_window, exact_top_k, random_filter, recall};
 use segue_benches::{disk_bytes, measure, segue_bin, share_of_each};
-use segue_fixtures::{BATCH_ROWS, CatalogSpec, catalog_batches};
+use segue_fixtures::{Artists, BATCH_ROWS, CatalogSpec, catalog_batches};
 use segue_index::ann::AnnGraph;
 use segue_index::quantised::QuantisedVectors;
 use segue_index::vectors::{VectorFile, VectorFileWriter};
@@ -54,11 +55,24 @@ struct Cli {
         default_value = "10000,100000,1000000,10000000"
     )]
     sizes: Vec<u64>,
-    #[arg(long, default_value = "/var/tmp/segue-scale-curves")]
-    work: PathBuf,
-    /// Where the report (scale.md, scale.json) and the charts go.
-    #[arg(long, default_value = "benches/results/scale")]
-    out: PathBuf,
+    /// Records, libraries and query files (default /var/tmp/segue-scale-curves, or
+    /// /var/tmp/segue-scale-nested with --nested-artists).
+    #[arg(long)]
+    work: Option<PathBuf>,
+    /// Where the report (scale.md, scale.json) and the charts go (default
+    /// benches/results/scale, or benches/results/scale-nested with --nested-artists).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Generate catalogues with an artist per 16 tracks whose audio embeddings nest album in
+    /// artist in cluster (`segue fixtures catalog --artists`), instead of the cluster-only ones.
+    #[arg(long)]
+    nested_artists: bool,
+    /// The graphs' ef_construction (`segue reindex --ef-construction`; default the engine's).
+    #[arg(long)]
+    ef_construction: Option<usize>,
+    /// The graphs' links per node (`segue reindex --m`; default the engine's).
+    #[arg(long)]
+    m: Option<usize>,
     #[arg(long, default_value_t = 128)]
     audio_dim: usize,
     #[arg(long, default_value_t = 64)]
@@ -99,7 +113,17 @@ struct Cli {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    let (work, out) = if cli.nested_artists {
+        (
+            "/var/tmp/segue-scale-nested",
+            "benches/results/scale-nested",
+        )
+    } else {
+        ("/var/tmp/segue-scale-curves", "benches/results/scale")
+    };
+    cli.work.get_or_insert_with(|| work.into());
+    cli.out.get_or_insert_with(|| out.into());
     for s in cli.stages.iter().chain(&cli.redo) {
         if !STAGES.contains(&s.as_str()) {
             bail!(
@@ -108,7 +132,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
-    std::fs::create_dir_all(&cli.work)?;
+    std::fs::create_dir_all(cli.work())?;
     if !cli.report_only {
         for &n in &cli.sizes {
             run_size(&cli, n)?;
@@ -117,18 +141,50 @@ fn main() -> anyhow::Result<()> {
     report(&cli)
 }
 
+impl Cli {
+    fn work(&self) -> &Path {
+        self.work.as_deref().expect("set in main")
+    }
+
+    fn out(&self) -> &Path {
+        self.out.as_deref().expect("set in main")
+    }
+
+    /// The catalogue's artists at `n` tracks (the held-out queries use the same count).
+    fn artists(&self, n: u64) -> Artists {
+        if self.nested_artists {
+            Artists::nested_like_jamendo(n)
+        } else {
+            Artists::ClusterOnly
+        }
+    }
+}
+
 fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
-    let path = SizeRecord::path(&cli.work, n, cli.audio_dim, cli.text_dim);
+    let path = SizeRecord::path(cli.work(), n, cli.audio_dim, cli.text_dim);
+    let nested_artists = match cli.artists(n) {
+        Artists::Nested(a) => Some(a),
+        Artists::ClusterOnly => None,
+    };
     let mut rec = SizeRecord::load(&path)?.unwrap_or_else(|| SizeRecord {
         tracks: n,
         audio_dim: cli.audio_dim,
         text_dim: cli.text_dim,
+        nested_artists,
         ..SizeRecord::default()
     });
+    if rec.nested_artists != nested_artists {
+        bail!(
+            "{} records a catalogue with artists {:?}, this run asks for {nested_artists:?}: \
+             use another --work",
+            path.display(),
+            rec.nested_artists
+        );
+    }
     rec.machine = machine();
     let stem = format!("{n}-a{}-t{}", cli.audio_dim, cli.text_dim);
-    let catalog = cli.work.join(format!("catalog-{stem}.parquet"));
-    let lib = cli.work.join(format!("lib-{stem}"));
+    let catalog = cli.work().join(format!("catalog-{stem}.parquet"));
+    let lib = cli.work().join(format!("lib-{stem}"));
     let want = |stage: &str, done: bool| {
         cli.stages.iter().any(|s| s == stage) && (!done || cli.redo.iter().any(|s| s == stage))
     };
@@ -138,16 +194,19 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
     let ingest_wanted = want("ingest", rec.ingest.is_some());
     if want("catalog", rec.catalog.is_some()) || (ingest_wanted && !catalog.exists()) {
         eprintln!("generating {}", catalog.display());
-        let m = measure(
-            Command::new(&segue)
-                .args(["fixtures", "catalog", "--seed", "42"])
-                .args(["--tracks", &n.to_string()])
-                .args(["--audio-dim", &cli.audio_dim.to_string()])
-                .args(["--text-dim", &cli.text_dim.to_string()])
-                .arg("--out")
-                .arg(&catalog)
-                .stdout(Stdio::null()),
-        )?;
+        let mut generate = Command::new(&segue);
+        generate
+            .args(["fixtures", "catalog", "--seed", "42"])
+            .args(["--tracks", &n.to_string()])
+            .args(["--audio-dim", &cli.audio_dim.to_string()])
+            .args(["--text-dim", &cli.text_dim.to_string()])
+            .arg("--out")
+            .arg(&catalog)
+            .stdout(Stdio::null());
+        if let Some(a) = nested_artists {
+            generate.args(["--artists", &a.to_string()]);
+        }
+        let m = measure(&mut generate)?;
         rec.catalog = Some(step(m, disk_bytes(&catalog)));
         rec.save(&path)?;
     }
@@ -192,6 +251,12 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
             if cli.build_on_f32 {
                 reindex.arg("--build-on-f32");
             }
+            if let Some(ef) = cli.ef_construction {
+                reindex.args(["--ef-construction", &ef.to_string()]);
+            }
+            if let Some(m) = cli.m {
+                reindex.args(["--m", &m.to_string()]);
+            }
             let m = measure(&mut reindex)?;
             // Searches and plans measured on the graphs being replaced no longer hold.
             rec.search = None;
@@ -203,11 +268,10 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
                 .iter()
                 .map(|(k, a)| (k.clone(), a.build_seconds))
                 .collect();
-            let tuned_ef = l
-                .manifest()
-                .ann
-                .get(EmbeddingKind::Audio.column())
-                .and_then(|a| a.search_ef);
+            let audio_graph = l.manifest().ann.get(EmbeddingKind::Audio.column());
+            let tuned_ef = audio_graph.and_then(|a| a.search_ef);
+            let ef_construction = audio_graph.map(|a| a.ef_construction);
+            let links = audio_graph.map(|a| a.m);
             rec.builds.insert(
                 t,
                 Build {
@@ -215,14 +279,16 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
                     graph_seconds,
                     tuned_ef,
                     walked_on: if cli.build_on_f32 { "f32" } else { "int8" }.into(),
+                    ef_construction,
+                    m: links,
                 },
             );
             rec.save(&path)?;
         }
     }
     let query_files = (
-        cli.work.join(format!("queries-{stem}.f32")),
-        cli.work.join(format!("truth-{stem}.i32")),
+        cli.work().join(format!("queries-{stem}.f32")),
+        cli.work().join(format!("truth-{stem}.i32")),
     );
     if want("search", rec.search.is_some()) {
         rec.search = Some(search(cli, n, &lib, &query_files)?);
@@ -295,6 +361,7 @@ fn held_out_queries(cli: &Cli, n: u64) -> anyhow::Result<Vec<Vec<f32>>> {
         audio_dim: cli.audio_dim,
         text_dim: cli.text_dim,
         seed: 42,
+        artists: cli.artists(n),
         ..CatalogSpec::default()
     };
     let first_batch = n / BATCH_ROWS as u64;
@@ -534,7 +601,7 @@ fn planner(lib: &Path) -> anyhow::Result<PlannerFigures> {
 
 fn report(cli: &Cli) -> anyhow::Result<()> {
     let mut records = Vec::new();
-    for entry in std::fs::read_dir(&cli.work)? {
+    for entry in std::fs::read_dir(cli.work())? {
         let p = entry?.path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with("scale-")
@@ -548,17 +615,17 @@ fn report(cli: &Cli) -> anyhow::Result<()> {
     }
     records.sort_by_key(|r| r.tracks);
     if records.is_empty() {
-        bail!("no scale records in {}", cli.work.display());
+        bail!("no scale records in {}", cli.work().display());
     }
     let md = markdown(&records);
     println!("{md}");
-    std::fs::create_dir_all(&cli.out)?;
-    std::fs::write(cli.out.join("scale.md"), &md)?;
+    std::fs::create_dir_all(cli.out())?;
+    std::fs::write(cli.out().join("scale.md"), &md)?;
     std::fs::write(
-        cli.out.join("scale.json"),
+        cli.out().join("scale.json"),
         serde_json::to_vec_pretty(&records)?,
     )?;
-    for f in draw(&records, &cli.out)? {
+    for f in draw(&records, cli.out())? {
         eprintln!("wrote {}", f.display());
     }
     Ok(())
