@@ -245,17 +245,31 @@ fn search_by_text_prompt_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("one of"));
 }
 
-#[test]
-fn ingest_builds_its_graphs_with_the_links_asked_for() {
-    let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("cat.csv");
+/// A three-track catalogue with audio embeddings, written to `dir/cat.csv`.
+fn three_track_csv(dir: &std::path::Path) -> std::path::PathBuf {
+    let csv = dir.join("cat.csv");
     std::fs::write(
         &csv,
         "track_id,title,duration_s,tags,audio_emb\n\
          a,First,120,mood:calm,1;0;0\n\
-         b,Second,95,genre:rock,0;1;0\n",
+         b,Second,95,genre:rock,0;1;0\n\
+         c,Third,80,genre:rock,0;0;1\n",
     )
     .unwrap();
+    csv
+}
+
+/// The library's current manifest, as JSON.
+fn manifest_of(lib: &std::path::Path) -> serde_json::Value {
+    let m = std::fs::read_to_string(lib.join("MANIFEST.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&m).unwrap();
+    v["manifest"].clone()
+}
+
+#[test]
+fn ingest_builds_its_graphs_with_the_links_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = three_track_csv(tmp.path());
     let ingest = |lib: &str, extra: &[&str]| {
         segue()
             .args(["ingest", "--catalog", csv.to_str().unwrap(), "--library"])
@@ -265,9 +279,7 @@ fn ingest_builds_its_graphs_with_the_links_asked_for() {
             .unwrap()
     };
     succeeded(&ingest("lib", &["--m", "32", "--ef-construction", "64"]));
-    let m = std::fs::read_to_string(tmp.path().join("lib").join("MANIFEST.json")).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&m).unwrap();
-    let graph = &v["manifest"]["ann"]["audio_emb"];
+    let graph = manifest_of(&tmp.path().join("lib"))["ann"]["audio_emb"].clone();
     assert_eq!(graph["m"], 32, "{graph}");
     assert_eq!(graph["ef_construction"], 64, "{graph}");
     // Links without graphs, or no links at all, are refused before anything is written.
@@ -287,15 +299,7 @@ fn ingest_builds_its_graphs_with_the_links_asked_for() {
 #[test]
 fn ingest_can_defer_the_indexes_to_reindex() {
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("cat.csv");
-    std::fs::write(
-        &csv,
-        "track_id,title,duration_s,tags,audio_emb\n\
-         a,First,120,mood:calm,1;0;0\n\
-         b,Second,95,genre:rock,0;1;0\n\
-         c,Third,80,genre:rock,0;0;1\n",
-    )
-    .unwrap();
+    let csv = three_track_csv(tmp.path());
     let lib = tmp.path().join("lib");
     let run = |args: &[&str]| {
         let out = segue()
@@ -311,18 +315,13 @@ fn ingest_can_defer_the_indexes_to_reindex() {
         );
     };
     run(&["ingest", "--no-index", "--catalog", csv.to_str().unwrap()]);
-    let info = |lib: &std::path::Path| -> serde_json::Value {
-        let m = std::fs::read_to_string(lib.join("MANIFEST.json")).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&m).unwrap();
-        v["manifest"].clone()
-    };
-    let m = info(&lib);
+    let m = manifest_of(&lib);
     assert!(m["ann"].as_object().unwrap().is_empty(), "{m}");
     assert!(m["text_index"].is_null(), "{m}");
     // Searches still work (exactly), and reindex builds what was deferred.
     run(&["search", "--like", "a", "--k", "2"]);
     run(&["reindex"]);
-    let m = info(&lib);
+    let m = manifest_of(&lib);
     assert_eq!(m["ann"]["audio_emb"]["rows"], 3, "{m}");
     assert_eq!(m["text_index"]["docs"], 3, "{m}");
 }
