@@ -414,7 +414,7 @@ impl Searcher {
                     *space,
                     &q,
                     depth,
-                    request.walk_ef(self.default_ef(*space), self.graph_m(*space)),
+                    self.walk_ef(request, *space),
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -434,10 +434,7 @@ impl Searcher {
                     EmbeddingKind::Text,
                     &q,
                     depth,
-                    request.walk_ef(
-                        self.default_ef(EmbeddingKind::Text),
-                        self.graph_m(EmbeddingKind::Text),
-                    ),
+                    self.walk_ef(request, EmbeddingKind::Text),
                     allowed.as_ref(),
                     request.exact,
                 )?;
@@ -473,7 +470,7 @@ impl Searcher {
                             *space,
                             &q,
                             depth,
-                            request.walk_ef(self.default_ef(*space), self.graph_m(*space)),
+                            self.walk_ef(request, *space),
                             allowed.as_ref(),
                             request.exact,
                         )?;
@@ -489,7 +486,7 @@ impl Searcher {
                                 *space,
                                 &q,
                                 per,
-                                request.walk_ef(self.default_ef(*space), self.graph_m(*space)),
+                                self.walk_ef(request, *space),
                                 allowed.as_ref(),
                                 request.exact,
                             )?;
@@ -555,14 +552,17 @@ impl Searcher {
             })
     }
 
-    /// Links per node of the space's graph (the default M when it has none: then nothing is
-    /// walked anyway).
-    pub fn graph_m(&self, space: EmbeddingKind) -> usize {
-        self.library
+    /// The ef of the walk that fills `request`'s candidates in `space`: the request's rule
+    /// ([`SearchRequest::walk_ef`]) given the space's tuned ef and its graph's links per node
+    /// (the default M when it has no graph: then nothing is walked anyway).
+    fn walk_ef(&self, request: &SearchRequest, space: EmbeddingKind) -> Option<usize> {
+        let graph_m = self
+            .library
             .manifest()
             .ann
             .get(space.column())
-            .map_or(segue_index::ann::params::DEFAULT_M, |a| a.m as usize)
+            .map_or(segue_index::ann::params::DEFAULT_M, |a| a.m as usize);
+        request.walk_ef(self.default_ef(space), graph_m)
     }
 
     fn vectors(&self, space: EmbeddingKind) -> Result<&segue_index::VectorFile, QueryError> {
