@@ -55,14 +55,20 @@ struct Cli {
         default_value = "10000,100000,1000000,10000000"
     )]
     sizes: Vec<u64>,
-    /// Records, libraries and query files (default /var/tmp/segue-scale-curves, or
-    /// /var/tmp/segue-scale-nested with --nested-artists).
-    #[arg(long)]
-    work: Option<PathBuf>,
-    /// Where the report (scale.md, scale.json) and the charts go (default
-    /// benches/results/scale, or benches/results/scale-nested with --nested-artists).
-    #[arg(long)]
-    out: Option<PathBuf>,
+    /// Records, libraries and query files.
+    #[arg(
+        long,
+        default_value = "/var/tmp/segue-scale-curves",
+        default_value_if("nested_artists", "true", "/var/tmp/segue-scale-nested")
+    )]
+    work: PathBuf,
+    /// Where the report (scale.md, scale.json) and the charts go.
+    #[arg(
+        long,
+        default_value = "benches/results/scale",
+        default_value_if("nested_artists", "true", "benches/results/scale-nested")
+    )]
+    out: PathBuf,
     /// Generate catalogues with an artist per 16 tracks whose audio embeddings nest album in
     /// artist in cluster (`segue fixtures catalog --artists`), instead of the cluster-only ones.
     #[arg(long)]
@@ -113,17 +119,7 @@ struct Cli {
 }
 
 fn main() -> anyhow::Result<()> {
-    let mut cli = Cli::parse();
-    let (work, out) = if cli.nested_artists {
-        (
-            "/var/tmp/segue-scale-nested",
-            "benches/results/scale-nested",
-        )
-    } else {
-        ("/var/tmp/segue-scale-curves", "benches/results/scale")
-    };
-    cli.work.get_or_insert_with(|| work.into());
-    cli.out.get_or_insert_with(|| out.into());
+    let cli = Cli::parse();
     for s in cli.stages.iter().chain(&cli.redo) {
         if !STAGES.contains(&s.as_str()) {
             bail!(
@@ -132,7 +128,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
-    std::fs::create_dir_all(cli.work())?;
+    std::fs::create_dir_all(&cli.work)?;
     if !cli.report_only {
         for &n in &cli.sizes {
             run_size(&cli, n)?;
@@ -142,14 +138,6 @@ fn main() -> anyhow::Result<()> {
 }
 
 impl Cli {
-    fn work(&self) -> &Path {
-        self.work.as_deref().expect("set in main")
-    }
-
-    fn out(&self) -> &Path {
-        self.out.as_deref().expect("set in main")
-    }
-
     /// The catalogue's artists at `n` tracks (the held-out queries use the same count).
     fn artists(&self, n: u64) -> Artists {
         if self.nested_artists {
@@ -161,7 +149,7 @@ impl Cli {
 }
 
 fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
-    let path = SizeRecord::path(cli.work(), n, cli.audio_dim, cli.text_dim);
+    let path = SizeRecord::path(&cli.work, n, cli.audio_dim, cli.text_dim);
     let nested_artists = match cli.artists(n) {
         Artists::Nested(a) => Some(a),
         Artists::ClusterOnly => None,
@@ -183,8 +171,8 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
     }
     rec.machine = machine();
     let stem = format!("{n}-a{}-t{}", cli.audio_dim, cli.text_dim);
-    let catalog = cli.work().join(format!("catalog-{stem}.parquet"));
-    let lib = cli.work().join(format!("lib-{stem}"));
+    let catalog = cli.work.join(format!("catalog-{stem}.parquet"));
+    let lib = cli.work.join(format!("lib-{stem}"));
     let want = |stage: &str, done: bool| {
         cli.stages.iter().any(|s| s == stage) && (!done || cli.redo.iter().any(|s| s == stage))
     };
@@ -287,8 +275,8 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
         }
     }
     let query_files = (
-        cli.work().join(format!("queries-{stem}.f32")),
-        cli.work().join(format!("truth-{stem}.i32")),
+        cli.work.join(format!("queries-{stem}.f32")),
+        cli.work.join(format!("truth-{stem}.i32")),
     );
     if want("search", rec.search.is_some()) {
         rec.search = Some(search(cli, n, &lib, &query_files)?);
@@ -601,7 +589,7 @@ fn planner(lib: &Path) -> anyhow::Result<PlannerFigures> {
 
 fn report(cli: &Cli) -> anyhow::Result<()> {
     let mut records = Vec::new();
-    for entry in std::fs::read_dir(cli.work())? {
+    for entry in std::fs::read_dir(&cli.work)? {
         let p = entry?.path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with("scale-")
@@ -615,17 +603,17 @@ fn report(cli: &Cli) -> anyhow::Result<()> {
     }
     records.sort_by_key(|r| r.tracks);
     if records.is_empty() {
-        bail!("no scale records in {}", cli.work().display());
+        bail!("no scale records in {}", cli.work.display());
     }
     let md = markdown(&records);
     println!("{md}");
-    std::fs::create_dir_all(cli.out())?;
-    std::fs::write(cli.out().join("scale.md"), &md)?;
+    std::fs::create_dir_all(&cli.out)?;
+    std::fs::write(cli.out.join("scale.md"), &md)?;
     std::fs::write(
-        cli.out().join("scale.json"),
+        cli.out.join("scale.json"),
         serde_json::to_vec_pretty(&records)?,
     )?;
-    for f in draw(&records, cli.out())? {
+    for f in draw(&records, &cli.out)? {
         eprintln!("wrote {}", f.display());
     }
     Ok(())
