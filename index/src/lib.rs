@@ -14,6 +14,7 @@ pub mod failpoint;
 pub mod filter;
 #[cfg(test)]
 mod fuzz;
+mod huge_pages;
 pub mod kernels;
 pub mod lance_error;
 pub mod layout;

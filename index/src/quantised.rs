@@ -223,6 +223,8 @@ impl QuantisedVectors {
         // SAFETY: published files are never modified (a new version writes a new file); we only
         // read through the map.
         let map = unsafe { Mmap::map(&file) }.at(path)?;
+        // Walks score rows of it all over the file.
+        crate::huge_pages::advise(&map);
         let header = Header::decode(path, &map)?;
         if len != header.file_bytes() || len != expected.bytes {
             return Err(IndexError::corrupt(

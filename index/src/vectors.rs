@@ -397,6 +397,15 @@ impl VectorFile {
         self.header.rows
     }
 
+    /// Asks for huge pages under the rows (`huge_pages.rs`): for a graph build, which
+    /// reads every row's neighbours' rows at random. Not done on open: a search reads only the
+    /// few rows it re-ranks, and huge pages would read 2 MiB around each of them.
+    pub fn advise_huge_pages(&self) {
+        if let Some(map) = &self.map {
+            crate::huge_pages::advise(map);
+        }
+    }
+
     /// All rows as one row-major slice.
     pub fn as_slice(&self) -> &[f32] {
         let start = HEADER_BYTES as usize;

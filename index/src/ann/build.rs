@@ -84,6 +84,9 @@ pub fn build_graph_walking(
             vectors.dim()
         )));
     }
+    // Every insert reads rows at random over the whole file (the int8 copy's file was
+    // advised when it was opened).
+    vectors.advise_huge_pages();
     let n = rows as usize;
     let m = params.m;
     let m0 = 2 * m;

@@ -25,6 +25,7 @@ use crate::ann::build::{GraphData, NO_NODE, UpperLayer};
 use crate::ann::scored::{Scored, Worst};
 use crate::ann::visited::{Visited, with_visited};
 use crate::ann::walk::{F32Rows, Int8Rows, Similarity};
+use crate::huge_pages::ZeroedWords;
 use crate::kernels::{self, Kernel};
 use crate::quantised::QuantisedVectors;
 
@@ -47,8 +48,9 @@ struct Building<'a> {
     ef_construction: usize,
     kernel: &'static Kernel,
     levels: Vec<u8>,
-    /// `n × (1 + m0)` words: count, then links.
-    level0: Vec<AtomicU32>,
+    /// `n × (1 + m0)` words: count, then links; on huge pages where granted (every insert
+    /// reads and writes records all over it: `huge_pages`).
+    level0: ZeroedWords,
     /// Per node, `level × (1 + m)` words for layers `1..=level` (empty for most nodes).
     upper: Vec<Box<[AtomicU32]>>,
     locks: Vec<Mutex<()>>,
@@ -96,7 +98,7 @@ impl<'a> Building<'a> {
             m0,
             ef_construction,
             kernel: kernels::selected(),
-            level0: (0..n * (1 + m0)).map(|_| AtomicU32::new(0)).collect(),
+            level0: ZeroedWords::new(n * (1 + m0)),
             upper,
             locks: (0..n).map(|_| Mutex::new(())).collect(),
             top: Mutex::new((0, levels[0] as usize)),
@@ -119,7 +121,7 @@ impl<'a> Building<'a> {
     fn record(&self, node: u32, layer: usize) -> &[AtomicU32] {
         if layer == 0 {
             let stride = 1 + self.m0;
-            &self.level0[node as usize * stride..(node as usize + 1) * stride]
+            &self.level0.as_slice()[node as usize * stride..(node as usize + 1) * stride]
         } else {
             let stride = 1 + self.m;
             &self.upper[node as usize][(layer - 1) * stride..layer * stride]
@@ -408,7 +410,7 @@ impl<'a> Building<'a> {
         g.entry = entry;
         let n = self.levels.len();
         g.level0 = Vec::with_capacity(n * (1 + self.m0));
-        for rec in self.level0.chunks_exact(1 + self.m0) {
+        for rec in self.level0.as_slice().chunks_exact(1 + self.m0) {
             push_record(&mut g.level0, rec);
         }
         g.upper = (1..=top_level)
