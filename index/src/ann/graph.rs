@@ -9,7 +9,7 @@ use crate::ann::build::NO_NODE;
 use crate::ann::format::{GraphHeader, GraphLayout, HEADER_BYTES, layout};
 use crate::ann::scored::Scored;
 use crate::ann::visited::with_visited;
-use crate::ann::walk::{Budget, F32Rows, Int8Rows, Layer0Walk, Similarity, WalkFilter};
+use crate::ann::walk::{Budget, F32Rows, Hiding, Int8Rows, Layer0Walk, Similarity, WalkFilter};
 use crate::error::{IndexError, IoContext, Result};
 use crate::exact::{Hit, check_query_dim};
 use crate::kernels;
@@ -56,6 +56,8 @@ impl AnnGraph {
         // SAFETY: published files are never modified (a new version writes a new file); we only
         // read through the map.
         let map = unsafe { Mmap::map(&file) }.at(path)?;
+        // Walks read link records all over the file.
+        crate::huge_pages::advise(&map);
         let header = GraphHeader::decode(path, &map)?;
         expected.check_body(path, &map[HEADER_BYTES..], header.data_crc32, "graph file")?;
         if header.dim != vectors.dim()
@@ -251,6 +253,37 @@ impl AnnGraph {
             h.truncate(k);
             h
         }))
+    }
+
+    /// [`AnnGraph::search`] without a filter, walking the graph as if row `hidden` had never
+    /// been inserted: it is never moved to, expanded or returned (its similarity is -∞, so the
+    /// walk ends before reaching it once `ef` rows are found, which a graph of more than `ef`
+    /// rows always does). The tuning pass poses a library row as a new track this way.
+    pub(super) fn search_hiding(
+        &self,
+        vectors: &VectorFile,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        hidden: u32,
+    ) -> Result<Vec<Hit>> {
+        self.check_vectors(vectors)?;
+        check_query_dim(query, self.header.dim)?;
+        let rows = Hiding {
+            rows: F32Rows {
+                kernel: kernels::selected(),
+                data: vectors.as_slice(),
+                dim: vectors.dim() as usize,
+                query,
+            },
+            hidden,
+        };
+        let mut hits = self
+            .walk(&rows, k, ef, None, &mut Budget::unlimited())
+            .unwrap_or_default();
+        hits.retain(|h| h.row != u64::from(hidden));
+        hits.truncate(k);
+        Ok(hits)
     }
 
     /// [`AnnGraph::search_within`] walking the int8 copy of the vectors (a quarter of the

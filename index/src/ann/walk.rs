@@ -322,3 +322,26 @@ impl<S: Similarity> Layer0Walk<'_, S> {
         }
     }
 }
+
+/// `rows` with one row scored -∞: a walk never moves to it, and ends before expanding it
+/// once it holds `ef` rows (`AnnGraph::search_hiding`).
+pub(super) struct Hiding<S> {
+    pub rows: S,
+    pub hidden: u32,
+}
+
+impl<S: Similarity> Similarity for Hiding<S> {
+    #[inline]
+    fn sim(&self, node: u32) -> f32 {
+        if node == self.hidden {
+            f32::NEG_INFINITY
+        } else {
+            self.rows.sim(node)
+        }
+    }
+
+    #[inline]
+    fn prefetch(&self, node: u32) {
+        self.rows.prefetch(node);
+    }
+}
