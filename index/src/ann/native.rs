@@ -7,7 +7,7 @@
 //! thread) to 3.6× (two threads) as long as hnswlib on 100k × 384 (`benches/RESULTS.md`). The
 //! distance was already ours; the time went into its bookkeeping (points behind `Arc`s and
 //! read-write locks, a hash set of visited points per search). Here a search during the build
-//! walks the same flat, stamped-visited structures as a query does.
+//! walks the same flat arrays and visited set as a query does.
 //!
 //! Two differences from hnswlib, both cheaper and neither worse for the graph: the next layer's
 //! search starts from the whole candidate list of the layer above (the paper's `ep ← W`; the
