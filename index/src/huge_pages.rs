@@ -35,7 +35,6 @@ pub(crate) fn advise(map: &Mmap) {
 /// of a graph being built, which every insert reads and writes at random.
 pub(crate) struct ZeroedWords {
     storage: Storage,
-    len: usize,
 }
 
 enum Storage {
@@ -55,24 +54,26 @@ impl ZeroedWords {
             let _ = map.advise(memmap2::Advice::HugePage);
             return ZeroedWords {
                 storage: Storage::Mapped(map),
-                len,
             };
         }
         // Small arrays, or no anonymous mapping to be had: the heap serves as well.
         ZeroedWords {
             storage: Storage::Heap((0..len).map(|_| AtomicU32::new(0)).collect()),
-            len,
         }
     }
 
     pub(crate) fn as_slice(&self) -> &[AtomicU32] {
         match &self.storage {
-            // SAFETY: the anonymous mapping is page-aligned (so aligned for u32), exactly
-            // `len` words long, zero-filled by the system (a valid AtomicU32), lives as long
-            // as `self`, and is only ever accessed through these atomics. The pointer is the
-            // mapping's own, not derived from a reference to its bytes.
+            // SAFETY: the anonymous mapping is page-aligned (so aligned for u32), a whole
+            // number of words long (it was asked for `len` words), zero-filled by the system
+            // (a valid AtomicU32), lives as long as `self`, and is only ever accessed through
+            // these atomics. The pointer is the mapping's own, not derived from a reference to
+            // its bytes.
             Storage::Mapped(map) => unsafe {
-                std::slice::from_raw_parts(map.as_mut_ptr().cast::<AtomicU32>(), self.len)
+                std::slice::from_raw_parts(
+                    map.as_mut_ptr().cast::<AtomicU32>(),
+                    map.len() / std::mem::size_of::<AtomicU32>(),
+                )
             },
             Storage::Heap(words) => words,
         }

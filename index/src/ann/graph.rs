@@ -240,14 +240,7 @@ impl AnnGraph {
         filter: Option<&WalkFilter<'_>>,
         budget: &mut Budget,
     ) -> Result<Option<Vec<Hit>>> {
-        self.check_vectors(vectors)?;
-        check_query_dim(query, self.header.dim)?;
-        let rows = F32Rows {
-            kernel: kernels::selected(),
-            data: vectors.as_slice(),
-            dim: vectors.dim() as usize,
-            query,
-        };
+        let rows = self.f32_rows(vectors, query)?;
         let hits = self.walk(&rows, k, ef, filter, budget);
         Ok(hits.map(|mut h| {
             h.truncate(k);
@@ -267,15 +260,8 @@ impl AnnGraph {
         ef: usize,
         hidden: u32,
     ) -> Result<Vec<Hit>> {
-        self.check_vectors(vectors)?;
-        check_query_dim(query, self.header.dim)?;
         let rows = Hiding {
-            rows: F32Rows {
-                kernel: kernels::selected(),
-                data: vectors.as_slice(),
-                dim: vectors.dim() as usize,
-                query,
-            },
+            rows: self.f32_rows(vectors, query)?,
             hidden,
         };
         let mut hits = self
@@ -284,6 +270,19 @@ impl AnnGraph {
         hits.retain(|h| h.row != u64::from(hidden));
         hits.truncate(k);
         Ok(hits)
+    }
+
+    /// The walk's f32 similarity of `query` to the rows of `vectors`, once both are checked
+    /// against this graph.
+    fn f32_rows<'v>(&self, vectors: &'v VectorFile, query: &'v [f32]) -> Result<F32Rows<'v>> {
+        self.check_vectors(vectors)?;
+        check_query_dim(query, self.header.dim)?;
+        Ok(F32Rows {
+            kernel: kernels::selected(),
+            data: vectors.as_slice(),
+            dim: vectors.dim() as usize,
+            query,
+        })
     }
 
     /// [`AnnGraph::search_within`] walking the int8 copy of the vectors (a quarter of the
