@@ -3,11 +3,31 @@
 //! by a hash, independent of the vectors; a BPM window, which follows the clusters the vectors
 //! are drawn from).
 
+use std::path::Path;
+
 use roaring::RoaringBitmap;
+use segue_index::manifest::FileRef;
 use segue_index::vectors::VectorFile;
 
 /// Rows read per block: the block's vectors stay in cache while every query is scored on them.
 const BLOCK_ROWS: usize = 2048;
+
+/// Opens a vector file of queries or base vectors on its own header (a benchmark's files have
+/// no manifest to check them against).
+pub fn open_vectors(path: &Path) -> anyhow::Result<VectorFile> {
+    let mut bytes = [0u8; 64];
+    std::io::Read::read_exact(&mut std::fs::File::open(path)?, &mut bytes)
+        .map_err(|e| anyhow::anyhow!("{}: no vector file header: {e}", path.display()))?;
+    let dim = u32::from_le_bytes(bytes[12..16].try_into()?);
+    let crc = u32::from_le_bytes(bytes[24..28].try_into()?);
+    let len = std::fs::metadata(path)?.len();
+    let fref = FileRef {
+        path: path.display().to_string(),
+        bytes: len,
+        crc32: crc,
+    };
+    Ok(VectorFile::open(path, dim, &fref)?)
+}
 
 /// The `k` rows of highest dot product with each query (best first; ties to the lower row),
 /// among `allowed` rows or all of them, on `threads` threads. One pass over the vectors for all

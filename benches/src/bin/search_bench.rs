@@ -197,8 +197,8 @@ fn prepare(work: &Path, rows: u64, dim: usize, nq: usize) -> anyhow::Result<Data
         let bytes: Vec<u8> = bpm.iter().flat_map(|x| x.to_le_bytes()).collect();
         std::fs::write(&bpm_path, bytes)?;
     }
-    let vectors = open_vectors(&vectors_path)?;
-    let qf = open_vectors(&queries_path)?;
+    let vectors = segue_benches::truth::open_vectors(&vectors_path)?;
+    let qf = segue_benches::truth::open_vectors(&queries_path)?;
     let queries = (0..qf.rows() as usize)
         .map(|i| qf.row(i).to_vec())
         .collect();
@@ -215,22 +215,8 @@ fn prepare(work: &Path, rows: u64, dim: usize, nq: usize) -> anyhow::Result<Data
     })
 }
 
-/// Opens a vector file on its own header (no manifest here).
-fn open_vectors(path: &Path) -> anyhow::Result<VectorFile> {
-    let bytes = std::fs::read(path).map(|b| b[..64].to_vec())?;
-    let dim = u32::from_le_bytes(bytes[12..16].try_into()?);
-    let crc = u32::from_le_bytes(bytes[24..28].try_into()?);
-    let len = std::fs::metadata(path)?.len();
-    let fref = FileRef {
-        path: path.display().to_string(),
-        bytes: len,
-        crc32: crc,
-    };
-    Ok(VectorFile::open(path, dim, &fref)?)
-}
-
 fn build_child(vectors: &Path, out: &Path, params: &HnswParams) -> anyhow::Result<()> {
-    let v = open_vectors(vectors)?;
+    let v = segue_benches::truth::open_vectors(vectors)?;
     let t = Instant::now();
     let g = build_graph(&v, v.rows(), params, &|_| {})?;
     let secs = t.elapsed().as_secs_f64();
