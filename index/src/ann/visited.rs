@@ -2,9 +2,10 @@
 //! not allocate, and cleared by zeroing only the words the last search touched.
 //!
 //! A walk tests the mark of every link of every node it expands, at random over the whole set,
-//! so the set's size decides how many of those tests miss the cache: at 10M nodes one bit per
-//! node is 1.25 MB, which stays in cache beside the rows being scored (16-bit generation stamps
-//! took 20 MB, more than this machine's L3).
+//! so the set's size decides how many of those tests can miss the cache: at 10M nodes one bit
+//! per node is 1.25 MB, which fits in cache beside the rows being scored, where a 16-bit
+//! generation stamp per node (cleared in O(1)) would take 20 MB, more than this machine's L3.
+//! Every thread that searches keeps one set.
 
 use std::cell::RefCell;
 
