@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use segue::Library;
+use segue::index::schema::EmbeddingKind;
 use segue_charts::{Axis, ChartFiles, Legend, LineChart, Style};
+use segue_index::ann::AnnGraph;
+use segue_index::vectors::VectorFile;
 use serde::{Deserialize, Serialize};
 
 use crate::gib;
@@ -147,6 +151,11 @@ impl SizeRecord {
         work.join(format!("scale-{tracks}-a{audio_dim}-t{text_dim}.json"))
     }
 
+    /// The library the record's stages built and measured.
+    pub fn library_dir(work: &Path, tracks: u64, audio_dim: usize, text_dim: usize) -> PathBuf {
+        work.join(format!("lib-{tracks}-a{audio_dim}-t{text_dim}"))
+    }
+
     pub fn load(path: &Path) -> anyhow::Result<Option<SizeRecord>> {
         match std::fs::read(path) {
             Ok(bytes) => {
@@ -179,6 +188,17 @@ fn opt(x: Option<f64>, digits: usize) -> String {
 
 /// The report's markdown: a cost table, a search table, a planner table and each cost's
 /// growth exponent.
+/// The audio space of a scale library: its f32 vectors and its graph.
+pub fn audio_space(lib: &Library) -> anyhow::Result<(&VectorFile, &AnnGraph)> {
+    let vectors = lib
+        .vectors(EmbeddingKind::Audio)
+        .context("no audio space")?;
+    let graph = lib
+        .ann(EmbeddingKind::Audio)
+        .context("no audio graph: run scale_bench's build stage first")?;
+    Ok((vectors, graph))
+}
+
 pub fn markdown(records: &[SizeRecord]) -> String {
     let mut s = String::new();
     s.push_str(

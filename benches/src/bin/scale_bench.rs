@@ -33,8 +33,8 @@ use segue::index::schema::{EmbeddingKind, col};
 use segue_benches::hnswlib::run_hnswlib;
 use segue_benches::planning::{ms_per_step, run_steps};
 use segue_benches::scale::{
-    Build, FilteredPoint, PlannerFigures, SearchFigures, SearchPoint, SizeRecord, Step, draw,
-    markdown,
+    Build, FilteredPoint, PlannerFigures, SearchFigures, SearchPoint, SizeRecord, Step,
+    audio_space, draw, markdown,
 };
 use segue_benches::truth::{bpm_window, exact_top_k, random_filter, recall};
 use segue_benches::{disk_bytes, measure, segue_bin, share_of_each};
@@ -177,7 +177,7 @@ fn run_size(cli: &Cli, n: u64) -> anyhow::Result<()> {
     rec.machine = machine();
     let stem = format!("{n}-a{}-t{}", cli.audio_dim, cli.text_dim);
     let catalog = cli.work.join(format!("catalog-{stem}.parquet"));
-    let lib = cli.work.join(format!("lib-{stem}"));
+    let lib = SizeRecord::library_dir(&cli.work, n, cli.audio_dim, cli.text_dim);
     let want = |stage: &str, done: bool| {
         cli.stages.iter().any(|s| s == stage) && (!done || cli.redo.iter().any(|s| s == stage))
     };
@@ -431,12 +431,7 @@ fn search(
     (queries_path, truth_path): &(PathBuf, PathBuf),
 ) -> anyhow::Result<SearchFigures> {
     let lib = Library::open(lib_dir)?;
-    let v = lib
-        .vectors(EmbeddingKind::Audio)
-        .context("no audio space")?;
-    let graph = lib
-        .ann(EmbeddingKind::Audio)
-        .context("no audio graph: run the build stage first")?;
+    let (v, graph) = audio_space(&lib)?;
     let q8 = lib
         .quantised(EmbeddingKind::Audio)
         .context("no int8 copy: the library was not ingested with --quantise int8")?;
@@ -684,5 +679,10 @@ mod tests {
         // Another run's count of queries: refused, not misread.
         let err = read_truth(&tp, 4).unwrap_err().to_string();
         assert!(err.contains("t.i32") && err.contains("4 queries"), "{err}");
+        // A queries file cut short before its header ends: refused by name.
+        let short = dir.path().join("short.f32");
+        std::fs::write(&short, b"SEGUE").unwrap();
+        let err = read_queries(&short).unwrap_err().to_string();
+        assert!(err.contains("short.f32"), "{err}");
     }
 }

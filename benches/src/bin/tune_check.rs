@@ -17,7 +17,7 @@ use clap::Parser;
 
 use segue::Library;
 use segue::index::schema::EmbeddingKind;
-use segue_benches::scale::{SearchPoint, SizeRecord};
+use segue_benches::scale::{SearchPoint, SizeRecord, audio_space};
 use segue_index::ann::tune::{LADDER, SamplePoint, sample_recall};
 
 #[derive(Parser)]
@@ -40,15 +40,9 @@ const TARGETS: [f64; 4] = [0.95, 0.96, 0.97, 0.98];
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let stem = format!("{}-a{}-t{}", cli.tracks, cli.audio_dim, cli.text_dim);
-    let lib_dir = cli.work.join(format!("lib-{stem}"));
+    let lib_dir = SizeRecord::library_dir(&cli.work, cli.tracks, cli.audio_dim, cli.text_dim);
     let lib = Library::open(&lib_dir).with_context(|| format!("{}", lib_dir.display()))?;
-    let vectors = lib
-        .vectors(EmbeddingKind::Audio)
-        .context("no audio space")?;
-    let graph = lib
-        .ann(EmbeddingKind::Audio)
-        .context("no audio graph: run scale_bench's build stage first")?;
+    let (vectors, graph) = audio_space(&lib)?;
     let record_path = SizeRecord::path(&cli.work, cli.tracks, cli.audio_dim, cli.text_dim);
     let record = SizeRecord::load(&record_path)?;
     let search = record.as_ref().and_then(|r| r.search.as_ref());
