@@ -40,7 +40,11 @@ impl std::fmt::Debug for StepRuns {
 /// one warm-up plan, on this thread.
 pub fn run_steps(lib: &Path, videos: usize) -> anyhow::Result<StepRuns> {
     let videos_path = scale_videos(lib, videos, 1, (5, 60))?;
-    let fitted = segue::soundtrack::SoundtrackFit::load(&Library::open(lib)?)?.is_some();
+    let fitted = segue::soundtrack::SoundtrackFit::load(&Library::open_with(
+        lib,
+        segue::WalkMemory::Mapped,
+    )?)?
+    .is_some();
     let t = Instant::now();
     ensure_fit(lib, &videos_path)?;
     let fit_seconds = (!fitted).then(|| t.elapsed().as_secs_f64());
@@ -70,7 +74,7 @@ pub fn run_steps(lib: &Path, videos: usize) -> anyhow::Result<StepRuns> {
 /// Fits the library on `videos` unless it is fitted already (a new version), so that budgets
 /// and references apply.
 pub fn ensure_fit(lib: &Path, videos: &Path) -> anyhow::Result<()> {
-    let l = Library::open(lib)?;
+    let l = Library::open_with(lib, segue::WalkMemory::Mapped)?;
     if segue::soundtrack::SoundtrackFit::load(&l)?.is_none() {
         drop(l);
         segue::soundtrack::fit(lib, videos).context("fitting")?;

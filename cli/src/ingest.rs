@@ -93,7 +93,7 @@ fn library_encoders(library: &Path) -> (Option<String>, Option<String>) {
     if !library.join("MANIFEST.json").is_file() {
         return (None, None);
     }
-    match segue::Library::open(library) {
+    match segue::Library::open_with(library, segue::WalkMemory::Mapped) {
         Ok(lib) => {
             let get = |k: segue::EmbeddingKind| {
                 lib.manifest()

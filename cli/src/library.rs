@@ -10,7 +10,8 @@ use segue::info::LibraryInfo;
 use crate::demo::{DemoOptions, DemoSource};
 
 pub fn info(dir: &Path, json: bool, verify: bool) -> anyhow::Result<()> {
-    let lib = Library::open(dir)?;
+    // Looking, not searching: the walks' data need not be copied into memory.
+    let lib = Library::open_with(dir, segue::WalkMemory::Mapped)?;
     let info = LibraryInfo::of(&lib, verify)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&info)?);

@@ -63,8 +63,8 @@ pub fn render(a: RenderArgs) -> anyhow::Result<()> {
         anyhow::bail!("--sample-rate {}: use 8000 to 192000 Hz", a.sample_rate);
     }
     let plan = read_plan(&a.plan)?;
-    let library =
-        Library::open(&a.library).with_context(|| format!("opening {}", a.library.display()))?;
+    let library = Library::open_with(&a.library, segue::WalkMemory::Mapped)
+        .with_context(|| format!("opening {}", a.library.display()))?;
     let opts = RenderOptions {
         sample_rate: a.sample_rate,
         target_lufs: (!a.no_normalise).then_some(a.target_lufs),

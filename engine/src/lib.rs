@@ -42,7 +42,7 @@ pub mod text;
 pub use error::{Error, Result};
 pub use error_kind::ErrorKind;
 pub use segue_index::exact::{Hit, top_k};
-pub use segue_index::{Dims, EmbeddingKind, IndexError, IndexPlan, Library, Manifest};
+pub use segue_index::{Dims, EmbeddingKind, IndexError, IndexPlan, Library, Manifest, WalkMemory};
 pub use segue_ingest::{
     CatalogFormat, IngestError, IngestOptions, IngestProgressReport, IngestSummary, OnDuplicate,
     ProgressCallback, RowError, ingest,

@@ -18,7 +18,7 @@ pub use segue_query::video::{Segment, Video, parse_video, read_videos};
 
 use crate::error::{Error, Result};
 use crate::text::{EncoderOptions, library_text_embedder};
-use segue_index::{EmbeddingKind, Library, LibraryWriter, Manifest};
+use segue_index::{EmbeddingKind, Library, LibraryWriter, Manifest, WalkMemory};
 
 /// Opens the current version of the library in `dir` for planning, with the library's text
 /// encoder attached for captions (loaded on the first caption; see [`EncoderOptions`]).
@@ -62,7 +62,7 @@ pub struct FitSummary {
 /// Fits the reference embeddings and the switch-budget model on the videos of `videos_path`
 /// and stores them with the library in `dir` as a new version.
 pub fn fit(dir: &Path, videos_path: &Path) -> Result<(Manifest, FitSummary)> {
-    let library = Library::open(dir)?;
+    let library = Library::open_with(dir, WalkMemory::Mapped)?;
     let videos = read_videos(videos_path, library.dims().into())?;
     drop(library);
     let source = videos_path.file_name().map_or_else(
@@ -74,7 +74,7 @@ pub fn fit(dir: &Path, videos_path: &Path) -> Result<(Manifest, FitSummary)> {
 
 /// [`fit`] on videos already in memory; `source` names them in the stored fit.
 pub fn fit_videos(dir: &Path, videos: &[Video], source: &str) -> Result<(Manifest, FitSummary)> {
-    let library = Library::open(dir)?;
+    let library = Library::open_with(dir, WalkMemory::Mapped)?;
     for video in videos {
         video
             .validate(library.dims().into())

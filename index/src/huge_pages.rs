@@ -12,6 +12,11 @@
 //! Not for the f32 rows a search re-ranks: a file mapping asked for huge pages is read 2 MiB
 //! around each fault, which would pull the whole f32 file into memory for the few rows a
 //! search reads from it.
+//!
+//! The advice alone rarely gives a file mapping huge pages: a file the ingest or the build
+//! just wrote sits in the page cache in small pieces, and the system maps those as they are.
+//! So an opened library copies what its walks read into anonymous memory ([`resident_copy`]),
+//! where the advice is honoured as the copy is written (see `WalkMemory` in `library.rs`).
 
 use std::sync::atomic::AtomicU32;
 
@@ -29,6 +34,20 @@ pub(crate) fn advise(map: &Mmap) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = map;
+}
+
+/// A private, read-only copy of `map`'s bytes in anonymous memory, on huge pages where the
+/// system grants them. The copy keeps `map`'s offsets (and so its alignment: both start on a
+/// page), so whatever was read through `map` reads the same through the copy.
+pub(crate) fn resident_copy(map: &Mmap) -> std::io::Result<Mmap> {
+    let mut copy = MmapMut::map_anon(map.len())?;
+    #[cfg(target_os = "linux")]
+    if copy.len() >= HUGE_PAGE_BYTES {
+        // Before the first write: the pages are then allocated huge as the copy touches them.
+        let _ = copy.advise(memmap2::Advice::HugePage);
+    }
+    copy.copy_from_slice(map);
+    copy.make_read_only()
 }
 
 /// A zeroed array of atomic words on huge pages where the system grants them: the link lists
@@ -85,6 +104,25 @@ mod tests {
     use std::sync::atomic::Ordering::Relaxed;
 
     use super::*;
+
+    #[test]
+    fn a_resident_copy_reads_like_its_file_small_or_over_a_huge_page() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 1, 4095, HUGE_PAGE_BYTES + 12_345] {
+            let path = dir.path().join(format!("bytes-{len}"));
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            std::fs::write(&path, &bytes).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            // SAFETY: the test's own file, not modified while mapped.
+            let map = unsafe { Mmap::map(&file) }.unwrap();
+            let copy = resident_copy(&map).unwrap();
+            assert_eq!(&copy[..], &bytes[..], "len {len}");
+            assert!(
+                len == 0 || (copy.as_ptr() as usize).is_multiple_of(4096),
+                "a copy starts on a page"
+            );
+        }
+    }
 
     #[test]
     fn zeroed_words_start_at_zero_and_keep_what_is_stored_small_or_large() {

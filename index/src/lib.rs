@@ -31,7 +31,7 @@ pub mod writer;
 
 pub use derived::IndexPlan;
 pub use error::{IndexError, Result};
-pub use library::Library;
+pub use library::{Library, WalkMemory};
 pub use manifest::{FileRef, IngestRecord, Manifest};
 pub use schema::{Dims, EmbeddingKind};
 pub use vectors::{VectorFile, VectorFileWriter};

@@ -20,6 +20,25 @@ use crate::vectors::VectorFile;
 /// How many newer versions [`Library::open`] follows when writers keep publishing under it.
 const MAX_REOPENS: usize = 16;
 
+/// Where an opened library keeps what its graph walks read: each space's graph links and
+/// int8 copy (a search's and a soundtrack step's walks read these at random, all over them;
+/// the f32 rows a search re-ranks stay mapped either way, as only a few are read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WalkMemory {
+    /// Copied into the process's memory when the library is opened, on huge pages where the
+    /// system grants them. Walks ran 10–80 % faster than through the mappings on a 1M-track
+    /// library (`benches/RESULTS.md`, "The walks' data resident on huge pages"); opening
+    /// costs one copy of those files (about 0.2 s at 1M) and the process holds them (about
+    /// 0.7 GB at 1M × (128 + 64) dimensions with M 32, 7 GB at 10M) instead of leaving them
+    /// to the page cache.
+    #[default]
+    Resident,
+    /// Read through the files' memory mappings: the process holds only the pages it has
+    /// touched, and the system may drop them again under memory pressure (for a tool that
+    /// opens a library to look at it, or a host short of memory).
+    Mapped,
+}
+
 /// A library opened at its current published version. Cheap to query; immutable.
 #[derive(Debug)]
 pub struct Library {
@@ -39,10 +58,18 @@ impl Library {
     /// reader's read of the manifest and its opening of the files that manifest names. A failure
     /// to open is therefore only reported if the manifest is still the one that was read;
     /// otherwise the version now published is opened instead.
+    ///
+    /// The walks' data is made resident ([`WalkMemory::Resident`]); see
+    /// [`Library::open_with`].
     pub fn open(dir: &Path) -> Result<Library> {
+        Self::open_with(dir, WalkMemory::default())
+    }
+
+    /// [`Library::open`], keeping the graphs and int8 copies as `memory` says.
+    pub fn open_with(dir: &Path, memory: WalkMemory) -> Result<Library> {
         let mut manifest = Manifest::read(dir)?;
         for _ in 0..MAX_REOPENS {
-            match Self::open_manifest(dir, manifest.clone()) {
+            match Self::open_version(dir, manifest.clone(), memory) {
                 Ok(lib) => return Ok(lib),
                 Err(e) => match Manifest::read(dir) {
                     Ok(now) if now != manifest => manifest = now,
@@ -50,7 +77,7 @@ impl Library {
                 },
             }
         }
-        Self::open_manifest(dir, manifest)
+        Self::open_version(dir, manifest, memory)
     }
 
     /// Opens the version described by `manifest` (which must be the one in `dir`, or one the
@@ -59,9 +86,24 @@ impl Library {
     /// [`Library::open_data`], and rebuilds them): a reader cannot rebuild (it holds no lock,
     /// and a million-row graph takes minutes), and silently searching without the index would
     /// turn a damaged file into a hidden hundredfold slowdown.
+    ///
+    /// The graphs and int8 copies stay mapped ([`WalkMemory::Mapped`]): a writer opens a
+    /// version this way to check it before publishing it.
     pub fn open_manifest(dir: &Path, manifest: Manifest) -> Result<Library> {
+        Self::open_version(dir, manifest, WalkMemory::Mapped)
+    }
+
+    fn open_version(dir: &Path, manifest: Manifest, memory: WalkMemory) -> Result<Library> {
         let mut lib = Self::open_data(dir, manifest)?;
         lib.open_indexes()?;
+        if memory == WalkMemory::Resident {
+            for graph in lib.ann.values_mut() {
+                graph.make_resident()?;
+            }
+            for codes in lib.quantised.values_mut() {
+                codes.make_resident()?;
+            }
+        }
         Ok(lib)
     }
 

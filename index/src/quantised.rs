@@ -273,6 +273,13 @@ impl QuantisedVectors {
         &self.path
     }
 
+    /// Moves the codes from the file's mapping into this process's memory, on huge pages
+    /// where granted (as [`crate::ann::AnnGraph::make_resident`] does for a graph).
+    pub fn make_resident(&mut self) -> Result<()> {
+        self.map = crate::huge_pages::resident_copy(&self.map).at(&self.path)?;
+        Ok(())
+    }
+
     pub fn dim(&self) -> u32 {
         self.header.dim
     }

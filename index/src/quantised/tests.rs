@@ -161,6 +161,40 @@ fn quantised_search_agrees_with_f32_search() {
 }
 
 #[test]
+fn a_resident_graph_and_int8_copy_walk_exactly_as_their_files() {
+    let (n, dim) = (1500, 32);
+    let f = fixture(n, dim);
+    let params = HnswParams {
+        m: 8,
+        ef_construction: 40,
+        threads: 1,
+        builder: GraphBuilder::Segue,
+    };
+    let data = build_graph(&f.vectors, n as u64, &params, &|_| {}).unwrap();
+    let gpath = f.dir.path().join("g.hnsw");
+    let gref = write_graph(&gpath, "g.hnsw", &data, f.vectors.data_crc32()).unwrap();
+    let open = || AnnGraph::open(&gpath, &gref, &f.vectors, f.vectors.data_crc32()).unwrap();
+    let (mapped, mut resident) = (open(), open());
+    resident.make_resident().unwrap();
+    let mut codes = QuantisedVectors::open(&f.path, &f.fref, &f.vectors).unwrap();
+    codes.make_resident().unwrap();
+    assert_eq!(codes.codes(), f.quantised.codes());
+    for q in &queries(dim, 20) {
+        let walk = |g: &AnnGraph, c: &QuantisedVectors| {
+            let mut budget = crate::ann::Budget::unlimited();
+            g.search_quantised_within(&f.vectors, c, q, 10, 32, None, &mut budget)
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(walk(&resident, &codes), walk(&mapped, &f.quantised));
+        assert_eq!(
+            resident.search(&f.vectors, q, 10, 32, None).unwrap(),
+            mapped.search(&f.vectors, q, 10, 32, None).unwrap()
+        );
+    }
+}
+
+#[test]
 fn a_filtered_quantised_scan_returns_only_allowed_rows() {
     let f = fixture(1000, 32);
     let allowed: roaring::RoaringBitmap = (0..1000u32).filter(|r| r % 10 == 3).collect();

@@ -2,6 +2,8 @@
 //! final candidates re-ranked on f32; a damaged copy fails to open by name until `segue
 //! reindex`; `--quantise none` removes it.
 
+use segue::WalkMemory;
+use segue::index::ann::Budget;
 use segue::index::quantised::Quantisation;
 
 use super::*;
@@ -137,4 +139,44 @@ fn an_int8_copy_searches_like_the_f32_vectors_and_the_library_keeps_the_choice()
     assert!(l.manifest().quantised.is_empty());
     assert!(l.quantised(EmbeddingKind::Audio).is_none());
     assert!(l.manifest().files.iter().all(|f| !f.path.ends_with(".i8")));
+}
+
+#[test]
+fn a_library_walks_the_same_from_memory_as_through_its_mappings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = generated(tmp.path(), 2000, 61, 0);
+    let out = segue_cmd()
+        .args(["reindex", "--quantise", "int8", "--library"])
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", out_text(&out).1);
+    // `open` copies the graphs and int8 copies into memory; `Mapped` reads the files.
+    let resident = Library::open(&lib).unwrap();
+    let mapped = Library::open_with(&lib, WalkMemory::Mapped).unwrap();
+    let walk = |l: &Library, q: &[f32], ef: usize| {
+        let (graph, vectors) = (
+            l.ann(EmbeddingKind::Audio).unwrap(),
+            l.vectors(EmbeddingKind::Audio).unwrap(),
+        );
+        let codes = l.quantised(EmbeddingKind::Audio).unwrap();
+        let mut budget = Budget::unlimited();
+        let on_int8 = graph
+            .search_quantised_within(vectors, codes, q, 10, ef, None, &mut budget)
+            .unwrap()
+            .unwrap();
+        (on_int8, graph.search(vectors, q, 10, ef, None).unwrap())
+    };
+    for row in (0..2000).step_by(97) {
+        let q = audio_row(&resident, row);
+        for ef in [16, 64] {
+            let (on_int8, on_f32) = walk(&resident, &q, ef);
+            assert_eq!(on_int8[0].row, row, "the query's own row first");
+            assert_eq!(
+                (on_int8, on_f32),
+                walk(&mapped, &q, ef),
+                "row {row}, ef {ef}"
+            );
+        }
+    }
 }
