@@ -30,7 +30,7 @@ pub enum WalkMemory {
     /// library (`benches/RESULTS.md`, "The walks' data resident on huge pages"); opening
     /// costs one copy of those files (about 0.2 s at 1M) and the process holds them (about
     /// 0.7 GB at 1M × (128 + 64) dimensions with M 32, 7 GB at 10M) instead of leaving them
-    /// to the page cache.
+    /// to the page cache. A file the system has no memory to copy stays mapped.
     #[default]
     Resident,
     /// Read through the files' memory mappings: the process holds only the pages it has
@@ -97,12 +97,10 @@ impl Library {
         let mut lib = Self::open_data(dir, manifest)?;
         lib.open_indexes()?;
         if memory == WalkMemory::Resident {
-            for graph in lib.ann.values_mut() {
-                graph.make_resident()?;
-            }
-            for codes in lib.quantised.values_mut() {
-                codes.make_resident()?;
-            }
+            lib.ann.values_mut().for_each(AnnGraph::make_resident);
+            lib.quantised
+                .values_mut()
+                .for_each(QuantisedVectors::make_resident);
         }
         Ok(lib)
     }

@@ -274,10 +274,12 @@ impl QuantisedVectors {
     }
 
     /// Moves the codes from the file's mapping into this process's memory, on huge pages
-    /// where granted (as [`crate::ann::AnnGraph::make_resident`] does for a graph).
-    pub fn make_resident(&mut self) -> Result<()> {
-        self.map = crate::huge_pages::resident_copy(&self.map).at(&self.path)?;
-        Ok(())
+    /// where granted (as [`crate::ann::AnnGraph::make_resident`] does for a graph; like it,
+    /// stays mapped where no memory can be had for the copy).
+    pub fn make_resident(&mut self) {
+        if let Ok(copy) = crate::huge_pages::resident_copy(&self.map) {
+            self.map = copy;
+        }
     }
 
     pub fn dim(&self) -> u32 {

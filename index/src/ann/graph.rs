@@ -105,12 +105,16 @@ impl AnnGraph {
 
     /// Moves the links from the file's mapping into this process's memory, on huge pages
     /// where granted (`huge_pages.rs`): a walk then reads them without page faults and with
-    /// far fewer TLB misses. Costs a copy of the file and keeps it in memory.
-    pub fn make_resident(&mut self) -> Result<()> {
-        if let Some(map) = &self.map {
-            self.map = Some(crate::huge_pages::resident_copy(map).at(&self.path)?);
+    /// far fewer TLB misses. Costs a copy of the file and keeps it in memory. Where no memory
+    /// can be had for the copy, the graph stays mapped: the copy changes speed, never answers.
+    pub fn make_resident(&mut self) {
+        if let Some(copy) = self
+            .map
+            .as_ref()
+            .and_then(|m| crate::huge_pages::resident_copy(m).ok())
+        {
+            self.map = Some(copy);
         }
-        Ok(())
     }
 
     /// Rows `0..rows()` are in the graph; later rows (appended since) are not.

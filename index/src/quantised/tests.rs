@@ -175,9 +175,9 @@ fn a_resident_graph_and_int8_copy_walk_exactly_as_their_files() {
     let gref = write_graph(&gpath, "g.hnsw", &data, f.vectors.data_crc32()).unwrap();
     let open = || AnnGraph::open(&gpath, &gref, &f.vectors, f.vectors.data_crc32()).unwrap();
     let (mapped, mut resident) = (open(), open());
-    resident.make_resident().unwrap();
+    resident.make_resident();
     let mut codes = QuantisedVectors::open(&f.path, &f.fref, &f.vectors).unwrap();
-    codes.make_resident().unwrap();
+    codes.make_resident();
     assert_eq!(codes.codes(), f.quantised.codes());
     for q in &queries(dim, 20) {
         let walk = |g: &AnnGraph, c: &QuantisedVectors| {
