@@ -413,24 +413,35 @@ def ray_cluster(deadline):
     from ray.cluster_utils import Cluster
 
     temp_dir = tempfile.mkdtemp(prefix="segue-ray-")
-    cluster = Cluster(
-        initialize_head=True,
-        connect=False,
-        head_node_args={
-            "num_cpus": 1,
-            "node_ip_address": "127.0.0.1",
-            "include_dashboard": False,
-            # Short: Ray's socket paths live under it, and a socket path must fit 107 bytes.
-            "temp_dir": temp_dir,
-        },
-    )
+    # Ray records the cluster's address in <RAY_TMPDIR>/ray/ray_current_cluster without
+    # creating that folder (a fresh machine has no /tmp/ray): keep it in this test's own folder.
+    os.makedirs(os.path.join(temp_dir, "ray"))
+    previous_tmpdir = os.environ.get("RAY_TMPDIR")
+    os.environ["RAY_TMPDIR"] = temp_dir
+    cluster = None
     try:
+        cluster = Cluster(
+            initialize_head=True,
+            connect=False,
+            head_node_args={
+                "num_cpus": 1,
+                "node_ip_address": "127.0.0.1",
+                "include_dashboard": False,
+                # Short: Ray's socket paths live under it, and a socket path must fit 107 bytes.
+                "temp_dir": temp_dir,
+            },
+        )
         cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1")
         ray.init(address=cluster.address, log_to_driver=False)
         yield cluster
     finally:
         ray.shutdown()
-        cluster.shutdown()
+        if cluster is not None:
+            cluster.shutdown()
+        if previous_tmpdir is None:
+            os.environ.pop("RAY_TMPDIR", None)
+        else:
+            os.environ["RAY_TMPDIR"] = previous_tmpdir
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
